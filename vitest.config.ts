@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts", "models/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Tests share PostgreSQL/Redis on this machine and start real servers: keep workers modest
+    // on a 2-core box.
+    maxWorkers: 2,
+  },
+});
