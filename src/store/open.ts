@@ -1,0 +1,102 @@
+/**
+ * Opening the store: the embedded default (PGlite in `<dataDir>/db`, one process at a time) or
+ * PostgreSQL (DATABASE_URL, any number of instances). Either way the schema is migrated to the
+ * latest version before `openStore` returns, and every failure is a store_unavailable that
+ * says what to fix.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { Kysely, sql } from "kysely";
+import type { PGlite } from "@electric-sql/pglite";
+import { ModelgateError } from "../errors.js";
+import { asStoreError } from "./db-errors.js";
+import { acquireStoreLock } from "./lock.js";
+import { migrateToLatest } from "./migrations.js";
+import { PGliteDialect } from "./pglite-dialect.js";
+import { parseTarget, postgresDialect } from "./postgres.js";
+import type { PostgresOptions } from "./postgres.js";
+import type { Database } from "./schema.js";
+
+export type StoreKind = "pglite" | "postgres";
+
+export type StoreOptions = { dataDir: string } | PostgresOptions;
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly kind: StoreKind;
+  /** Closes the database (and frees the data dir); safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  return "dataDir" in opts ? openEmbedded(opts.dataDir) : openPostgres(opts);
+}
+
+async function openEmbedded(dataDir: string): Promise<Store> {
+  const dbDir = join(dataDir, "db");
+  try {
+    // Owner-only: the database holds API key hashes.
+    await mkdir(dbDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw asStoreError(err, `cannot create the data dir ${dbDir}`);
+  }
+  const lock = await acquireStoreLock(dataDir);
+  let pglite: PGlite | undefined;
+  try {
+    // Loaded on demand: the WASM build is large and PostgreSQL deployments never need it.
+    const { PGlite } = await import("@electric-sql/pglite");
+    pglite = await PGlite.create(dbDir);
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    await migrate(db);
+    return storeOf(db, "pglite", lock.release);
+  } catch (err) {
+    if (pglite && !pglite.closed) await pglite.close().catch(() => undefined);
+    await lock.release();
+    throw asStoreError(err, `cannot open the embedded database in ${dbDir}`);
+  }
+}
+
+async function openPostgres(opts: PostgresOptions): Promise<Store> {
+  const target = parseTarget(opts.databaseUrl);
+  const db = new Kysely<Database>({ dialect: postgresDialect(opts, target) });
+  try {
+    await migrate(db);
+    return storeOf(db, "postgres");
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw asStoreError(err, `cannot open PostgreSQL at ${target.label}`);
+  }
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+    db,
+  );
+  const schema = rows[0]?.schema;
+  if (!schema) {
+    throw new ModelgateError(
+      "store_unavailable",
+      "no schema on the connection's search_path exists: create it, or fix search_path " +
+        "(options=-c search_path=... in DATABASE_URL)",
+    );
+  }
+  await migrateToLatest(db, schema);
+}
+
+function storeOf(db: Kysely<Database>, kind: StoreKind, release?: () => Promise<void>): Store {
+  let closing: Promise<void> | undefined;
+  return {
+    db,
+    kind,
+    close() {
+      closing ??= (async () => {
+        try {
+          await db.destroy();
+        } finally {
+          await release?.();
+        }
+      })();
+      return closing;
+    },
+  };
+}

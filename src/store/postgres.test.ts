@@ -1,0 +1,91 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isModelgateError } from "../errors.js";
+import { Kysely } from "kysely";
+import { MIGRATION_TABLE, MIGRATIONS, migrateToLatest } from "./migrations.js";
+import { openStore } from "./open.js";
+import { parseTarget, postgresDialect } from "./postgres.js";
+import type { Database } from "./schema.js";
+import { postgresBackend, urlWithSchema } from "./test-support/backends.js";
+
+async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!isModelgateError(error)) throw new Error(`expected a ModelgateError, got ${String(error)}`);
+  return { code: error.code, message: error.message };
+}
+
+describe("PostgreSQL store", () => {
+  const backend = postgresBackend();
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+
+  it("three instances opening at once migrate exactly once, without error", async () => {
+    const stores = await Promise.all([1, 2, 3].map(() => openStore(backend.options())));
+    try {
+      for (const store of stores) {
+        const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}
+          order by name`.execute(store.db);
+        expect(rows.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS));
+        expect(await store.db.selectFrom("models").select("id").execute()).toEqual([]);
+      }
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("concurrent migrators: one applies each migration, the others find nothing to do", async () => {
+    const fresh = postgresBackend();
+    await fresh.setup();
+    const { databaseUrl, schema } = fresh;
+    const dbs = [1, 2, 3].map(
+      () =>
+        new Kysely<Database>({
+          dialect: postgresDialect({ databaseUrl }, parseTarget(databaseUrl)),
+        }),
+    );
+    try {
+      const applied = await Promise.all(dbs.map((db) => migrateToLatest(db, schema)));
+      expect(applied.flat()).toEqual(Object.keys(MIGRATIONS));
+    } finally {
+      await Promise.all(dbs.map((db) => db.destroy()));
+      await fresh.teardown();
+    }
+  });
+
+  it("a server that is down is store_unavailable naming host:port, never the password", async () => {
+    const { code, message } = await failure(
+      openStore({ databaseUrl: "postgres://modelgate:s3cret%2Fpw@127.0.0.1:1/prod" }),
+    );
+    expect(code).toBe("store_unavailable");
+    expect(message).toContain("127.0.0.1:1");
+    expect(message).not.toContain("s3cret");
+  });
+
+  it("an unparsable DATABASE_URL is refused without echoing it", async () => {
+    const { code, message } = await failure(openStore({ databaseUrl: "postgres://u:s3cret@[bad" }));
+    expect(code).toBe("store_unavailable");
+    expect(message).not.toContain("s3cret");
+  });
+
+  it("a search_path naming no schema is refused with what to fix", async () => {
+    const { code, message } = await failure(
+      openStore({ databaseUrl: urlWithSchema("mg_missing_schema") }),
+    );
+    expect(code).toBe("store_unavailable");
+    expect(message).toContain("search_path");
+  });
+
+  it("a query past the statement timeout is store_unavailable", async () => {
+    const store = await openStore({ ...backend.options(), statementTimeoutMs: 100 });
+    try {
+      const { code, message } = await failure(sql`select pg_sleep(2)`.execute(store.db));
+      expect(code).toBe("store_unavailable");
+      expect(message).toContain("statement timeout (100 ms)");
+    } finally {
+      await store.close();
+    }
+  });
+});
