@@ -8,7 +8,9 @@ export interface VersionInfo {
 
 /** Read once from the package manifest, so /version and `--version` never drift from it. */
 export function readVersion(): VersionInfo {
-  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  const manifest = JSON.parse(
+    readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+  ) as {
     name: string;
     version: string;
   };

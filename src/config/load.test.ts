@@ -20,11 +20,21 @@ describe("loadConfig", () => {
 
   it("parses typed values from the environment", () => {
     const { config, problems } = loadConfig(
-      { PORT: "9000", LOG_LEVEL: "warn", MODELGATE_REGISTER_EXAMPLE: "false", MODELGATE_DATA_DIR: "/var/lib/mg" },
+      {
+        PORT: "9000",
+        LOG_LEVEL: "warn",
+        MODELGATE_REGISTER_EXAMPLE: "false",
+        MODELGATE_DATA_DIR: "/var/lib/mg",
+      },
       { cwd },
     );
     expect(problems).toEqual([]);
-    expect(config).toMatchObject({ port: 9000, logLevel: "warn", registerExample: false, dataDir: "/var/lib/mg" });
+    expect(config).toMatchObject({
+      port: 9000,
+      logLevel: "warn",
+      registerExample: false,
+      dataDir: "/var/lib/mg",
+    });
   });
 
   it("accepts an alias, and the canonical name wins over it", () => {
@@ -42,7 +52,11 @@ describe("loadConfig", () => {
     const { config, origins, problems } = loadConfig({ HUGGINGFACE_API_KEY_FILE: file }, { cwd });
     expect(problems).toEqual([]);
     expect(config.huggingfaceApiKey).toBe("hf_fromfile");
-    expect(origins.huggingfaceApiKey).toEqual({ from: "file", name: "HUGGINGFACE_API_KEY_FILE", path: file });
+    expect(origins.huggingfaceApiKey).toEqual({
+      from: "file",
+      name: "HUGGINGFACE_API_KEY_FILE",
+      path: file,
+    });
   });
 
   it("reports every problem at once, one line each, naming the variable", () => {
@@ -60,7 +74,9 @@ describe("loadConfig", () => {
     expect(problems).toHaveLength(5);
     expect(problems.join("\n")).toMatch(/PORT must be a whole number, got "eighty"/);
     expect(problems.join("\n")).toMatch(/LOG_LEVEL must be one of fatal, error, warn, info/);
-    expect(problems.join("\n")).toMatch(/HUGGINGFACE_API_KEY and HUGGINGFACE_API_KEY_FILE are both set/);
+    expect(problems.join("\n")).toMatch(
+      /HUGGINGFACE_API_KEY and HUGGINGFACE_API_KEY_FILE are both set/,
+    );
     expect(problems.join("\n")).toMatch(/MODELGATE_BOOTSTRAP_ADMIN_KEY must be true or false/);
     // A secret's value is never echoed back, even when it is malformed.
     expect(problems.join("\n")).toMatch(/DATABASE_URL must be a URL .*got the value\./);
@@ -75,19 +91,29 @@ describe("loadConfig", () => {
   });
 
   it("rejects out-of-range numbers", () => {
-    expect(loadConfig({ PORT: "70000" }, { cwd }).problems).toEqual(["PORT must be at most 65535, got 70000."]);
+    expect(loadConfig({ PORT: "70000" }, { cwd }).problems).toEqual([
+      "PORT must be at most 65535, got 70000.",
+    ]);
   });
 });
 
 describe("configRows (config show)", () => {
   it("masks secrets and says where each value came from", () => {
     const loaded = loadConfig(
-      { HF_TOKEN: "hf_supersecret", DATABASE_URL: "postgres://mg:pa55word@db:5432/mg?sslmode=require", PORT: "8080" },
+      {
+        HF_TOKEN: "hf_supersecret",
+        DATABASE_URL: "postgres://mg:pa55word@db:5432/mg?sslmode=require",
+        PORT: "8080",
+      },
       { cwd },
     );
     const rows = configRows(loaded);
     const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
-    expect(byName.HUGGINGFACE_API_KEY).toMatchObject({ value: "****", secret: true, source: "env (alias HF_TOKEN)" });
+    expect(byName.HUGGINGFACE_API_KEY).toMatchObject({
+      value: "****",
+      secret: true,
+      source: "env (alias HF_TOKEN)",
+    });
     expect(byName.DATABASE_URL?.value).toBe("postgres://mg:****@db:5432/mg?****");
     expect(byName.PORT).toMatchObject({ value: 8080, source: "env" });
     expect(byName.HOST).toMatchObject({ value: "127.0.0.1", source: "default" });

@@ -40,7 +40,8 @@ function pickRaw(spec: VarSpec, env: Env, problems: string[]): RawValue | undefi
       problems.push(`${name} and ${fileVar} are both set: keep only one of them.`);
       return undefined;
     }
-    if (direct !== undefined && direct !== "") return { raw: direct, origin: { from: "env", name } };
+    if (direct !== undefined && direct !== "")
+      return { raw: direct, origin: { from: "env", name } };
     if (filePath) {
       try {
         // Secret files conventionally end with a newline (docker/k8s secrets): drop it.
@@ -52,7 +53,9 @@ function pickRaw(spec: VarSpec, env: Env, problems: string[]): RawValue | undefi
         return { raw, origin: { from: "file", name: fileVar, path: filePath } };
       } catch (err) {
         const reason = (err as NodeJS.ErrnoException).code ?? "unreadable";
-        problems.push(`${fileVar} points to ${filePath}, which cannot be read (${reason}): fix the path or its permissions.`);
+        problems.push(
+          `${fileVar} points to ${filePath}, which cannot be read (${reason}): fix the path or its permissions.`,
+        );
         return undefined;
       }
     }
@@ -64,14 +67,22 @@ const TRUE = new Set(["1", "true", "yes", "on"]);
 const FALSE = new Set(["0", "false", "no", "off"]);
 
 /** Parse one raw value; returns the problem sentence on failure (never echoing a secret). */
-function parseValue(spec: VarSpec, name: string, raw: string, cwd: string): { value?: unknown; problem?: string } {
+function parseValue(
+  spec: VarSpec,
+  name: string,
+  raw: string,
+  cwd: string,
+): { value?: unknown; problem?: string } {
   const shown = spec.secret ? "the value" : JSON.stringify(raw);
   switch (spec.type) {
     case "int": {
-      if (!/^-?\d+$/.test(raw.trim())) return { problem: `${name} must be a whole number, got ${shown}.` };
+      if (!/^-?\d+$/.test(raw.trim()))
+        return { problem: `${name} must be a whole number, got ${shown}.` };
       const n = Number(raw.trim());
-      if (spec.min !== undefined && n < spec.min) return { problem: `${name} must be at least ${spec.min}, got ${n}.` };
-      if (spec.max !== undefined && n > spec.max) return { problem: `${name} must be at most ${spec.max}, got ${n}.` };
+      if (spec.min !== undefined && n < spec.min)
+        return { problem: `${name} must be at least ${spec.min}, got ${n}.` };
+      if (spec.max !== undefined && n > spec.max)
+        return { problem: `${name} must be at most ${spec.max}, got ${n}.` };
       return { value: n };
     }
     case "bool": {
@@ -81,14 +92,17 @@ function parseValue(spec: VarSpec, name: string, raw: string, cwd: string): { va
       return { problem: `${name} must be true or false, got ${shown}.` };
     }
     case "enum":
-      if (!spec.values.includes(raw)) return { problem: `${name} must be one of ${spec.values.join(", ")}, got ${shown}.` };
+      if (!spec.values.includes(raw))
+        return { problem: `${name} must be one of ${spec.values.join(", ")}, got ${shown}.` };
       return { value: raw };
     case "url":
       try {
         new URL(raw);
         return { value: raw };
       } catch {
-        return { problem: `${name} must be a URL (like ${spec.example ?? "https://host/path"}), got ${shown}.` };
+        return {
+          problem: `${name} must be a URL (like ${spec.example ?? "https://host/path"}), got ${shown}.`,
+        };
       }
     case "path":
       return { value: isAbsolute(raw) ? raw : resolve(cwd, raw) };

@@ -129,7 +129,18 @@ export const CONFIG_SCHEMA = {
     default: 10_000,
     min: 0,
     max: 600_000,
-    description: "On SIGTERM, how long in-flight requests may take before the process exits anyway.",
+    description:
+      "On SIGTERM, how long in-flight requests may take before the process exits anyway.",
+    neededBy: "serve",
+  } satisfies IntVar,
+  shutdownDrainMs: {
+    env: "MODELGATE_SHUTDOWN_DRAIN_MS",
+    type: "int",
+    default: 500,
+    min: 0,
+    max: 60_000,
+    description:
+      "On SIGTERM, how long to keep answering (with /ready at 503 and Connection: close) before the listener closes, so load balancers and keep-alive clients move away without a reset.",
     neededBy: "serve",
   } satisfies IntVar,
   registerExample: {

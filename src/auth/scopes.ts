@@ -1,0 +1,25 @@
+export const SCOPES = ["predict", "models:read", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
+
+/** The authenticated caller, as every route sees it. */
+export interface Principal {
+  keyId: string;
+  keyName: string;
+  userId: string;
+  scopes: readonly Scope[];
+  /** null: every model. */
+  modelIds: readonly string[] | null;
+}
+
+/** `admin` implies every other scope. */
+export function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.includes(scope) || principal.scopes.includes("admin");
+}
+
+export function mayUseModel(principal: Principal, modelId: string): boolean {
+  return principal.modelIds === null || principal.modelIds.includes(modelId);
+}

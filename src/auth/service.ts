@@ -1,0 +1,203 @@
+import type { ErrorCode } from "../errors.js";
+import { ModelgateError } from "../errors.js";
+import { newId } from "../ids.js";
+import type { KeyRecord, KeyRepository } from "../store/index.js";
+import { generateKey, hashesEqual, hashKey, lookupPrefix, looksLikeKey } from "./keys.js";
+import type { Principal, Scope } from "./scopes.js";
+import { isScope } from "./scopes.js";
+
+export type VerifyResult =
+  | { valid: true; principal: Principal; record: KeyRecord }
+  | { valid: false; code: Extract<ErrorCode, `api_key_${string}`> };
+
+export interface CreateKeyInput {
+  name: string;
+  userId?: string;
+  scopes?: readonly string[];
+  modelIds?: readonly string[] | null;
+  expiresAt?: Date | null;
+  rateLimitPerHour?: number | null;
+}
+
+export interface CreatedKey {
+  /** The key itself: shown once, never stored. */
+  key: string;
+  record: KeyRecord;
+}
+
+export interface KeyServiceDeps {
+  keys: Pick<
+    KeyRepository,
+    "insert" | "findByPrefix" | "list" | "revoke" | "touchLastUsed" | "getById"
+  >;
+  clock?: () => Date;
+  /**
+   * How long a verification result is reused without asking the store. Bounds how long a
+   * revoke made elsewhere (another process, the database directly) can go unnoticed.
+   */
+  cacheTtlMs?: number;
+  cacheMaxEntries?: number;
+}
+
+interface CacheEntry {
+  /** undefined: no key has this prefix. */
+  record: KeyRecord | undefined;
+  storedHash: string | undefined;
+  expiresAt: number;
+}
+
+export type KeyService = ReturnType<typeof keyServiceFactory>;
+
+function toPrincipal(record: KeyRecord): Principal {
+  return {
+    keyId: record.id,
+    keyName: record.name,
+    userId: record.userId,
+    scopes: record.scopes.filter(isScope),
+    modelIds: record.modelIds,
+  };
+}
+
+function validateCreate(input: CreateKeyInput, now: Date): void {
+  const problems: { field: string; problem: string }[] = [];
+  if (!input.name.trim()) problems.push({ field: "name", problem: "must not be empty" });
+  for (const scope of input.scopes ?? []) {
+    if (!isScope(scope)) {
+      problems.push({
+        field: "scopes",
+        problem: `unknown scope "${scope}" (known: predict, models:read, admin)`,
+      });
+    }
+  }
+  if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
+    problems.push({ field: "expires", problem: "must be in the future" });
+  }
+  if (
+    input.rateLimitPerHour !== undefined &&
+    input.rateLimitPerHour !== null &&
+    input.rateLimitPerHour < 0
+  ) {
+    problems.push({ field: "rate_limit_per_hour", problem: "must be 0 (unlimited) or more" });
+  }
+  if (problems.length > 0) {
+    const detail = problems.map((p) => `${p.field}: ${p.problem}`).join("; ");
+    throw new ModelgateError("invalid_request", `Cannot create the key: ${detail}.`, {
+      errors: problems,
+    });
+  }
+}
+
+/** Create, verify, list and revoke API keys. Only hashes are stored; the key is returned once. */
+export function keyServiceFactory(deps: KeyServiceDeps) {
+  const clock = deps.clock ?? (() => new Date());
+  const ttl = deps.cacheTtlMs ?? 1_000;
+  const maxEntries = deps.cacheMaxEntries ?? 10_000;
+  const cache = new Map<string, CacheEntry>();
+  const used = new Set<string>();
+
+  function remember(prefix: string, entry: CacheEntry): void {
+    if (cache.size >= maxEntries) {
+      // Map keeps insertion order: the first key is the oldest entry.
+      const oldest = cache.keys().next();
+      if (!oldest.done) cache.delete(oldest.value);
+    }
+    cache.set(prefix, entry);
+  }
+
+  async function lookup(prefix: string): Promise<CacheEntry> {
+    const cached = cache.get(prefix);
+    if (cached && cached.expiresAt > Date.now()) return cached;
+    const stored = await deps.keys.findByPrefix(prefix);
+    let entry: CacheEntry = {
+      record: undefined,
+      storedHash: undefined,
+      expiresAt: Date.now() + ttl,
+    };
+    if (stored) {
+      // Keep the hash beside the record, never inside it: records reach routes and views.
+      const { hash, ...record } = stored;
+      entry = { record, storedHash: hash, expiresAt: entry.expiresAt };
+    }
+    remember(prefix, entry);
+    return entry;
+  }
+
+  return {
+    async create(input: CreateKeyInput): Promise<CreatedKey> {
+      const now = clock();
+      validateCreate(input, now);
+      const key = generateKey();
+      const record = await deps.keys.insert({
+        id: newId("key"),
+        name: input.name.trim(),
+        userId: input.userId ?? "admin",
+        prefix: lookupPrefix(key),
+        hash: hashKey(key),
+        scopes: [...new Set(input.scopes ?? ["predict", "models:read"])],
+        modelIds: input.modelIds ? [...input.modelIds] : null,
+        expiresAt: input.expiresAt ?? null,
+        rateLimitPerHour: input.rateLimitPerHour ?? null,
+        createdAt: now,
+      });
+      cache.delete(record.prefix);
+      return { key, record };
+    },
+
+    /** Expected failures are values; only a store failure throws. */
+    async verify(key: string): Promise<VerifyResult> {
+      if (!looksLikeKey(key)) return { valid: false, code: "api_key_invalid" };
+      const prefix = lookupPrefix(key);
+      const hash = hashKey(key);
+      const entry = await lookup(prefix);
+      if (!entry.record || !entry.storedHash || !hashesEqual(hash, entry.storedHash)) {
+        return { valid: false, code: "api_key_invalid" };
+      }
+      if (entry.record.revokedAt) return { valid: false, code: "api_key_revoked" };
+      if (entry.record.expiresAt && entry.record.expiresAt.getTime() <= clock().getTime()) {
+        return { valid: false, code: "api_key_expired" };
+      }
+      used.add(entry.record.id);
+      return { valid: true, principal: toPrincipal(entry.record), record: entry.record };
+    },
+
+    async list(): Promise<KeyRecord[]> {
+      return deps.keys.list();
+    },
+
+    async get(id: string): Promise<KeyRecord> {
+      const record = await deps.keys.getById(id);
+      if (!record)
+        throw new ModelgateError(
+          "key_not_found",
+          `No API key has the id ${id}: list them with \`modelgate keys list\`.`,
+        );
+      return record;
+    },
+
+    async revoke(id: string): Promise<KeyRecord> {
+      const record = await deps.keys.revoke(id, clock());
+      if (!record)
+        throw new ModelgateError(
+          "key_not_found",
+          `No API key has the id ${id}: list them with \`modelgate keys list\`.`,
+        );
+      cache.delete(record.prefix);
+      return record;
+    },
+
+    /** Forget every cached verification (another process changed keys). */
+    invalidate(): void {
+      cache.clear();
+    },
+
+    /** Write the last-used times gathered since the previous flush, in one statement. */
+    async flushLastUsed(): Promise<void> {
+      if (used.size === 0) return;
+      const ids = [...used];
+      used.clear();
+      await deps.keys.touchLastUsed(ids, clock());
+    },
+  };
+}
+
+export type { Scope };

@@ -1,0 +1,106 @@
+import { parseDuration } from "../../duration.js";
+import type { CreatedKeyView, KeyView } from "../../server/admin/ops.js";
+import { openAdmin } from "../admin.js";
+import type { CliContext } from "../context.js";
+import { configOrExit } from "../context.js";
+import { EXIT, ExitError } from "../errors.js";
+import type { CommandOutput } from "../output.js";
+import { table } from "../output.js";
+
+export interface KeysCreateOptions {
+  name?: string;
+  scopes?: string;
+  models?: string;
+  expires?: string;
+  user?: string;
+}
+
+function list(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** "30d", "12h" from now, or an ISO date. */
+export function parseExpires(text: string, now: Date = new Date()): string {
+  const ms = parseDuration(text);
+  if (ms !== undefined) return new Date(now.getTime() + ms).toISOString();
+  const date = new Date(text);
+  if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(date.getTime())) return date.toISOString();
+  throw new ExitError(
+    EXIT.usage,
+    `--expires "${text}" is not a duration or a date: use e.g. 30d, 12h, or 2027-01-31.`,
+  );
+}
+
+async function withAdmin<T>(
+  ctx: CliContext,
+  fn: (ops: Awaited<ReturnType<typeof openAdmin>>["ops"]) => Promise<T>,
+): Promise<T> {
+  const { config } = configOrExit(ctx);
+  const session = await openAdmin(config);
+  try {
+    return await fn(session.ops);
+  } finally {
+    await session.close();
+  }
+}
+
+export async function keysCreate(opts: KeysCreateOptions, ctx: CliContext): Promise<CommandOutput> {
+  if (!opts.name?.trim())
+    throw new ExitError(
+      EXIT.usage,
+      "keys create needs --name NAME (a label for the key, e.g. --name partner-acme).",
+    );
+  const created: CreatedKeyView = await withAdmin(ctx, (ops) =>
+    ops.createKey({
+      name: opts.name ?? "",
+      user_id: opts.user,
+      scopes: list(opts.scopes),
+      models: list(opts.models) ?? null,
+      expires_at: opts.expires ? parseExpires(opts.expires) : null,
+    }),
+  );
+  const text = [
+    `Created API key ${created.id} (${created.name}), scopes: ${created.scopes.join(", ")}` +
+      (created.models ? `, models: ${created.models.join(", ")}` : "") +
+      (created.expires_at ? `, expires ${created.expires_at}` : "") +
+      ".",
+    "",
+    `  ${created.key}`,
+    "",
+    "This is the only time the key is shown: store it now (only its hash is kept).",
+  ].join("\n");
+  return { data: created, text };
+}
+
+export async function keysList(ctx: CliContext): Promise<CommandOutput> {
+  const keys: KeyView[] = await withAdmin(ctx, (ops) => ops.listKeys());
+  const text =
+    keys.length === 0
+      ? "No API keys yet: create one with `modelgate keys create --name NAME`."
+      : table(
+          ["ID", "NAME", "PREFIX", "SCOPES", "MODELS", "STATUS", "EXPIRES", "LAST USED"],
+          keys.map((k) => [
+            k.id,
+            k.name,
+            `${k.prefix}…`,
+            k.scopes.join(","),
+            k.models?.join(",") ?? "all",
+            k.status,
+            k.expires_at,
+            k.last_used_at,
+          ]),
+        );
+  return { data: keys, text };
+}
+
+export async function keysRevoke(id: string, ctx: CliContext): Promise<CommandOutput> {
+  const revoked = await withAdmin(ctx, (ops) => ops.revokeKey(id));
+  return {
+    data: revoked,
+    text: `Revoked API key ${revoked.id} (${revoked.name}) at ${revoked.revoked_at}.`,
+  };
+}

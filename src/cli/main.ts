@@ -1,0 +1,122 @@
+import { Command, CommanderError } from "commander";
+import { processEnv } from "../config/index.js";
+import { readVersion } from "../version.js";
+import { configShow } from "./commands/config.js";
+import { keysCreate, keysList, keysRevoke } from "./commands/keys.js";
+import { modelsList } from "./commands/models.js";
+import { serve } from "./commands/serve.js";
+import type { CliContext } from "./context.js";
+import { EXIT, exitCodeFor } from "./errors.js";
+import type { CommandOutput } from "./output.js";
+
+interface JsonFlag {
+  json?: boolean;
+}
+
+function print(ctx: CliContext, output: CommandOutput, opts: JsonFlag): void {
+  ctx.stdout.write(opts.json ? `${JSON.stringify(output.data, null, 2)}\n` : `${output.text}\n`);
+}
+
+/** The argv layer: parse, call the command, print. Commands never print or exit themselves. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("modelgate")
+    .description("Serve machine-learning models over an authenticated HTTP API.")
+    .version(readVersion().version)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("serve")
+    .description("Run the HTTP API (model 21 and an admin key are set up on the first start).")
+    .option("--port <port>", "TCP port (overrides PORT, default 8001)")
+    .option("--host <host>", "address to bind (overrides HOST, default 127.0.0.1)")
+    .addHelpText("after", "\nExample:\n  $ modelgate serve --port 8001 --host 0.0.0.0")
+    .action((opts: { port?: string; host?: string }) => serve(opts, ctx));
+
+  const keys = program.command("keys").description("Create, list and revoke API keys.");
+  keys
+    .command("create")
+    .description("Create an API key; it is printed once and only its hash is stored.")
+    .requiredOption("--name <name>", "a label for the key")
+    .option(
+      "--scopes <scopes>",
+      "comma-separated: predict, models:read, admin",
+      "predict,models:read",
+    )
+    .option("--models <ids>", "comma-separated model ids the key may use (default: all)")
+    .option("--expires <when>", "a duration from now (30d, 12h) or a date (2027-01-31)")
+    .option("--user <id>", "the owner recorded with predictions (default: admin)")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      "\nExample:\n  $ modelgate keys create --name partner-acme --models 21 --expires 30d",
+    )
+    .action(async (opts: Parameters<typeof keysCreate>[0] & JsonFlag) =>
+      print(ctx, await keysCreate(opts, ctx), opts),
+    );
+  keys
+    .command("list")
+    .description("List API keys (never the keys themselves).")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExample:\n  $ modelgate keys list --json")
+    .action(async (opts: JsonFlag) => print(ctx, await keysList(ctx), opts));
+  keys
+    .command("revoke")
+    .description("Revoke an API key; it is refused from then on.")
+    .argument("<id>", "the key id (key_…), from `modelgate keys list`")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExample:\n  $ modelgate keys revoke key_3fQm9TzV1bXcR7wYk2Hd")
+    .action(async (id: string, opts: JsonFlag) => print(ctx, await keysRevoke(id, ctx), opts));
+
+  const models = program.command("models").description("Registered models.");
+  models
+    .command("list")
+    .description("List registered models and whether the running server has them loaded.")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExample:\n  $ modelgate models list")
+    .action(async (opts: JsonFlag) => print(ctx, await modelsList(ctx), opts));
+
+  const config = program.command("config").description("The configuration modelgate reads.");
+  config
+    .command("show")
+    .description(
+      "Print the effective configuration (secrets masked) and where each value came from.",
+    )
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExample:\n  $ HF_TOKEN_FILE=/run/secrets/hf modelgate config show")
+    .action((opts: JsonFlag) => print(ctx, configShow(ctx), opts));
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; the one place errors are printed. */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version end through here too, with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.stderr.write(`modelgate: ${message}\n`);
+    return exitCodeFor(err);
+  }
+}
+
+/** The process entry (bin/modelgate): the only place that calls process.exit. */
+export async function main(): Promise<never> {
+  const code = await runCli(process.argv.slice(2), {
+    cwd: process.cwd(),
+    env: processEnv(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+  process.exit(code);
+}

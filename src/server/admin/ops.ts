@@ -1,0 +1,134 @@
+import type { KeyService } from "../../auth/service.js";
+import { ModelgateError } from "../../errors.js";
+import type { KeyRecord, ModelRecord } from "../../store/index.js";
+
+/** An API key as shown to people and machines: never the key, never its hash. */
+export interface KeyView {
+  id: string;
+  name: string;
+  user_id: string;
+  prefix: string;
+  scopes: string[];
+  models: string[] | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  rate_limit_per_hour: number | null;
+  created_at: string;
+  status: "active" | "revoked" | "expired";
+}
+
+export interface CreatedKeyView extends KeyView {
+  /** Shown once, at creation. */
+  key: string;
+}
+
+export interface ModelView {
+  id: string;
+  name: string;
+  version: string;
+  source: string;
+  max_batch_size: number;
+  resolved_revision: string | null;
+  status: string;
+  loaded: boolean | null;
+}
+
+export interface CreateKeyRequest {
+  name: string;
+  user_id?: string;
+  scopes?: string[];
+  models?: string[] | null;
+  expires_at?: string | null;
+  rate_limit_per_hour?: number | null;
+}
+
+/** The store-changing operations, the same whether run in-process or through a running server. */
+export interface AdminOps {
+  createKey(input: CreateKeyRequest): Promise<CreatedKeyView>;
+  listKeys(): Promise<KeyView[]>;
+  revokeKey(id: string): Promise<KeyView>;
+  listModels(): Promise<ModelView[]>;
+}
+
+export function keyView(record: KeyRecord, now: Date = new Date()): KeyView {
+  const status = record.revokedAt
+    ? "revoked"
+    : record.expiresAt && record.expiresAt.getTime() <= now.getTime()
+      ? "expired"
+      : "active";
+  return {
+    id: record.id,
+    name: record.name,
+    user_id: record.userId,
+    prefix: record.prefix,
+    scopes: [...record.scopes],
+    models: record.modelIds ? [...record.modelIds] : null,
+    expires_at: record.expiresAt?.toISOString() ?? null,
+    revoked_at: record.revokedAt?.toISOString() ?? null,
+    last_used_at: record.lastUsedAt?.toISOString() ?? null,
+    rate_limit_per_hour: record.rateLimitPerHour,
+    created_at: record.createdAt.toISOString(),
+    status,
+  };
+}
+
+function parseExpiry(text: string | null | undefined): Date | null {
+  if (text === null || text === undefined) return null;
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) {
+    throw new ModelgateError(
+      "invalid_request",
+      `expires_at "${text}" is not a date: give an ISO 8601 time.`,
+      {
+        errors: [{ field: "expires_at", problem: "must be an ISO 8601 date-time" }],
+      },
+    );
+  }
+  return date;
+}
+
+export interface LocalAdminDeps {
+  keys: Pick<KeyService, "create" | "list" | "revoke" | "flushLastUsed">;
+  models: { list(): Promise<ModelRecord[]> };
+  /** Whether a model is loaded in this process; absent when no server runs. */
+  loaded?: (id: string) => boolean;
+}
+
+/** AdminOps against the store held by this process. */
+export function localAdminOps(deps: LocalAdminDeps): AdminOps {
+  return {
+    async createKey(input) {
+      const { key, record } = await deps.keys.create({
+        name: input.name,
+        userId: input.user_id,
+        scopes: input.scopes,
+        modelIds: input.models ?? null,
+        expiresAt: parseExpiry(input.expires_at),
+        rateLimitPerHour: input.rate_limit_per_hour ?? null,
+      });
+      return { ...keyView(record), key };
+    },
+    async listKeys() {
+      // Last-used times are gathered in memory; write them first so the list is current.
+      await deps.keys.flushLastUsed();
+      const now = new Date();
+      return (await deps.keys.list()).map((r) => keyView(r, now));
+    },
+    async revokeKey(id) {
+      return keyView(await deps.keys.revoke(id));
+    },
+    async listModels() {
+      return (await deps.models.list()).map((m) => ({
+        id: m.id,
+        name: m.name,
+        version: m.version,
+        source: m.source,
+        max_batch_size: m.maxBatchSize,
+        resolved_revision: m.resolvedRevision,
+        status: m.status,
+        loaded: deps.loaded ? deps.loaded(m.id) : null,
+      }));
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { chmod, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import Fastify from "fastify";
+import { ModelgateError } from "../../errors.js";
+import { newId } from "../../ids.js";
+import { handleError, handleNotFound } from "../errors.js";
+import type { AdminOps, CreateKeyRequest } from "./ops.js";
+
+export const ADMIN_SOCKET_NAME = "admin.sock";
+/** sun_path holds 108 bytes on Linux (104 on macOS); keep a margin. */
+const MAX_SOCKET_PATH = 100;
+
+export function adminSocketPath(dataDir: string): string {
+  return join(dataDir, ADMIN_SOCKET_NAME);
+}
+
+/**
+ * The admin endpoint on a UNIX socket in the data dir. It has no key check: access is the
+ * filesystem's, owner-only (0600 socket inside a 0700 data dir), like a database's local socket.
+ */
+export async function startAdminSocket(ops: AdminOps, dataDir: string): Promise<FastifyInstance> {
+  const path = adminSocketPath(dataDir);
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+    throw new ModelgateError(
+      "config_invalid",
+      `The admin socket path ${path} is too long for a UNIX socket: set MODELGATE_DATA_DIR to a shorter folder.`,
+    );
+  }
+  const app = Fastify({ logger: false, genReqId: () => newId("req") });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  app.get("/keys", async function listKeys() {
+    return { keys: await ops.listKeys() };
+  });
+  app.post<{ Body: CreateKeyRequest }>("/keys", async function createKey(request, reply) {
+    void reply.status(201);
+    return ops.createKey(request.body);
+  });
+  app.post<{ Params: { id: string } }>("/keys/:id/revoke", async function revokeKey(request) {
+    return ops.revokeKey(request.params.id);
+  });
+  app.get("/models", async function listModels() {
+    return { models: await ops.listModels() };
+  });
+  // We hold the data dir's lock, so a socket file left here belongs to a process that died.
+  await rm(path, { force: true });
+  await app.listen({ path });
+  await chmod(path, 0o600);
+  return app;
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import Fastify, { LogController } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { authGuards } from "../auth/hook.js";
+import type { KeyService } from "../auth/service.js";
+import { newId } from "../ids.js";
+import type { ModelService } from "../serving/service.js";
+import type { VersionInfo } from "../version.js";
+import { registerDocs } from "./docs.js";
+import { handleError, handleNotFound } from "./errors.js";
+import { modelRoutes } from "./routes/models.js";
+import { predictRoute } from "./routes/predict.js";
+import { serviceRoutes } from "./routes/service.js";
+import type { ReadinessCheck } from "./routes/service.js";
+import { ErrorSchema } from "./schemas.js";
+
+export interface AppDeps {
+  keys: Pick<KeyService, "verify">;
+  models: ModelService;
+  /** Extra readiness checks (the store, ...); model checks come from `models`. */
+  readiness: () => Promise<ReadinessCheck[]>;
+  version: VersionInfo;
+  bodyLimitBytes: number;
+  /** True once shutdown began: responses then close their connection so clients move away. */
+  isDraining?: () => boolean;
+  /** A pino logger instance, its options, or false. */
+  logger: FastifyServerOptions["loggerInstance"] | false;
+}
+
+export type App = FastifyInstance;
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Builds the HTTP API; only `serve` calls listen(). Tests use inject() or listen({ port: 0 }). */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: deps.bodyLimitBytes,
+    // A caller's own X-Request-Id is kept when it looks like an id, so traces join up.
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : newId("req");
+    },
+    // One line per request is written by the onResponse hook below instead of Fastify's two.
+    logController: new LogController({
+      requestIdLogLabel: "request_id",
+      disableRequestLogging: true,
+    }),
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest("principal", null);
+  app.addSchema(ErrorSchema);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  app.addHook("onRequest", async function tagRequest(request, reply) {
+    void reply.header("x-request-id", request.id);
+  });
+  const isDraining = deps.isDraining;
+  if (isDraining) {
+    app.addHook("onSend", async function closeWhenDraining(_request, reply, payload) {
+      if (isDraining()) void reply.header("connection", "close");
+      return payload;
+    });
+  }
+  app.addHook("onResponse", async function logRequest(request, reply) {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.routeOptions.url ?? request.url.split("?")[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        key_id: request.principal?.keyId,
+      },
+      "request",
+    );
+  });
+
+  await registerDocs(app, deps.version);
+  const auth = authGuards(deps.keys);
+  await app.register(async function api(scope) {
+    predictRoute(scope, { auth, models: deps.models });
+    modelRoutes(scope, { auth, models: deps.models });
+    serviceRoutes(scope, { models: deps.models, readiness: deps.readiness, version: deps.version });
+  });
+  return app;
+}

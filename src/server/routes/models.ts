@@ -1,0 +1,151 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { authGuards } from "../../auth/hook.js";
+import { mayUseModel } from "../../auth/scopes.js";
+import { ModelgateError } from "../../errors.js";
+import type { ModelService } from "../../serving/service.js";
+import type { ModelRecord } from "../../store/index.js";
+import { AUTH_ERRORS, ModelIdParams, SECURITY, errorResponses } from "../schemas.js";
+
+const ModelSummary = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  version: Type.String(),
+  description: Type.String(),
+  status: Type.String({ description: "not_loaded | loading | ready | failed" }),
+  max_batch_size: Type.Integer(),
+});
+
+const ModelInfo = Type.Object({
+  ...ModelSummary.properties,
+  input_schema: Type.Unknown({ description: "JSON Schema of one input object." }),
+  outputs: Type.Array(Type.Object({ name: Type.String(), kind: Type.String() })),
+  registered_at: Type.String({ format: "date-time" }),
+});
+
+const ModelHealth = Type.Object({
+  model_id: Type.String(),
+  status: Type.String({ description: "not_loaded | loading | ready | failed" }),
+  healthy: Type.Boolean(),
+  loaded: Type.Boolean(),
+  revision: Type.Union([Type.String(), Type.Null()]),
+  loaded_at: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  load_ms: Type.Union([Type.Number(), Type.Null()]),
+  last_error: Type.Union([
+    Type.Object({
+      code: Type.String(),
+      detail: Type.String(),
+      at: Type.String({ format: "date-time" }),
+    }),
+    Type.Null(),
+  ]),
+});
+
+export interface ModelRoutesDeps {
+  auth: ReturnType<typeof authGuards>;
+  models: ModelService;
+}
+
+function summary(record: ModelRecord, models: ModelService) {
+  return {
+    id: record.id,
+    name: record.name,
+    version: record.version,
+    description: record.description,
+    status: models.state(record.id).state,
+    max_batch_size: record.maxBatchSize,
+  };
+}
+
+function allowedModel(request: FastifyRequest, id: string): void {
+  if (request.principal && !mayUseModel(request.principal, id)) {
+    throw new ModelgateError(
+      "model_forbidden",
+      `This API key may not use model ${id}: create a key with --models ${id}.`,
+    );
+  }
+}
+
+export function modelRoutes(app: FastifyInstance, deps: ModelRoutesDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const onRequest = deps.auth.require("models:read");
+  const errors = errorResponses(...AUTH_ERRORS, 404, 503);
+
+  r.get(
+    "/api/v1/models",
+    {
+      onRequest,
+      schema: {
+        tags: ["models"],
+        summary: "The models this API key may use",
+        security: SECURITY,
+        response: { 200: Type.Object({ models: Type.Array(ModelSummary) }), ...errors },
+      },
+    },
+    async function listModels(request) {
+      const all = await deps.models.list();
+      const visible = all.filter((m) => !request.principal || mayUseModel(request.principal, m.id));
+      return { models: visible.map((m) => summary(m, deps.models)) };
+    },
+  );
+
+  r.get(
+    "/api/v1/models/:model_id/info",
+    {
+      onRequest,
+      schema: {
+        tags: ["models"],
+        summary: "A model's description and input schema",
+        security: SECURITY,
+        params: ModelIdParams,
+        response: { 200: ModelInfo, ...errors },
+      },
+    },
+    async function modelInfo(request) {
+      allowedModel(request, request.params.model_id);
+      const record = await deps.models.get(request.params.model_id);
+      return {
+        ...summary(record, deps.models),
+        input_schema: record.spec.inputs,
+        outputs: record.spec.outputs.map((o) => ({ name: o.name, kind: o.kind })),
+        registered_at: record.createdAt.toISOString(),
+      };
+    },
+  );
+
+  r.get(
+    "/api/v1/models/:model_id/health",
+    {
+      onRequest,
+      schema: {
+        tags: ["models"],
+        summary: "Whether a model can be served now, and why not",
+        security: SECURITY,
+        params: ModelIdParams,
+        response: {
+          ...errors,
+          200: ModelHealth,
+          503: Type.Union([ModelHealth, Type.Ref("Error")]),
+        },
+      },
+    },
+    async function modelHealth(request, reply) {
+      allowedModel(request, request.params.model_id);
+      const record = await deps.models.get(request.params.model_id);
+      const s = deps.models.state(record.id);
+      const healthy = s.state !== "failed";
+      void reply.status(healthy ? 200 : 503);
+      return {
+        model_id: record.id,
+        status: s.state,
+        healthy,
+        loaded: s.state === "ready",
+        revision: s.revision,
+        loaded_at: s.loadedAt?.toISOString() ?? null,
+        load_ms: s.loadMs,
+        last_error: s.lastError ? { ...s.lastError, at: s.lastError.at.toISOString() } : null,
+      };
+    },
+  );
+}

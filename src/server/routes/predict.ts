@@ -1,0 +1,94 @@
+import type { FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { authGuards } from "../../auth/hook.js";
+import { mayUseModel } from "../../auth/scopes.js";
+import { ModelgateError } from "../../errors.js";
+import type { ModelService } from "../../serving/service.js";
+import { AUTH_ERRORS, ModelIdParams, SECURITY, errorResponses } from "../schemas.js";
+
+const InputObject = Type.Record(Type.String(), Type.Unknown(), {
+  description:
+    "One input: the fields of the model's input schema (see GET /api/v1/models/{id}/info).",
+});
+
+const PredictBody = Type.Object(
+  {
+    inputs: Type.Union([InputObject, Type.Array(InputObject)], {
+      description:
+        "One input object, or a list of them for a batch (at most the model's max_batch_size).",
+    }),
+    options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+
+const Prediction = Type.Record(Type.String(), Type.Unknown());
+
+const PredictResponse = Type.Object({
+  model_id: Type.String(),
+  predictions: Type.Union([Prediction, Type.Array(Prediction)], {
+    description: "An object for one input, a list in input order for a batch.",
+  }),
+  metadata: Type.Object({
+    api_version: Type.String(),
+    inference_method: Type.String(),
+    user_id: Type.String(),
+    api_key_id: Type.String(),
+    model_version: Type.String(),
+    batch_size: Type.Integer(),
+    request_id: Type.String(),
+  }),
+  timestamp: Type.String({ format: "date-time" }),
+});
+
+export interface PredictDeps {
+  auth: ReturnType<typeof authGuards>;
+  models: Pick<ModelService, "predict">;
+}
+
+export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
+    "/api/v1/models/:model_id/predict",
+    {
+      onRequest: deps.auth.require("predict"),
+      schema: {
+        tags: ["predict"],
+        summary: "Predict with a model",
+        security: SECURITY,
+        params: ModelIdParams,
+        body: PredictBody,
+        response: {
+          200: PredictResponse,
+          ...errorResponses(400, ...AUTH_ERRORS, 404, 413, 422, 503),
+        },
+      },
+    },
+    async function predict(request) {
+      const principal = request.principal;
+      const modelId = request.params.model_id;
+      if (!principal) throw new ModelgateError("api_key_missing");
+      if (!mayUseModel(principal, modelId)) {
+        throw new ModelgateError(
+          "model_forbidden",
+          `This API key may not use model ${modelId}: create a key with --models ${modelId}.`,
+        );
+      }
+      const result = await deps.models.predict(modelId, request.body.inputs);
+      return {
+        model_id: result.model.id,
+        predictions: result.predictions,
+        metadata: {
+          api_version: "1.0",
+          inference_method: "local",
+          user_id: principal.userId,
+          api_key_id: principal.keyId,
+          model_version: result.loaded.spec.version,
+          batch_size: result.batchSize,
+          request_id: request.id,
+        },
+        timestamp: new Date().toISOString(),
+      };
+    },
+  );
+}

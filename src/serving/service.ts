@@ -1,0 +1,142 @@
+import type { FieldProblem } from "../errors.js";
+import { ModelgateError } from "../errors.js";
+import type { ModelRecord, ModelRepository } from "../store/index.js";
+import type { LoadedModel, ModelCache, ModelState } from "./cache.js";
+
+export interface PredictResult {
+  model: ModelRecord;
+  loaded: LoadedModel;
+  /** An object for one input, a list for a batch — as the request was shaped. */
+  predictions: Record<string, unknown> | Record<string, unknown>[];
+  batchSize: number;
+}
+
+export interface ModelServiceDeps {
+  models: Pick<ModelRepository, "get" | "list">;
+  cache: ModelCache;
+  /** How long the in-memory list of registrations is trusted before the store is asked again. */
+  registryTtlMs?: number;
+  now?: () => number;
+}
+
+export interface ModelCheck {
+  name: string;
+  ok: boolean;
+  reason: string;
+}
+
+const MAX_PROBLEMS_IN_DETAIL = 10;
+
+function invalidInput(problems: FieldProblem[]): ModelgateError {
+  const shown = problems.slice(0, MAX_PROBLEMS_IN_DETAIL).map((p) => `${p.field} ${p.problem}`);
+  const more =
+    problems.length > shown.length ? ` (and ${problems.length - shown.length} more)` : "";
+  return new ModelgateError("invalid_input", `Invalid inputs: ${shown.join("; ")}${more}.`, {
+    errors: problems,
+  });
+}
+
+/** The prediction pipeline and the registry view the routes need. */
+export function modelServiceFactory(deps: ModelServiceDeps) {
+  const ttl = deps.registryTtlMs ?? 2_000;
+  const now = deps.now ?? Date.now;
+  let registry = new Map<string, ModelRecord>();
+  let fetchedAt = -Infinity;
+  let refreshing: Promise<Map<string, ModelRecord>> | null = null;
+
+  async function refresh(): Promise<Map<string, ModelRecord>> {
+    refreshing ??= deps.models.list().then(
+      (records) => {
+        registry = new Map(records.map((r) => [r.id, r]));
+        fetchedAt = now();
+        refreshing = null;
+        return registry;
+      },
+      (err: unknown) => {
+        refreshing = null;
+        throw err;
+      },
+    );
+    return refreshing;
+  }
+
+  async function records(): Promise<Map<string, ModelRecord>> {
+    return now() - fetchedAt < ttl ? registry : refresh();
+  }
+
+  async function find(id: string): Promise<ModelRecord> {
+    const record = (await records()).get(id);
+    if (record) return record;
+    throw new ModelgateError(
+      "model_not_found",
+      `No model is registered with id ${id}: list the models with GET /api/v1/models.`,
+    );
+  }
+
+  return {
+    list: async (): Promise<ModelRecord[]> => [...(await records()).values()],
+    get: find,
+    state: (id: string): ModelState => deps.cache.state(id),
+
+    /** Forget cached registrations (after register/remove) so the next request sees them. */
+    async invalidate(id?: string): Promise<void> {
+      fetchedAt = -Infinity;
+      if (id !== undefined) await deps.cache.evict(id);
+    },
+
+    async load(id: string): Promise<LoadedModel> {
+      return deps.cache.get(await find(id));
+    },
+
+    async predict(id: string, inputs: unknown): Promise<PredictResult> {
+      const model = await find(id);
+      const loaded = await deps.cache.get(model);
+      const single = !Array.isArray(inputs);
+      const rows = single ? [inputs] : (inputs as unknown[]);
+      const maxBatch = loaded.spec.max_batch_size;
+      if (rows.length === 0) {
+        throw invalidInput([{ field: "inputs", problem: "must hold at least one input object" }]);
+      }
+      if (rows.length > maxBatch) {
+        throw new ModelgateError(
+          "batch_too_large",
+          `The batch has ${rows.length} inputs; model ${id} accepts at most ${maxBatch} per request: split it.`,
+        );
+      }
+      const problems: FieldProblem[] = [];
+      rows.forEach((row, i) =>
+        problems.push(...loaded.validate(row, single ? "inputs" : `inputs[${i}]`)),
+      );
+      if (problems.length > 0) throw invalidInput(problems);
+      const outputs = await loaded.predict(rows as Record<string, unknown>[]);
+      const first = outputs[0];
+      return {
+        model,
+        loaded,
+        predictions: single && first ? first : outputs,
+        batchSize: rows.length,
+      };
+    },
+
+    /** One readiness check per registered model: loaded, loadable, or why not. */
+    async checks(): Promise<ModelCheck[]> {
+      const all = await refresh();
+      return [...all.values()].map((record) => {
+        const s = deps.cache.state(record.id);
+        const name = `model:${record.id}`;
+        switch (s.state) {
+          case "ready":
+            return { name, ok: true, reason: `loaded${s.revision ? ` at ${s.revision}` : ""}` };
+          case "loading":
+            return { name, ok: false, reason: `model ${record.id} is loading` };
+          case "failed":
+            return { name, ok: false, reason: s.lastError?.detail ?? "failed to load" };
+          case "not_loaded":
+            return { name, ok: true, reason: "not loaded yet: loads on first request" };
+        }
+      });
+    },
+  };
+}
+
+export type ModelService = ReturnType<typeof modelServiceFactory>;

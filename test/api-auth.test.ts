@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { socketAdminOps } from "../src/cli/admin-client.js";
+import { adminSocketPath } from "../src/server/admin/socket.js";
+import type { AdminOps } from "../src/server/admin/ops.js";
+import type { TestService } from "./support/service.js";
+import { SEED_INPUT, startTestService } from "./support/service.js";
+
+let svc: TestService;
+let admin: AdminOps;
+
+beforeAll(async () => {
+  svc = await startTestService();
+  admin = socketAdminOps(adminSocketPath(svc.dataDir));
+});
+afterAll(async () => {
+  await svc.close();
+});
+
+interface Route {
+  method: "GET" | "POST";
+  path: string;
+  scope: string;
+}
+
+/** Every protected route; each must pass the same security checks. */
+const PROTECTED: Route[] = [
+  { method: "POST", path: "/api/v1/models/21/predict", scope: "predict" },
+  { method: "GET", path: "/api/v1/models", scope: "models:read" },
+  { method: "GET", path: "/api/v1/models/21/info", scope: "models:read" },
+  { method: "GET", path: "/api/v1/models/21/health", scope: "models:read" },
+];
+
+async function call(route: Route, headers: Record<string, string>, query = "") {
+  const res = await fetch(`${svc.url}${route.path}${query}`, {
+    method: route.method,
+    headers: { "content-type": "application/json", ...headers },
+    body: route.method === "POST" ? JSON.stringify({ inputs: SEED_INPUT }) : undefined,
+  });
+  return { status: res.status, body: (await res.json()) as { code: string; detail: string } };
+}
+
+describe.each(PROTECTED)("security of $method $path", (route) => {
+  it("401 api_key_missing without a key, saying where to put it", async () => {
+    const res = await call(route, {});
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("api_key_missing");
+    expect(res.body.detail).toMatch(/X-API-Key/);
+  });
+
+  it("401 api_key_invalid for an unknown or malformed key", async () => {
+    expect((await call(route, { "X-API-Key": "hk_live_" + "A".repeat(40) })).body.code).toBe(
+      "api_key_invalid",
+    );
+    expect((await call(route, { "X-API-Key": "nonsense" })).status).toBe(401);
+    expect((await call(route, { Authorization: "Basic Zm9vOmJhcg==" })).body.code).toBe(
+      "api_key_missing",
+    );
+  });
+
+  it("401 api_key_in_query for a key in the URL, even a valid one", async () => {
+    const { key } = await admin.createKey({ name: "in-query" });
+    const res = await call(route, {}, `?api_key=${key}`);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("api_key_in_query");
+    expect(res.body.detail).toMatch(/X-API-Key header/);
+    expect(res.body.detail).not.toContain(key);
+  });
+
+  it("401 api_key_revoked once the key is revoked (within 1 s)", async () => {
+    const created = await admin.createKey({
+      name: "to-revoke",
+      scopes: ["predict", "models:read"],
+    });
+    expect((await call(route, { "X-API-Key": created.key })).status).toBe(200);
+    await admin.revokeKey(created.id);
+    const res = await call(route, { "X-API-Key": created.key });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("api_key_revoked");
+  });
+
+  it("401 api_key_expired after the expiry", async () => {
+    const created = await admin.createKey({
+      name: "short-lived",
+      scopes: ["predict", "models:read"],
+      expires_at: new Date(Date.now() + 300).toISOString(),
+    });
+    expect((await call(route, { "X-API-Key": created.key })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 400));
+    const res = await call(route, { "X-API-Key": created.key });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("api_key_expired");
+  });
+
+  it("403 scope_missing for a key without the route's scope", async () => {
+    const other = route.scope === "predict" ? "models:read" : "predict";
+    const { key } = await admin.createKey({ name: "narrow", scopes: [other] });
+    const res = await call(route, { "X-API-Key": key });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe("scope_missing");
+    expect(res.body.detail).toContain(route.scope);
+  });
+
+  it("admin keys may use every route", async () => {
+    expect((await call(route, { "X-API-Key": svc.adminKey })).status).toBe(200);
+  });
+});
+
+describe("keys limited to some models", () => {
+  it("403 model_forbidden for another model, and the list shows only allowed models", async () => {
+    const { key } = await admin.createKey({ name: "only-22", models: ["22"] });
+    const predict = await call(PROTECTED[0] as Route, { "X-API-Key": key });
+    expect(predict.status).toBe(403);
+    expect(predict.body.code).toBe("model_forbidden");
+    const res = await fetch(`${svc.url}/api/v1/models`, { headers: { "X-API-Key": key } });
+    expect(((await res.json()) as { models: unknown[] }).models).toEqual([]);
+  });
+});
+
+describe("keys are never exposed", () => {
+  it("keys list shows prefixes, never keys or hashes", async () => {
+    const { key } = await admin.createKey({ name: "secret-check" });
+    const text = JSON.stringify(await admin.listKeys());
+    expect(text).not.toContain(key);
+    expect(text).not.toMatch(/"hash"/);
+    expect(text).toContain(key.slice(0, 16));
+  });
+});

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { loadConfigOrThrow } from "../../src/config/index.js";
+import type { RunningService } from "../../src/server/start.js";
+import { startService } from "../../src/server/start.js";
+
+export interface TestService {
+  url: string;
+  dataDir: string;
+  /** The bootstrap admin key printed on first start. */
+  adminKey: string;
+  service: RunningService;
+  close(): Promise<void>;
+}
+
+/** Starts the real service (HTTP on 127.0.0.1, port 0, PGlite in a temp dir, model 21). */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), "mg-"));
+  const { config } = loadConfigOrThrow(
+    {
+      MODELGATE_DATA_DIR: dataDir,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      MODELGATE_SHUTDOWN_DRAIN_MS: "0",
+      ...env,
+    },
+    { cwd: dataDir },
+  );
+  let adminKey = "";
+  const service = await startService({
+    config,
+    logger: pino({ level: "silent" }),
+    onBootstrapKey: (key) => {
+      adminKey = key;
+    },
+  });
+  return {
+    url: service.url,
+    dataDir,
+    adminKey,
+    service,
+    async close() {
+      await service.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POST JSON and return status, headers and parsed body. */
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as Record<string, unknown>,
+  };
+}
+
+export async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const res = await fetch(url, { headers });
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as Record<string, unknown>,
+  };
+}
+
+/** The seeds' own request for model 21. */
+export const SEED_INPUT = {
+  company_size: 1000,
+  industry: "Technology",
+  engagement_score: 75,
+  website_visits: 10,
+  email_opens: 5,
+  content_downloads: 3,
+  demo_requested: true,
+  budget_confirmed: false,
+  decision_timeline: "Q2 2025",
+  title: "VP of Sales",
+};
