@@ -1,0 +1,13 @@
+/**
+ * The model package format: `modelgate.json` (see docs/model-package.md). A spec is data; it is
+ * validated once (parseSpec), then compiled into the three functions serving calls per request:
+ * the input validator, the feature pipeline and the output mapper.
+ */
+export type * from "./types.js";
+export { parseSpec, readSpecFile, SPEC_FILE, SPEC_FORMAT_VERSION } from "./parse.js";
+export { compileInputValidator } from "./input-validator.js";
+export type { InputValidator } from "./input-validator.js";
+export { compileFeaturePipeline, encodeFeatures, keywordPattern } from "./features.js";
+export type { FeaturePipeline } from "./features.js";
+export { compileOutputMapper, roundTo } from "./outputs.js";
+export type { OutputMapper } from "./outputs.js";

@@ -1,0 +1,149 @@
+import { describeValue, joinPath } from "./reader.js";
+import type { JsonObject, SpecReader } from "./reader.js";
+import type { InputProperty, InputSchema, InputType } from "./types.js";
+
+const INPUT_TYPES: readonly InputType[] = ["number", "integer", "string", "boolean"];
+const SCHEMA_KEYS = ["type", "description", "properties", "required", "additionalProperties"];
+const PROPERTY_KEYS = [
+  "type",
+  "description",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "enum",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "examples",
+];
+const NUMERIC_KEYS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] as const;
+const STRING_KEYS = ["minLength", "maxLength", "pattern"] as const;
+// Input field names become paths in 422s and keys of plain objects: keep them identifiers.
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+function matchesType(value: unknown, type: InputType): boolean {
+  if (type === "integer") return Number.isInteger(value);
+  if (type === "number") return typeof value === "number" && Number.isFinite(value);
+  return typeof value === type;
+}
+
+function readProperty(r: SpecReader, value: unknown, path: string): InputProperty | undefined {
+  const obj = r.object(value, path);
+  if (!obj) return undefined;
+  r.onlyKeys(obj, path, PROPERTY_KEYS);
+  const type = r.choice(obj, "type", path, INPUT_TYPES);
+  if (!type) return undefined;
+  const numeric = type === "number" || type === "integer";
+  const out: Record<string, unknown> = { type };
+  const description = r.string(obj, "description", path, true);
+  if (description !== undefined) out.description = description;
+
+  for (const key of NUMERIC_KEYS) {
+    if (obj[key] === undefined) continue;
+    if (!numeric) r.add(joinPath(path, key), `only applies to number or integer fields`);
+    else out[key] = r.number(obj, key, path);
+  }
+  for (const key of STRING_KEYS) {
+    if (obj[key] === undefined) continue;
+    if (type !== "string") r.add(joinPath(path, key), "only applies to string fields");
+    else if (key === "pattern") out.pattern = readPattern(r, obj, path);
+    else out[key] = r.number(obj, key, path, { integer: true, min: 0 });
+  }
+  const min = out.minimum;
+  const max = out.maximum;
+  if (typeof min === "number" && typeof max === "number" && min > max) {
+    r.add(joinPath(path, "maximum"), `must be ≥ minimum (${min}), got ${max}`);
+  }
+  if (obj.enum !== undefined) {
+    const values = r.array(obj, "enum", path);
+    values?.forEach((v, i) => {
+      if (!matchesType(v, type)) {
+        r.add(`${joinPath(path, "enum")}[${i}]`, `expected ${type}, got ${describeValue(v)}`);
+      }
+    });
+    if (values) out.enum = values;
+  }
+  if (obj.examples !== undefined) {
+    const examples = r.array(obj, "examples", path);
+    if (examples) out.examples = examples;
+  }
+  return out as unknown as InputProperty;
+}
+
+function readPattern(r: SpecReader, obj: JsonObject, path: string): string | undefined {
+  const pattern = r.string(obj, "pattern", path);
+  if (pattern === undefined) return undefined;
+  try {
+    // Ajv compiles patterns with the unicode flag; check the same way so the spec fails here.
+    new RegExp(pattern, "u");
+    return pattern;
+  } catch {
+    r.add(joinPath(path, "pattern"), "is not a valid regular expression");
+    return undefined;
+  }
+}
+
+/**
+ * Every field named in inputs.properties → its type, or undefined when the field's own
+ * declaration is broken (already reported; features using it are then not blamed as well).
+ */
+export type DeclaredFields = ReadonlyMap<string, InputType | undefined>;
+
+export interface ReadInputs {
+  schema?: InputSchema;
+  /** Undefined when inputs.properties itself is unreadable: consistency checks are skipped. */
+  declared?: DeclaredFields;
+}
+
+/** Reads `inputs`, keeping only the JSON Schema keywords modelgate supports. */
+export function readInputSchema(r: SpecReader, value: unknown, path: string): ReadInputs {
+  const obj = r.object(value, path);
+  if (!obj) return {};
+  r.onlyKeys(obj, path, SCHEMA_KEYS);
+  if (obj.type !== "object") {
+    r.add(joinPath(path, "type"), `must be "object", got ${describeValue(obj.type)}`);
+  }
+  if (obj.additionalProperties !== undefined && obj.additionalProperties !== false) {
+    // Unknown input fields are refused so that a misspelt field is named, not silently ignored.
+    r.add(joinPath(path, "additionalProperties"), "must be false (unknown fields are refused)");
+  }
+  const description = r.string(obj, "description", path, true);
+  const propsPath = joinPath(path, "properties");
+  const propsObj = obj.properties === undefined ? undefined : r.object(obj.properties, propsPath);
+  if (obj.properties === undefined) r.add(propsPath, "is required");
+  const properties: Record<string, InputProperty> = {};
+  const declared = new Map<string, InputType | undefined>();
+  for (const [name, raw] of Object.entries(propsObj ?? {})) {
+    if (!FIELD_NAME.test(name) || name === "__proto__") {
+      r.add(joinPath(propsPath, name), "field names must be identifiers (letters, digits, _)");
+      continue;
+    }
+    const prop = readProperty(r, raw, joinPath(propsPath, name));
+    if (prop) properties[name] = prop;
+    declared.set(name, prop?.type);
+  }
+  if (propsObj && Object.keys(propsObj).length === 0) r.add(propsPath, "must not be empty");
+
+  const required: string[] = [];
+  const reqPath = joinPath(path, "required");
+  if (obj.required !== undefined && !Array.isArray(obj.required)) {
+    r.add(reqPath, `expected an array of field names, got ${describeValue(obj.required)}`);
+  } else if (Array.isArray(obj.required)) {
+    obj.required.forEach((name: unknown, i) => {
+      if (typeof name !== "string" || !(propsObj && Object.hasOwn(propsObj, name))) {
+        r.add(`${reqPath}[${i}]`, `${describeValue(name)} is not a field in ${propsPath}`);
+      } else if (required.includes(name)) {
+        r.add(`${reqPath}[${i}]`, `"${name}" is listed twice`);
+      } else required.push(name);
+    });
+  }
+  const schema: InputSchema = {
+    type: "object",
+    ...(description !== undefined ? { description } : {}),
+    properties,
+    required,
+    additionalProperties: false,
+  };
+  return propsObj ? { schema, declared } : { schema };
+}

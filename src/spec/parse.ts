@@ -1,0 +1,147 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describeProblems, ModelgateError } from "../errors.js";
+import { readFeatures } from "./parse-features.js";
+import { readInputSchema } from "./parse-inputs.js";
+import { readOutputs } from "./parse-outputs.js";
+import { describeValue, SpecReader } from "./reader.js";
+import type { ModelSpec, RuntimeSpec } from "./types.js";
+
+export const SPEC_FILE = "modelgate.json";
+export const SPEC_FORMAT_VERSION = 1;
+
+const TOP_KEYS = [
+  "modelgate",
+  "id",
+  "name",
+  "version",
+  "description",
+  "max_batch_size",
+  "runtime",
+  "inputs",
+  "features",
+  "outputs",
+];
+const RUNTIME_KEYS = ["type", "file", "input", "output", "positive_class_index"];
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// A package file is named relative to the package folder and may not climb out of it.
+const PACKAGE_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+
+function readRuntime(r: SpecReader, value: unknown): RuntimeSpec | undefined {
+  const obj = r.object(value, "runtime");
+  if (!obj) return undefined;
+  r.onlyKeys(obj, "runtime", RUNTIME_KEYS);
+  const type = r.choice(obj, "type", "runtime", ["onnx"] as const);
+  const file = r.string(obj, "file", "runtime");
+  if (file !== undefined && !PACKAGE_PATH.test(file)) {
+    r.add(
+      "runtime.file",
+      `must be a relative path inside the package (no "..", not absolute), got "${file}"`,
+    );
+  }
+  const input = r.string(obj, "input", "runtime");
+  const output = r.string(obj, "output", "runtime");
+  const positive = r.number(obj, "positive_class_index", "runtime", { integer: true, min: 0 });
+  if (!type || file === undefined || input === undefined || output === undefined) return undefined;
+  if (positive === undefined) return undefined;
+  return { type, file, input, output, positive_class_index: positive };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Validates a parsed modelgate.json strictly and returns the typed, frozen spec. Every problem is
+ * collected and reported at once in `errors`, each naming its exact path (`features[3].map`).
+ * @param where names the file in the message (default "modelgate.json").
+ */
+export function parseSpec(json: unknown, where: string = SPEC_FILE): ModelSpec {
+  const r = new SpecReader();
+  const top = r.object(json, "(top level)");
+  if (!top) throw specError(where, r);
+  r.onlyKeys(top, "", TOP_KEYS);
+
+  if (top.modelgate === undefined)
+    r.add("modelgate", `is required (the format version, ${SPEC_FORMAT_VERSION})`);
+  else if (top.modelgate !== SPEC_FORMAT_VERSION) {
+    r.add(
+      "modelgate",
+      `format version ${describeValue(top.modelgate)} is not supported; this modelgate reads version ${SPEC_FORMAT_VERSION}`,
+    );
+  }
+  const id = r.string(top, "id", "");
+  if (id !== undefined && !MODEL_ID.test(id)) {
+    r.add("id", `must be 1–64 letters, digits, ".", "_" or "-", got "${id}"`);
+  }
+  const name = r.string(top, "name", "");
+  const version = r.string(top, "version", "");
+  const description = r.string(top, "description", "", true);
+  const maxBatch = r.number(top, "max_batch_size", "", { integer: true, min: 1, max: 10_000 });
+  if (top.runtime === undefined) r.add("runtime", "is required");
+  const runtime = top.runtime === undefined ? undefined : readRuntime(r, top.runtime);
+  if (top.inputs === undefined) r.add("inputs", "is required");
+  const { schema: inputs, declared } =
+    top.inputs === undefined ? {} : readInputSchema(r, top.inputs, "inputs");
+  const features = readFeatures(r, top, declared);
+  const outputs = readOutputs(r, top, declared);
+
+  if (r.problems.length > 0) throw specError(where, r);
+  if (!id || !name || !version || !maxBatch || !runtime || !inputs) throw specError(where, r);
+  const spec: ModelSpec = {
+    modelgate: SPEC_FORMAT_VERSION,
+    id,
+    name,
+    version,
+    ...(description !== undefined ? { description } : {}),
+    max_batch_size: maxBatch,
+    runtime,
+    inputs,
+    features,
+    outputs,
+  };
+  return deepFreeze(spec);
+}
+
+function specError(where: string, r: SpecReader): ModelgateError {
+  // Unreachable in practice (a missing value always records a problem), but never throw empty.
+  const problems =
+    r.problems.length > 0 ? r.problems : [{ field: "(top level)", problem: "is incomplete" }];
+  return new ModelgateError("spec_invalid", `${where}: ${describeProblems(problems)}`, {
+    errors: problems,
+  });
+}
+
+/** Reads and validates `<dir>/modelgate.json`; a missing or unparseable file is spec_invalid. */
+export async function readSpecFile(dir: string): Promise<ModelSpec> {
+  const path = join(dir, SPEC_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "file not found (a model package needs modelgate.json beside its model file)"
+        : `cannot be read (${code ?? String(err)})`;
+    throw new ModelgateError("spec_invalid", `${path}: ${why}`, {
+      errors: [{ field: SPEC_FILE, problem: why }],
+      cause: err,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const why = `is not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+    throw new ModelgateError("spec_invalid", `${path}: ${why}`, {
+      errors: [{ field: SPEC_FILE, problem: why }],
+      cause: err,
+    });
+  }
+  return parseSpec(json, path);
+}

@@ -1,0 +1,166 @@
+/**
+ * The model package format, version 1: the typed form of a validated `modelgate.json`.
+ * A spec is data only: nothing in it is ever evaluated as code. See docs/model-package.md.
+ */
+
+/** The JSON types an input field may have (one per field; null is not accepted). */
+export type InputType = "number" | "integer" | "string" | "boolean";
+
+/** One input field, a draft-07 JSON Schema subset. */
+export interface InputProperty {
+  readonly type: InputType;
+  readonly description?: string;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly exclusiveMaximum?: number;
+  readonly enum?: readonly (string | number | boolean)[];
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: string;
+  readonly examples?: readonly unknown[];
+}
+
+/** The JSON Schema of ONE input object. Unknown fields are always refused. */
+export interface InputSchema {
+  readonly type: "object";
+  readonly description?: string;
+  readonly properties: Readonly<Record<string, InputProperty>>;
+  readonly required: readonly string[];
+  readonly additionalProperties: false;
+}
+
+export interface OnnxRuntimeSpec {
+  readonly type: "onnx";
+  /** Path of the ONNX file inside the package folder (no "..", not absolute). */
+  readonly file: string;
+  /** Name of the graph input that receives the [N, F] float32 feature tensor. */
+  readonly input: string;
+  /** Name of the graph output holding [N, C] class probabilities. */
+  readonly output: string;
+  /** Column of `output` that is the positive class probability. */
+  readonly positive_class_index: number;
+}
+
+export type RuntimeSpec = OnnxRuntimeSpec;
+
+interface FeatureBase {
+  /** Column name, for documentation and training reports. */
+  readonly name: string;
+  /** The input field it is computed from. */
+  readonly field: string;
+}
+
+export type NumericTransform = "none" | "log1p" | "clip";
+
+export interface NumericFeature extends FeatureBase {
+  readonly kind: "numeric";
+  readonly transform: NumericTransform;
+  /** Bounds for "clip" (at least one is set). */
+  readonly min?: number;
+  readonly max?: number;
+  /** Input value used when the field is absent; it goes through the transform. */
+  readonly default: number;
+}
+
+export interface BooleanFeature extends FeatureBase {
+  readonly kind: "boolean";
+  /** Input value used when the field is absent. true → 1, false → 0. */
+  readonly default: boolean;
+}
+
+export interface CategoryFeature extends FeatureBase {
+  readonly kind: "category";
+  readonly map: Readonly<Record<string, number>>;
+  /** Column value when the field is absent or its value is not in `map`. */
+  readonly default: number;
+  readonly case_insensitive: boolean;
+}
+
+export interface KeywordRule {
+  /** Words or phrases; any one matching as whole words (case-insensitive) fires the rule. */
+  readonly any: readonly string[];
+  readonly value: number;
+}
+
+export interface KeywordsFeature extends FeatureBase {
+  readonly kind: "keywords";
+  /** Tried in order; the first rule with a match gives the column value. */
+  readonly rules: readonly KeywordRule[];
+  /** Column value when the field is absent or no rule matches. */
+  readonly default: number;
+}
+
+export type FeatureSpec = NumericFeature | BooleanFeature | CategoryFeature | KeywordsFeature;
+
+/** "probability" (the positive class) or the name of an earlier numeric output. */
+export type OutputSource = string;
+
+export interface ScaleOutput {
+  readonly name: string;
+  readonly kind: "scale";
+  readonly source: OutputSource;
+  readonly multiply: number;
+  readonly add: number;
+  readonly round?: number;
+}
+
+export interface ValueOutput {
+  readonly name: string;
+  readonly kind: "value";
+  readonly source: OutputSource;
+  readonly round?: number;
+}
+
+export interface ThresholdBand {
+  readonly min: number;
+  readonly label: string;
+}
+
+export interface ThresholdsOutput {
+  readonly name: string;
+  readonly kind: "thresholds";
+  readonly source: OutputSource;
+  /** Sorted by descending `min`; the first band with value ≥ min gives the label. */
+  readonly bands: readonly ThresholdBand[];
+  readonly otherwise: string;
+}
+
+export interface OutputRule {
+  readonly field: string;
+  readonly label: string;
+  readonly equals?: string | number | boolean;
+  readonly gt?: number;
+  readonly gte?: number;
+  readonly lt?: number;
+  readonly lte?: number;
+}
+
+export interface RulesOutput {
+  readonly name: string;
+  readonly kind: "rules";
+  /** Every rule whose conditions all hold adds its label, in rule order. */
+  readonly rules: readonly OutputRule[];
+}
+
+export interface ConfidenceOutput {
+  readonly name: string;
+  readonly kind: "confidence";
+  readonly round?: number;
+}
+
+export type OutputSpec =
+  ScaleOutput | ValueOutput | ThresholdsOutput | RulesOutput | ConfidenceOutput;
+
+export interface ModelSpec {
+  readonly modelgate: 1;
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly description?: string;
+  readonly max_batch_size: number;
+  readonly runtime: RuntimeSpec;
+  readonly inputs: InputSchema;
+  readonly features: readonly FeatureSpec[];
+  readonly outputs: readonly OutputSpec[];
+}
