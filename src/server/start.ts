@@ -6,6 +6,7 @@ import type { Config } from "../config/index.js";
 import { modelCache } from "../serving/cache.js";
 import { loadModel } from "../serving/load.js";
 import { modelServiceFactory } from "../serving/service.js";
+import { checkSource } from "../sources/index.js";
 import type { Store } from "../store/index.js";
 import { keyRepository, metaRepository, modelRepository, openStore } from "../store/index.js";
 import { readVersion } from "../version.js";
@@ -52,7 +53,11 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const modelRepo = modelRepository(store.db);
   const keys = keyServiceFactory({ keys: keyRepository(store.db) });
   const cache = modelCache({ load: loadModel });
-  const models = modelServiceFactory({ models: modelRepo, cache });
+  const models = modelServiceFactory({
+    models: modelRepo,
+    cache,
+    checkSource: (record) => checkSource(record.source, record.id),
+  });
 
   if (config.registerExample) await registerExampleModel(modelRepo, logger);
   if (config.bootstrapAdminKey) {

@@ -14,6 +14,8 @@ export interface PredictResult {
 export interface ModelServiceDeps {
   models: Pick<ModelRepository, "get" | "list">;
   cache: ModelCache;
+  /** Why a model that is not loaded could not be (null: nothing stands in the way). */
+  checkSource: (record: ModelRecord) => Promise<string | null>;
   /** How long the in-memory list of registrations is trusted before the store is asked again. */
   registryTtlMs?: number;
   now?: () => number;
@@ -26,6 +28,7 @@ export interface ModelCheck {
 }
 
 const MAX_PROBLEMS_IN_DETAIL = 10;
+const MISS_REFRESH_FLOOR_MS = 250;
 
 function invalidInput(problems: FieldProblem[]): ModelgateError {
   const shown = problems.slice(0, MAX_PROBLEMS_IN_DETAIL).map((p) => `${p.field} ${p.problem}`);
@@ -65,7 +68,10 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
   }
 
   async function find(id: string): Promise<ModelRecord> {
-    const record = (await records()).get(id);
+    let record = (await records()).get(id);
+    // A model registered since the last refresh (by another process) is found at once; the
+    // floor keeps a flood of unknown ids from turning into a flood of store queries.
+    if (!record && now() - fetchedAt > MISS_REFRESH_FLOOR_MS) record = (await refresh()).get(id);
     if (record) return record;
     throw new ModelgateError(
       "model_not_found",
@@ -121,20 +127,26 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
     /** One readiness check per registered model: loaded, loadable, or why not. */
     async checks(): Promise<ModelCheck[]> {
       const all = await refresh();
-      return [...all.values()].map((record) => {
-        const s = deps.cache.state(record.id);
-        const name = `model:${record.id}`;
-        switch (s.state) {
-          case "ready":
-            return { name, ok: true, reason: `loaded${s.revision ? ` at ${s.revision}` : ""}` };
-          case "loading":
-            return { name, ok: false, reason: `model ${record.id} is loading` };
-          case "failed":
-            return { name, ok: false, reason: s.lastError?.detail ?? "failed to load" };
-          case "not_loaded":
-            return { name, ok: true, reason: "not loaded yet: loads on first request" };
-        }
-      });
+      return Promise.all(
+        [...all.values()].map(async (record): Promise<ModelCheck> => {
+          const s = deps.cache.state(record.id);
+          const name = `model:${record.id}`;
+          switch (s.state) {
+            case "ready":
+              return { name, ok: true, reason: `loaded${s.revision ? ` at ${s.revision}` : ""}` };
+            case "loading":
+              return { name, ok: false, reason: `model ${record.id} is loading` };
+            case "failed":
+              return { name, ok: false, reason: s.lastError?.detail ?? "failed to load" };
+            case "not_loaded": {
+              const problem = await deps.checkSource(record);
+              return problem
+                ? { name, ok: false, reason: problem }
+                : { name, ok: true, reason: "not loaded yet: loads on first request" };
+            }
+          }
+        }),
+      );
     },
   };
 }

@@ -37,3 +37,16 @@ export async function fetchPackage(source: string, modelId: string): Promise<Fet
   }
   return { dir: await resolveLocalSource(local, modelId), revision: null };
 }
+
+/**
+ * What stands between a registered model and being served, checked without loading it:
+ * null when nothing does, else the sentence /ready shows.
+ */
+export async function checkSource(source: string, modelId: string): Promise<string | null> {
+  try {
+    await fetchPackage(source, modelId);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}

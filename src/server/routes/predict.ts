@@ -23,13 +23,16 @@ const PredictBody = Type.Object(
   { additionalProperties: false },
 );
 
-const Prediction = Type.Record(Type.String(), Type.Unknown());
+// Left open (no type) on purpose: a model's outputs are described by its spec (GET .../info),
+// and an anyOf here would make the serializer validate every response against both branches.
+const Predictions = Type.Unknown({
+  description:
+    "An object of the model's outputs for one input; a list of them, in input order, for a batch.",
+});
 
 const PredictResponse = Type.Object({
   model_id: Type.String(),
-  predictions: Type.Union([Prediction, Type.Array(Prediction)], {
-    description: "An object for one input, a list in input order for a batch.",
-  }),
+  predictions: Predictions,
   metadata: Type.Object({
     api_version: Type.String(),
     inference_method: Type.String(),

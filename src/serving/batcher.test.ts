@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { createBatcher } from "./batcher.js";
+
+type Row = Record<string, unknown>;
+
+/** A model stand-in that echoes each row's id and records the size of every run. */
+function recordingRun() {
+  const runs: number[] = [];
+  let release: (() => void) | null = null;
+  let hold = false;
+  const run = async (rows: readonly Row[]) => {
+    runs.push(rows.length);
+    if (hold) await new Promise<void>((r) => (release = r));
+    return rows.map((r) => ({ echo: r.id }));
+  };
+  return {
+    runs,
+    run,
+    holdNext() {
+      hold = true;
+    },
+    releaseHeld() {
+      hold = false;
+      release?.();
+    },
+  };
+}
+
+describe("createBatcher", () => {
+  it("runs a lone request at once, on its own", async () => {
+    const model = recordingRun();
+    const batcher = createBatcher(model.run, 64);
+    expect(await batcher.submit([{ id: 1 }])).toEqual([{ echo: 1 }]);
+    expect(model.runs).toEqual([1]);
+  });
+
+  it("queues requests arriving during a run into the next run, each getting its own outputs", async () => {
+    const model = recordingRun();
+    const batcher = createBatcher(model.run, 64);
+    model.holdNext();
+    const first = batcher.submit([{ id: "a" }]);
+    const rest = [
+      batcher.submit([{ id: "b" }]),
+      batcher.submit([{ id: "c" }, { id: "d" }]),
+      batcher.submit([{ id: "e" }]),
+    ];
+    model.releaseHeld();
+    expect(await first).toEqual([{ echo: "a" }]);
+    expect(await Promise.all(rest)).toEqual([
+      [{ echo: "b" }],
+      [{ echo: "c" }, { echo: "d" }],
+      [{ echo: "e" }],
+    ]);
+    expect(model.runs).toEqual([1, 4]);
+  });
+
+  it("never exceeds maxBatch rows in a run and never splits a request", async () => {
+    const model = recordingRun();
+    const batcher = createBatcher(model.run, 4);
+    model.holdNext();
+    const all = [batcher.submit([{ id: 0 }])];
+    for (let i = 1; i <= 5; i++)
+      all.push(
+        batcher.submit([{ id: `${i}a` }, { id: `${i}b` }, { id: `${i}c` }].slice(0, (i % 3) + 1)),
+      );
+    model.releaseHeld();
+    const outputs = await Promise.all(all);
+    expect(outputs.map((o) => o.length)).toEqual([1, 2, 3, 1, 2, 3]);
+    expect(model.runs[0]).toBe(1);
+    expect(model.runs.slice(1).every((n) => n <= 4)).toBe(true);
+    expect(model.runs.reduce((a, b) => a + b, 0)).toBe(12);
+  });
+
+  it("a failed run rejects every request in it, and the next run goes ahead", async () => {
+    let fail = true;
+    const batcher = createBatcher(async (rows) => {
+      if (fail) {
+        fail = false;
+        throw new Error("boom");
+      }
+      return rows.map(() => ({ ok: true }));
+    }, 8);
+    const a = batcher.submit([{}]);
+    const b = batcher.submit([{}]);
+    await expect(a).rejects.toThrow("boom");
+    expect(await b).toEqual([{ ok: true }]);
+  });
+});

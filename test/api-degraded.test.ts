@@ -1,0 +1,102 @@
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUILTIN_MODELS_DIR } from "../src/sources/index.js";
+import { readSpecFile } from "../src/spec/index.js";
+import { modelRepository } from "../src/store/index.js";
+import type { TestService } from "./support/service.js";
+import { SEED_INPUT, getJson, postJson, startTestService } from "./support/service.js";
+
+let svc: TestService;
+const headers = () => ({ "X-API-Key": svc.adminKey });
+
+beforeAll(async () => {
+  svc = await startTestService();
+  const models = modelRepository(svc.service.store.db);
+  const spec = await readSpecFile(join(BUILTIN_MODELS_DIR, "lead-scoring"));
+  // 22: its folder is gone. 23: its model.onnx is corrupt.
+  await models.upsert({
+    id: "22",
+    name: "gone",
+    version: "1",
+    description: "",
+    source: "/nonexistent/model-22",
+    spec,
+    maxBatchSize: 8,
+  });
+  const corrupt = mkdtempSync(join(tmpdir(), "mg-corrupt-"));
+  cpSync(join(BUILTIN_MODELS_DIR, "lead-scoring"), corrupt, { recursive: true });
+  writeFileSync(join(corrupt, "model.onnx"), "not an onnx file");
+  await models.upsert({
+    id: "23",
+    name: "corrupt",
+    version: "1",
+    description: "",
+    source: corrupt,
+    spec,
+    maxBatchSize: 8,
+  });
+  // Registered behind the server's back, as another replica would: the server looks unknown
+  // ids up in the store again after a short floor (250 ms).
+  await new Promise((r) => setTimeout(r, 300));
+});
+afterAll(async () => {
+  await svc.close();
+});
+
+describe("a model that cannot be served", () => {
+  it("answers 503 naming the missing folder, never 500", async () => {
+    const res = await postJson(
+      `${svc.url}/api/v1/models/22/predict`,
+      { inputs: SEED_INPUT },
+      headers(),
+    );
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe("source_not_found");
+    expect(res.body.detail).toMatch(
+      /Model 22 cannot be served: its folder \/nonexistent\/model-22 does not exist/,
+    );
+  });
+
+  it("answers 503 model_invalid naming the corrupt ONNX file", async () => {
+    const res = await postJson(
+      `${svc.url}/api/v1/models/23/predict`,
+      { inputs: SEED_INPUT },
+      headers(),
+    );
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe("model_invalid");
+    expect(res.body.detail).toMatch(/model\.onnx/);
+  });
+
+  it("does not stop model 21 from being served", async () => {
+    const res = await postJson(
+      `${svc.url}/api/v1/models/21/predict`,
+      { inputs: SEED_INPUT },
+      headers(),
+    );
+    expect(res.status).toBe(200);
+  });
+
+  it("is reported by /ready (503, with every reason) and by its health endpoint", async () => {
+    const ready = await getJson(`${svc.url}/ready`);
+    expect(ready.status).toBe(503);
+    const checks = ready.body.checks as { name: string; ok: boolean; reason: string }[];
+    expect(checks.find((c) => c.name === "model:22")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/does not exist/),
+    });
+    expect(checks.find((c) => c.name === "model:23")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/model\.onnx/),
+    });
+    const health = await getJson(`${svc.url}/api/v1/models/22/health`, headers());
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({
+      status: "failed",
+      healthy: false,
+      last_error: { code: "source_not_found" },
+    });
+  });
+});
