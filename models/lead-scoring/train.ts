@@ -8,13 +8,14 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { onnxRuntimeOf } from "../../src/spec/index.js";
 import { buildLeadScoring, PACKAGE_DIR } from "./build.js";
 
 async function main(): Promise<void> {
   const started = performance.now();
   const { onnx, report, spec } = await buildLeadScoring(PACKAGE_DIR);
   const seconds = (performance.now() - started) / 1000;
-  const modelFile = join(PACKAGE_DIR, spec.runtime.file);
+  const modelFile = join(PACKAGE_DIR, onnxRuntimeOf(spec, PACKAGE_DIR).file);
   await writeFile(modelFile, onnx);
   await writeFile(
     join(PACKAGE_DIR, "training-report.json"),

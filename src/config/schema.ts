@@ -97,6 +97,119 @@ export const CONFIG_SCHEMA = {
     neededBy: "store (several replicas)",
     example: "postgres://modelgate:password@db.internal:5432/modelgate",
   } satisfies StringVar,
+  // Fleet: shared Redis, the external auth service, rate limits, usage records (docs/fleet.md).
+  redisUrl: {
+    env: "REDIS_URL",
+    type: "url",
+    secret: true,
+    description:
+      "Redis shared by every replica (redis://, or rediss:// for TLS) for exact rate limits and key/model invalidation. Unset: both work per process.",
+    neededBy: "rate limits and invalidation across replicas",
+    example: "rediss://redis.internal:6379",
+  } satisfies StringVar,
+  redisAuthToken: {
+    env: "REDIS_AUTH_TOKEN",
+    type: "string",
+    secret: true,
+    description:
+      "Redis AUTH password (an ElastiCache auth token); overrides a password in REDIS_URL.",
+    neededBy: "a Redis that requires AUTH",
+  } satisfies StringVar,
+  authServiceUrl: {
+    env: "AUTH_SERVICE_URL",
+    type: "url",
+    aliases: ["HOKUSAI_AUTH_SERVICE_URL"],
+    description:
+      "External auth service: when set, API keys are validated by POST {url}/api/v1/keys/validate instead of the local key store.",
+    neededBy: "API key validation by an external auth service",
+    example: "https://auth.internal",
+  } satisfies StringVar,
+  authServiceId: {
+    env: "AUTH_SERVICE_ID",
+    type: "string",
+    default: "modelgate",
+    description: "The service_id sent to the external auth service with every validation.",
+    neededBy: "AUTH_SERVICE_URL",
+  } satisfies StringVar,
+  authServiceTimeoutMs: {
+    env: "AUTH_SERVICE_TIMEOUT_MS",
+    type: "int",
+    default: 2_000,
+    min: 50,
+    max: 30_000,
+    description:
+      "How long one call to the external auth service may take; past it the request gets 503 auth_unavailable.",
+    neededBy: "AUTH_SERVICE_URL",
+  } satisfies IntVar,
+  authServiceCacheTtlMs: {
+    env: "AUTH_SERVICE_CACHE_TTL_MS",
+    type: "int",
+    default: 30_000,
+    min: 0,
+    max: 3_600_000,
+    description:
+      "How long a key the external auth service accepted is trusted without asking again (a revoke there takes up to this long).",
+    neededBy: "AUTH_SERVICE_URL",
+  } satisfies IntVar,
+  authServiceInvalidCacheTtlMs: {
+    env: "AUTH_SERVICE_INVALID_CACHE_TTL_MS",
+    type: "int",
+    default: 5_000,
+    min: 0,
+    max: 3_600_000,
+    description:
+      "How long a key the external auth service refused is refused without asking again (a new key there takes up to this long).",
+    neededBy: "AUTH_SERVICE_URL",
+  } satisfies IntVar,
+  authCacheTtlMs: {
+    env: "AUTH_CACHE_TTL_MS",
+    type: "int",
+    default: 1_000,
+    min: 0,
+    max: 1_000,
+    description:
+      "How long a local key verification is reused without asking the store; at most 1000 so a revoke is seen by every replica within 1 s.",
+    neededBy: "serve",
+  } satisfies IntVar,
+  rateLimitDefaultPerHour: {
+    env: "RATE_LIMIT_DEFAULT_PER_HOUR",
+    type: "int",
+    default: 1_000,
+    min: 0,
+    description:
+      "Requests per hour for a new API key created without --rate-limit-per-hour (0 = unlimited).",
+    neededBy: "keys create, serve",
+  } satisfies IntVar,
+  usageFlushMs: {
+    env: "USAGE_FLUSH_MS",
+    type: "int",
+    default: 1_000,
+    min: 10,
+    max: 60_000,
+    description:
+      "How often buffered usage records are written to the store (the hot path never waits on it).",
+    neededBy: "serve (usage records)",
+  } satisfies IntVar,
+  usageBatchSize: {
+    env: "USAGE_BATCH_SIZE",
+    type: "int",
+    default: 500,
+    min: 1,
+    max: 10_000,
+    description:
+      "Usage records written per statement; a full batch is written at once, before USAGE_FLUSH_MS.",
+    neededBy: "serve (usage records)",
+  } satisfies IntVar,
+  usageBufferMax: {
+    env: "USAGE_BUFFER_MAX",
+    type: "int",
+    default: 100_000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      "Usage records kept in memory while the store is unreachable; past it new records are dropped, counted and logged.",
+    neededBy: "serve (usage records)",
+  } satisfies IntVar,
   huggingfaceApiKey: {
     env: "HUGGINGFACE_API_KEY",
     type: "string",
@@ -114,6 +227,16 @@ export const CONFIG_SCHEMA = {
     description: "Base URL of the Hugging Face Hub (a mirror or a private Hub).",
     neededBy: "models whose source is hf://",
   } satisfies StringVar,
+  modelCacheMaxMb: {
+    env: "MODEL_CACHE_MAX_MB",
+    type: "int",
+    default: 1024,
+    min: 1,
+    max: 1_048_576,
+    description:
+      "Memory budget for loaded models (counted as their model files' size); past it the least recently used model is unloaded.",
+    neededBy: "serve (model cache)",
+  } satisfies IntVar,
   bodyLimitBytes: {
     env: "MODELGATE_BODY_LIMIT_BYTES",
     type: "int",

@@ -4,9 +4,9 @@ import type { Logger } from "pino";
 import { keyServiceFactory } from "../auth/service.js";
 import type { Config } from "../config/index.js";
 import { modelCache } from "../serving/cache.js";
-import { loadModel } from "../serving/load.js";
+import { modelLoader } from "../serving/load.js";
 import { modelServiceFactory } from "../serving/service.js";
-import { checkSource } from "../sources/index.js";
+import { checkSource, fetchPackage } from "../sources/index.js";
 import type { Store } from "../store/index.js";
 import { keyRepository, metaRepository, modelRepository, openStore } from "../store/index.js";
 import { readVersion } from "../version.js";
@@ -52,7 +52,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let draining = false;
   const modelRepo = modelRepository(store.db);
   const keys = keyServiceFactory({ keys: keyRepository(store.db) });
-  const cache = modelCache({ load: loadModel });
+  const cache = modelCache({
+    load: modelLoader({
+      fetchPackage: (record) => fetchPackage(record.source, record.id),
+      token: config.huggingfaceApiKey,
+    }),
+    maxBytes: config.modelCacheMaxMb * 1024 * 1024,
+    onEvict: (id, reason) => logger.info({ model: id, reason }, "unloaded a model"),
+  });
   const models = modelServiceFactory({
     models: modelRepo,
     cache,

@@ -5,16 +5,20 @@ import type { ModelRecord } from "../store/index.js";
 import type { LoadedModel } from "./cache.js";
 import { modelCache } from "./cache.js";
 
-function record(updatedAt = new Date(1_000)): ModelRecord {
+function record(
+  updatedAt = new Date(1_000),
+  id = "21",
+  cacheDurationS: number | null = null,
+): ModelRecord {
   return {
-    id: "21",
+    id,
     name: "m",
     version: "1",
     description: "",
     source: "builtin:x",
     spec: {} as ModelSpec,
     maxBatchSize: 8,
-    cacheDurationS: null,
+    cacheDurationS,
     warm: false,
     resolvedRevision: null,
     status: "registered",
@@ -27,6 +31,9 @@ function fakeModel(closed: string[], tag: string): LoadedModel {
   return {
     spec: {} as ModelSpec,
     revision: tag,
+    inferenceMethod: "local",
+    sizeBytes: 100,
+    refreshError: null,
     validate: () => [],
     predict: async () => [],
     close: async () => {
@@ -105,5 +112,63 @@ describe("modelCache", () => {
     expect(first.revision).toBe("v1");
     expect(second.revision).toBe("v2");
     expect(closed).toEqual(["v1"]);
+  });
+
+  it("past cache_duration, reloads in the background while the loaded copy keeps answering", async () => {
+    let now = 0;
+    const closed: string[] = [];
+    let n = 0;
+    let fail = false;
+    const cache = modelCache({
+      now: () => now,
+      load: async () => {
+        if (fail) throw new ModelgateError("source_unreachable", "hub down");
+        return fakeModel(closed, `v${++n}`);
+      },
+    });
+    const rec = record(new Date(1), "21", 60);
+    expect((await cache.get(rec)).revision).toBe("v1");
+    now = 30_000;
+    expect((await cache.get(rec)).revision).toBe("v1");
+    now = 61_000;
+    // Expired: this request is still answered by v1, and v2 loads behind it.
+    expect((await cache.get(rec)).revision).toBe("v1");
+    await new Promise((r) => setTimeout(r, 0));
+    expect((await cache.get(rec)).revision).toBe("v2");
+    expect(closed).toEqual(["v1"]);
+    // A failed refresh keeps the loaded copy and reports the failure.
+    now = 200_000;
+    fail = true;
+    expect((await cache.get(rec)).revision).toBe("v2");
+    await new Promise((r) => setTimeout(r, 0));
+    expect((await cache.get(rec)).revision).toBe("v2");
+    expect(cache.state("21", rec)).toMatchObject({
+      state: "ready",
+      lastError: { code: "source_unreachable" },
+    });
+  });
+
+  it("evicts the least recently used models beyond the memory budget", async () => {
+    let now = 0;
+    const closed: string[] = [];
+    const evicted: string[] = [];
+    const cache = modelCache({
+      now: () => now,
+      maxBytes: 250,
+      onEvict: (id) => evicted.push(id),
+      load: async (r) => fakeModel(closed, r.id),
+    });
+    await cache.get(record(new Date(1), "a"));
+    now = 1;
+    await cache.get(record(new Date(1), "b"));
+    now = 2;
+    await cache.get(record(new Date(1), "a"));
+    now = 3;
+    await cache.get(record(new Date(1), "c"));
+    expect(evicted).toEqual(["b"]);
+    expect(closed).toEqual(["b"]);
+    expect(cache.state("a").state).toBe("ready");
+    expect(cache.state("b").state).toBe("not_loaded");
+    expect(cache.state("c").state).toBe("ready");
   });
 });

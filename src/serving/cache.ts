@@ -6,7 +6,14 @@ import type { ModelRecord } from "../store/index.js";
 /** A model ready to answer: the runtime plus the compiled input validator. */
 export interface LoadedModel {
   spec: ModelSpec;
+  /** The exact revision served (a Hub commit), null for a plain folder. */
   revision: string | null;
+  /** "local" (in-process ONNX) or "api" (an upstream endpoint), as the seeds' metadata said. */
+  inferenceMethod: "local" | "api";
+  /** What this model holds in memory, roughly (the ONNX file's size), for the cache budget. */
+  sizeBytes: number;
+  /** Served from the disk cache because its source could not be refreshed: the reason. */
+  refreshError: ModelgateError | null;
   validate(input: unknown, path: string): FieldProblem[];
   predict(rows: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -21,6 +28,12 @@ export interface ModelState {
   loadedAt: Date | null;
   loadMs: number | null;
   revision: string | null;
+  sizeBytes: number | null;
+  lastUsedAt: Date | null;
+  /** When the model is reloaded from its source (cache_duration), null when it is kept. */
+  refreshAt: Date | null;
+  /** Why the source could not be refreshed while a cached copy is served. */
+  refreshError: { code: string; detail: string } | null;
   lastError: { code: string; detail: string; at: Date } | null;
 }
 
@@ -31,15 +44,21 @@ interface Slot {
   loaded: LoadedModel | null;
   error: ModelgateError | null;
   failedAt: number;
-  loadedAt: Date | null;
+  loadedAt: number;
   loadMs: number | null;
+  lastUsed: number;
+  /** A background reload after cache_duration; the current model keeps serving meanwhile. */
+  refreshing: Promise<void> | null;
 }
 
 export interface ModelCacheOptions {
   load: LoadModel;
   /** After a failed load, answer with the same error for this long before trying again. */
   retryAfterMs?: number;
+  /** Memory budget over all loaded models (MODEL_CACHE_MAX_MB); least recently used go first. */
+  maxBytes?: number;
   now?: () => number;
+  onEvict?: (id: string, reason: "budget" | "replaced") => void;
 }
 
 function asModelgateError(err: unknown, modelId: string): ModelgateError {
@@ -62,36 +81,89 @@ function asModelgateError(err: unknown, modelId: string): ModelgateError {
   );
 }
 
+function describe(err: ModelgateError | null): { code: string; detail: string } | null {
+  return err ? { code: err.code, detail: err.detail } : null;
+}
+
 /**
  * Loaded models by id. Loading is single-flight: concurrent first requests share one load.
  * A failed load is remembered briefly so a broken model costs one attempt per interval, not one
- * per request, and never affects the other models.
+ * per request, and never affects the other models. A model past its cache_duration is reloaded
+ * in the background while the loaded copy keeps answering; loaded models beyond the memory
+ * budget are evicted least recently used first.
  */
 export function modelCache(options: ModelCacheOptions) {
   const slots = new Map<string, Slot>();
   const retryAfterMs = options.retryAfterMs ?? 5_000;
   const now = options.now ?? Date.now;
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+
+  function enforceBudget(keep: string): void {
+    const loaded = [...slots.entries()].filter(([, s]) => s.loaded);
+    let total = loaded.reduce((sum, [, s]) => sum + (s.loaded?.sizeBytes ?? 0), 0);
+    loaded.sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
+    for (const [id, slot] of loaded) {
+      if (total <= maxBytes) break;
+      if (id === keep) continue;
+      total -= slot.loaded?.sizeBytes ?? 0;
+      slots.delete(id);
+      void slot.loaded?.close();
+      options.onEvict?.(id, "budget");
+    }
+  }
 
   function startLoad(record: ModelRecord, slot: Slot): Promise<LoadedModel> {
     const started = now();
     const promise = options.load(record).then(
       (loaded) => {
-        slot.loaded = loaded;
-        slot.error = null;
-        slot.loadedAt = new Date();
-        slot.loadMs = now() - started;
-        slot.promise = null;
+        Object.assign(slot, {
+          loaded,
+          error: null,
+          loadedAt: now(),
+          loadMs: now() - started,
+          promise: null,
+        });
+        enforceBudget(record.id);
         return loaded;
       },
       (err: unknown) => {
-        slot.error = asModelgateError(err, record.id);
-        slot.failedAt = now();
-        slot.promise = null;
+        Object.assign(slot, {
+          error: asModelgateError(err, record.id),
+          failedAt: now(),
+          promise: null,
+        });
         throw slot.error;
       },
     );
     slot.promise = promise;
     return promise;
+  }
+
+  /** Reload in the background; swap in the new copy only when it loaded. */
+  function refresh(record: ModelRecord, slot: Slot): void {
+    const started = now();
+    slot.refreshing = options.load(record).then(
+      (fresh) => {
+        const old = slot.loaded;
+        Object.assign(slot, {
+          loaded: fresh,
+          error: null,
+          loadedAt: now(),
+          loadMs: now() - started,
+          refreshing: null,
+        });
+        if (old && old !== fresh) void old.close();
+      },
+      (err: unknown) => {
+        // Keep answering with the copy we have; the failure shows in health and /ready.
+        Object.assign(slot, {
+          error: asModelgateError(err, record.id),
+          failedAt: now(),
+          loadedAt: now(),
+          refreshing: null,
+        });
+      },
+    );
   }
 
   function freshSlot(record: ModelRecord): Slot {
@@ -101,11 +173,17 @@ export function modelCache(options: ModelCacheOptions) {
       loaded: null,
       error: null,
       failedAt: 0,
-      loadedAt: null,
+      loadedAt: 0,
       loadMs: null,
+      lastUsed: now(),
+      refreshing: null,
     };
     slots.set(record.id, slot);
     return slot;
+  }
+
+  function ttlMs(record: ModelRecord): number | null {
+    return record.cacheDurationS ? record.cacheDurationS * 1000 : null;
   }
 
   return {
@@ -114,35 +192,52 @@ export function modelCache(options: ModelCacheOptions) {
       let slot = slots.get(record.id);
       if (slot && slot.updatedAt !== record.updatedAt.getTime()) {
         void slot.loaded?.close();
+        options.onEvict?.(record.id, "replaced");
         slot = undefined;
       }
       slot ??= freshSlot(record);
-      if (slot.loaded) return slot.loaded;
+      slot.lastUsed = now();
+      if (slot.loaded) {
+        const ttl = ttlMs(record);
+        if (ttl !== null && !slot.refreshing && now() - slot.loadedAt >= ttl) refresh(record, slot);
+        return slot.loaded;
+      }
       if (slot.promise) return slot.promise;
       if (slot.error && now() - slot.failedAt < retryAfterMs) throw slot.error;
       return startLoad(record, slot);
     },
 
-    state(id: string): ModelState {
+    state(id: string, record?: ModelRecord): ModelState {
       const slot = slots.get(id);
+      const loaded = slot?.loaded ?? null;
       const state: SlotState = !slot
         ? "not_loaded"
-        : slot.loaded
+        : loaded
           ? "ready"
           : slot.promise
             ? "loading"
             : slot.error
               ? "failed"
               : "not_loaded";
+      const ttl = record ? ttlMs(record) : null;
       return {
         state,
-        loadedAt: slot?.loadedAt ?? null,
+        loadedAt: loaded && slot ? new Date(slot.loadedAt) : null,
         loadMs: slot?.loadMs ?? null,
-        revision: slot?.loaded?.revision ?? null,
+        revision: loaded?.revision ?? null,
+        sizeBytes: loaded?.sizeBytes ?? null,
+        lastUsedAt: slot ? new Date(slot.lastUsed) : null,
+        refreshAt: loaded && slot && ttl !== null ? new Date(slot.loadedAt + ttl) : null,
+        refreshError: describe(loaded?.refreshError ?? null),
         lastError: slot?.error
-          ? { code: slot.error.code, detail: slot.error.detail, at: new Date(slot.failedAt) }
+          ? { ...(describe(slot.error) ?? { code: "", detail: "" }), at: new Date(slot.failedAt) }
           : null,
       };
+    },
+
+    /** The loaded model, if any, without loading or touching its recency. */
+    loaded(id: string): LoadedModel | null {
+      return slots.get(id)?.loaded ?? null;
     },
 
     async evict(id: string): Promise<void> {

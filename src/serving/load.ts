@@ -1,24 +1,62 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { ModelgateError } from "../errors.js";
 import { loadOnnxModel } from "../runtimes/onnx/index.js";
-import { fetchPackage } from "../sources/index.js";
+import { createRemoteModel } from "../runtimes/remote/index.js";
 import { compileInputValidator, readSpecFile } from "../spec/index.js";
+import type { ModelSpec } from "../spec/index.js";
 import type { ModelRecord } from "../store/index.js";
 import { createBatcher } from "./batcher.js";
-import type { LoadedModel } from "./cache.js";
+import type { LoadedModel, LoadModel } from "./cache.js";
 
-/** source → package on disk → validated spec → runtime session. */
-export async function loadModel(record: ModelRecord): Promise<LoadedModel> {
-  const pkg = await fetchPackage(record.source, record.id);
-  const spec = await readSpecFile(pkg.dir);
-  const runtime = await loadOnnxModel(pkg.dir, spec);
-  const validate = compileInputValidator(spec);
-  const maxBatch = record.maxBatchSize ?? spec.max_batch_size;
-  // Concurrent requests share model runs; a run never exceeds the model's batch limit.
-  const batcher = createBatcher((rows) => runtime.predict(rows), maxBatch);
-  return {
-    spec: { ...spec, max_batch_size: maxBatch },
-    revision: pkg.revision,
-    validate,
-    predict: (rows) => batcher.submit(rows),
-    close: () => runtime.close(),
+/** A package made available on local disk by its source. */
+export interface PackageOnDisk {
+  dir: string;
+  revision: string | null;
+  /** Set when the source could not be refreshed and a verified cached copy is served. */
+  refreshError?: ModelgateError | null;
+}
+
+export interface LoaderDeps {
+  fetchPackage: (record: ModelRecord) => Promise<PackageOnDisk>;
+  /** HUGGINGFACE_API_KEY, for remote runtimes that call a Hugging Face endpoint. */
+  token?: string | undefined;
+}
+
+interface Runtime {
+  predict(rows: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+async function openRuntime(dir: string, spec: ModelSpec, record: ModelRecord, deps: LoaderDeps) {
+  if (spec.runtime.type === "remote") {
+    const runtime: Runtime = createRemoteModel(spec, { modelId: record.id, token: deps.token });
+    return { runtime, sizeBytes: 0, inferenceMethod: "api" as const };
+  }
+  const runtime: Runtime = await loadOnnxModel(dir, spec);
+  const sizeBytes = (await stat(join(dir, spec.runtime.file))).size;
+  return { runtime, sizeBytes, inferenceMethod: "local" as const };
+}
+
+/** source → package on disk → validated spec → runtime (ONNX in-process, or an upstream). */
+export function modelLoader(deps: LoaderDeps): LoadModel {
+  return async function loadModel(record: ModelRecord): Promise<LoadedModel> {
+    const pkg = await deps.fetchPackage(record);
+    const spec = await readSpecFile(pkg.dir);
+    const { runtime, sizeBytes, inferenceMethod } = await openRuntime(pkg.dir, spec, record, deps);
+    const validate = compileInputValidator(spec);
+    const maxBatch = record.maxBatchSize ?? spec.max_batch_size;
+    // Concurrent requests share model runs; a run never exceeds the model's batch limit.
+    const batcher = createBatcher((rows) => runtime.predict(rows), maxBatch);
+    return {
+      spec: { ...spec, max_batch_size: maxBatch },
+      revision: pkg.revision,
+      inferenceMethod,
+      sizeBytes,
+      refreshError: pkg.refreshError ?? null,
+      validate,
+      predict: (rows) => batcher.submit(rows),
+      close: () => runtime.close(),
+    };
   };
 }

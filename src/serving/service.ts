@@ -15,7 +15,7 @@ export interface ModelServiceDeps {
   models: Pick<ModelRepository, "get" | "list">;
   cache: ModelCache;
   /** Why a model that is not loaded could not be (null: nothing stands in the way). */
-  checkSource: (record: ModelRecord) => Promise<string | null>;
+  checkSource: (record: ModelRecord) => Promise<ModelgateError | null>;
   /** How long the in-memory list of registrations is trusted before the store is asked again. */
   registryTtlMs?: number;
   now?: () => number;
@@ -79,10 +79,48 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
     );
   }
 
+  /** One readiness check: loaded, loadable, or the sentence saying why not. */
+  async function checkModel(record: ModelRecord): Promise<ModelCheck> {
+    const s = deps.cache.state(record.id, record);
+    const name = `model:${record.id}`;
+    const at = s.revision ? ` at ${s.revision}` : "";
+    switch (s.state) {
+      case "ready":
+        if (s.refreshError) {
+          const why = s.refreshError.detail;
+          return {
+            name,
+            ok: true,
+            reason: `served from the disk cache${at}; refresh impossible: ${why}`,
+          };
+        }
+        if (s.lastError) {
+          return {
+            name,
+            ok: true,
+            reason: `loaded${at}; the last refresh failed: ${s.lastError.detail}`,
+          };
+        }
+        return { name, ok: true, reason: `loaded${at}` };
+      case "loading":
+        return { name, ok: false, reason: `model ${record.id} is loading` };
+      case "failed":
+        return { name, ok: false, reason: s.lastError?.detail ?? "failed to load" };
+      case "not_loaded": {
+        const problem = await deps.checkSource(record);
+        return problem
+          ? { name, ok: false, reason: problem.detail }
+          : { name, ok: true, reason: "not loaded yet: loads on first request" };
+      }
+    }
+  }
+
   return {
     list: async (): Promise<ModelRecord[]> => [...(await records()).values()],
     get: find,
-    state: (id: string): ModelState => deps.cache.state(id),
+    state: (id: string): ModelState => deps.cache.state(id, registry.get(id)),
+    sourceProblem: (record: ModelRecord) => deps.checkSource(record),
+    inferenceMethod: (id: string) => deps.cache.loaded(id)?.inferenceMethod ?? null,
 
     /** Forget cached registrations (after register/remove) so the next request sees them. */
     async invalidate(id?: string): Promise<void> {
@@ -127,26 +165,7 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
     /** One readiness check per registered model: loaded, loadable, or why not. */
     async checks(): Promise<ModelCheck[]> {
       const all = await refresh();
-      return Promise.all(
-        [...all.values()].map(async (record): Promise<ModelCheck> => {
-          const s = deps.cache.state(record.id);
-          const name = `model:${record.id}`;
-          switch (s.state) {
-            case "ready":
-              return { name, ok: true, reason: `loaded${s.revision ? ` at ${s.revision}` : ""}` };
-            case "loading":
-              return { name, ok: false, reason: `model ${record.id} is loading` };
-            case "failed":
-              return { name, ok: false, reason: s.lastError?.detail ?? "failed to load" };
-            case "not_loaded": {
-              const problem = await deps.checkSource(record);
-              return problem
-                ? { name, ok: false, reason: problem }
-                : { name, ok: true, reason: "not loaded yet: loads on first request" };
-            }
-          }
-        }),
-      );
+      return Promise.all([...all.values()].map((record) => checkModel(record)));
     },
   };
 }

@@ -42,11 +42,13 @@ export async function fetchPackage(source: string, modelId: string): Promise<Fet
  * What stands between a registered model and being served, checked without loading it:
  * null when nothing does, else the sentence /ready shows.
  */
-export async function checkSource(source: string, modelId: string): Promise<string | null> {
+export async function checkSource(source: string, modelId: string): Promise<ModelgateError | null> {
   try {
     await fetchPackage(source, modelId);
     return null;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return err instanceof ModelgateError
+      ? err
+      : new ModelgateError("model_unavailable", `Model ${modelId}: ${String(err)}`, { cause: err });
   }
 }

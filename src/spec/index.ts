@@ -4,7 +4,7 @@
  * the input validator, the feature pipeline and the output mapper.
  */
 export type * from "./types.js";
-export { parseSpec, readSpecFile, SPEC_FILE, SPEC_FORMAT_VERSION } from "./parse.js";
+export { onnxRuntimeOf, parseSpec, readSpecFile, SPEC_FILE, SPEC_FORMAT_VERSION } from "./parse.js";
 export { compileInputValidator } from "./input-validator.js";
 export type { InputValidator } from "./input-validator.js";
 export { compileFeaturePipeline, encodeFeatures, keywordPattern } from "./features.js";

@@ -5,7 +5,7 @@ import { readFeatures } from "./parse-features.js";
 import { readInputSchema } from "./parse-inputs.js";
 import { readOutputs } from "./parse-outputs.js";
 import { describeValue, SpecReader } from "./reader.js";
-import type { ModelSpec, RuntimeSpec } from "./types.js";
+import type { ModelSpec, OnnxRuntimeSpec, RuntimeSpec } from "./types.js";
 
 export const SPEC_FILE = "modelgate.json";
 export const SPEC_FORMAT_VERSION = 1;
@@ -22,7 +22,8 @@ const TOP_KEYS = [
   "features",
   "outputs",
 ];
-const RUNTIME_KEYS = ["type", "file", "input", "output", "positive_class_index"];
+const ONNX_RUNTIME_KEYS = ["type", "file", "input", "output", "positive_class_index"];
+const REMOTE_RUNTIME_KEYS = ["type", "url", "auth", "timeout_ms"];
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 // A package file is named relative to the package folder and may not climb out of it.
 const PACKAGE_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
@@ -30,8 +31,9 @@ const PACKAGE_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9
 function readRuntime(r: SpecReader, value: unknown): RuntimeSpec | undefined {
   const obj = r.object(value, "runtime");
   if (!obj) return undefined;
-  r.onlyKeys(obj, "runtime", RUNTIME_KEYS);
-  const type = r.choice(obj, "type", "runtime", ["onnx"] as const);
+  const type = r.choice(obj, "type", "runtime", ["onnx", "remote"] as const);
+  if (type === "remote") return readRemoteRuntime(r, obj);
+  r.onlyKeys(obj, "runtime", ONNX_RUNTIME_KEYS);
   const file = r.string(obj, "file", "runtime");
   if (file !== undefined && !PACKAGE_PATH.test(file)) {
     r.add(
@@ -44,7 +46,25 @@ function readRuntime(r: SpecReader, value: unknown): RuntimeSpec | undefined {
   const positive = r.number(obj, "positive_class_index", "runtime", { integer: true, min: 0 });
   if (!type || file === undefined || input === undefined || output === undefined) return undefined;
   if (positive === undefined) return undefined;
-  return { type, file, input, output, positive_class_index: positive };
+  return { type: "onnx", file, input, output, positive_class_index: positive };
+}
+
+function readRemoteRuntime(r: SpecReader, obj: Record<string, unknown>): RuntimeSpec | undefined {
+  r.onlyKeys(obj, "runtime", REMOTE_RUNTIME_KEYS);
+  const url = r.string(obj, "url", "runtime");
+  if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
+    r.add("runtime.url", `must be an http(s) URL, got "${url}"`);
+  }
+  const auth = r.choice(obj, "auth", "runtime", ["none", "huggingface"] as const, true) ?? "none";
+  const timeout =
+    r.number(obj, "timeout_ms", "runtime", {
+      optional: true,
+      integer: true,
+      min: 100,
+      max: 300_000,
+    }) ?? 30_000;
+  if (url === undefined) return undefined;
+  return { type: "remote", url, auth, timeout_ms: timeout };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -87,8 +107,17 @@ export function parseSpec(json: unknown, where: string = SPEC_FILE): ModelSpec {
   if (top.inputs === undefined) r.add("inputs", "is required");
   const { schema: inputs, declared } =
     top.inputs === undefined ? {} : readInputSchema(r, top.inputs, "inputs");
-  const features = readFeatures(r, top, declared);
-  const outputs = readOutputs(r, top, declared);
+  // A remote model's inputs go upstream as they are: it has no feature pipeline, and its
+  // outputs are optional (they map a probability the upstream answers).
+  const remote = runtime?.type === "remote";
+  if (remote && top.features !== undefined) {
+    r.add(
+      "features",
+      "does not apply to a remote runtime (the upstream receives the inputs as they are)",
+    );
+  }
+  const features = remote ? [] : readFeatures(r, top, declared);
+  const outputs = remote && top.outputs === undefined ? [] : readOutputs(r, top, declared);
 
   if (r.problems.length > 0) throw specError(where, r);
   if (!id || !name || !version || !maxBatch || !runtime || !inputs) throw specError(where, r);
@@ -144,4 +173,13 @@ export async function readSpecFile(dir: string): Promise<ModelSpec> {
     });
   }
   return parseSpec(json, path);
+}
+
+/** The ONNX runtime section of a spec; a spec for another runtime is model_invalid here. */
+export function onnxRuntimeOf(spec: ModelSpec, where: string): OnnxRuntimeSpec {
+  if (spec.runtime.type === "onnx") return spec.runtime;
+  throw new ModelgateError(
+    "model_invalid",
+    `${where}: runtime.type is "${spec.runtime.type}", not "onnx"`,
+  );
 }

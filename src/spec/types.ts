@@ -42,7 +42,23 @@ export interface OnnxRuntimeSpec {
   readonly positive_class_index: number;
 }
 
-export type RuntimeSpec = OnnxRuntimeSpec;
+/**
+ * A model served by an upstream HTTP endpoint (the Hugging Face Inference API, a KServe/Triton
+ * server, your own service): modelgate validates the inputs, POSTs them and keeps its own
+ * response shape. `features` do not apply; `outputs`, when given, map a numeric probability
+ * answered per input, and an object answered per input is passed through.
+ */
+export interface RemoteRuntimeSpec {
+  readonly type: "remote";
+  /** http(s) URL the inputs are POSTed to as {"inputs": [...]}. */
+  readonly url: string;
+  /** "huggingface": send HUGGINGFACE_API_KEY as a Bearer token; "none": no credentials. */
+  readonly auth: "none" | "huggingface";
+  /** Bound on one upstream call. */
+  readonly timeout_ms: number;
+}
+
+export type RuntimeSpec = OnnxRuntimeSpec | RemoteRuntimeSpec;
 
 interface FeatureBase {
   /** Column name, for documentation and training reports. */

@@ -2,7 +2,12 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { ModelgateError } from "../../errors.js";
-import { compileFeaturePipeline, compileOutputMapper, readSpecFile } from "../../spec/index.js";
+import {
+  compileFeaturePipeline,
+  compileOutputMapper,
+  onnxRuntimeOf,
+  readSpecFile,
+} from "../../spec/index.js";
 import type { ModelSpec } from "../../spec/index.js";
 import { checkSession, firstLine, sessionOptions } from "./session.js";
 import type { OnnxSessionOptions } from "./session.js";
@@ -44,7 +49,7 @@ export async function loadOnnxModel(
   options: OnnxSessionOptions = {},
 ): Promise<OnnxModel> {
   const theSpec = spec ?? (await readSpecFile(dir));
-  const { runtime } = theSpec;
+  const runtime = onnxRuntimeOf(theSpec, join(dir, "modelgate.json"));
   const path = join(dir, runtime.file);
   const bytes = await readModelFile(path);
   let session: InferenceSession;
@@ -60,7 +65,7 @@ export async function loadOnnxModel(
   const pipeline = compileFeaturePipeline(theSpec);
   const mapOutputs = compileOutputMapper(theSpec);
   try {
-    await checkSession(session, theSpec, path, pipeline.width);
+    await checkSession(session, runtime, path, pipeline.width);
   } catch (err) {
     await session.release();
     throw err;

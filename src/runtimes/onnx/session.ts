@@ -1,7 +1,7 @@
 import { Tensor } from "onnxruntime-node";
 import type { InferenceSession } from "onnxruntime-node";
 import { ModelgateError } from "../../errors.js";
-import type { ModelSpec } from "../../spec/index.js";
+import type { OnnxRuntimeSpec } from "../../spec/index.js";
 
 export interface OnnxSessionOptions {
   /**
@@ -41,11 +41,11 @@ function invalid(path: string, problem: string, cause?: unknown): ModelgateError
  */
 export async function checkSession(
   session: InferenceSession,
-  spec: ModelSpec,
+  runtime: OnnxRuntimeSpec,
   path: string,
   width: number,
 ): Promise<void> {
-  const { input, output, positive_class_index: positive } = spec.runtime;
+  const { input, output, positive_class_index: positive } = runtime;
   if (!session.inputNames.includes(input)) {
     throw invalid(
       path,

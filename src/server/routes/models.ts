@@ -29,9 +29,25 @@ const ModelHealth = Type.Object({
   status: Type.String({ description: "not_loaded | loading | ready | failed" }),
   healthy: Type.Boolean(),
   loaded: Type.Boolean(),
-  revision: Type.Union([Type.String(), Type.Null()]),
+  revision: Type.Union([Type.String(), Type.Null()], {
+    description: "The exact revision served (a Hub commit); null for a plain folder.",
+  }),
+  source: Type.String(),
+  inference_method: Type.Union([Type.String(), Type.Null()]),
   loaded_at: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
   load_ms: Type.Union([Type.Number(), Type.Null()]),
+  size_bytes: Type.Union([Type.Integer(), Type.Null()]),
+  last_used_at: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  refresh_at: Type.Union([Type.String({ format: "date-time" }), Type.Null()], {
+    description: "When cache_duration runs out and the model is reloaded from its source.",
+  }),
+  served_from_cache: Type.Boolean({
+    description: "The source could not be refreshed; a verified cached copy is served.",
+  }),
+  refresh_error: Type.Union([
+    Type.Object({ code: Type.String(), detail: Type.String() }),
+    Type.Null(),
+  ]),
   last_error: Type.Union([
     Type.Object({
       code: Type.String(),
@@ -134,17 +150,30 @@ export function modelRoutes(app: FastifyInstance, deps: ModelRoutesDeps): void {
       allowedModel(request, request.params.model_id);
       const record = await deps.models.get(request.params.model_id);
       const s = deps.models.state(record.id);
-      const healthy = s.state !== "failed";
+      const problem = s.state === "not_loaded" ? await deps.models.sourceProblem(record) : null;
+      const healthy = s.state !== "failed" && problem === null;
       void reply.status(healthy ? 200 : 503);
+      const iso = (d: Date | null) => d?.toISOString() ?? null;
       return {
         model_id: record.id,
         status: s.state,
         healthy,
         loaded: s.state === "ready",
-        revision: s.revision,
-        loaded_at: s.loadedAt?.toISOString() ?? null,
+        revision: s.revision ?? record.resolvedRevision,
+        source: record.source,
+        inference_method: deps.models.inferenceMethod(record.id),
+        loaded_at: iso(s.loadedAt),
         load_ms: s.loadMs,
-        last_error: s.lastError ? { ...s.lastError, at: s.lastError.at.toISOString() } : null,
+        size_bytes: s.sizeBytes,
+        last_used_at: iso(s.lastUsedAt),
+        refresh_at: iso(s.refreshAt),
+        served_from_cache: s.refreshError !== null,
+        refresh_error: s.refreshError,
+        last_error: problem
+          ? { code: problem.code, detail: problem.detail, at: new Date().toISOString() }
+          : s.lastError
+            ? { ...s.lastError, at: s.lastError.at.toISOString() }
+            : null,
       };
     },
   );

@@ -83,7 +83,7 @@ export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
         predictions: result.predictions,
         metadata: {
           api_version: "1.0",
-          inference_method: "local",
+          inference_method: result.loaded.inferenceMethod,
           user_id: principal.userId,
           api_key_id: principal.keyId,
           model_version: result.loaded.spec.version,
