@@ -2,7 +2,7 @@
 // Fastify route answering a same-size JSON, both driven by autocannon in this run, so the
 // ratios hold whatever the machine. Usage: npm run bench [-- --duration 10 --connections 1,16,64]
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,18 +18,9 @@ const DURATION = Number(arg("duration", "8"));
 const CONNECTIONS = arg("connections", "1,16,64").split(",").map(Number);
 
 const SEED_BODY = JSON.stringify({
-  inputs: {
-    company_size: 1000,
-    industry: "Technology",
-    engagement_score: 75,
-    website_visits: 10,
-    email_opens: 5,
-    content_downloads: 3,
-    demo_requested: true,
-    budget_confirmed: false,
-    decision_timeline: "Q2 2025",
-    title: "VP of Sales",
-  },
+  inputs: JSON.parse(
+    readFileSync(new URL("../models/lead-scoring/seeds-example.json", import.meta.url), "utf8"),
+  ),
 });
 
 /** Starts a child process and resolves with the first JSON line holding `url`, plus stderr. */

@@ -13,6 +13,7 @@ import type { Forest, ForestOptions } from "./forest.js";
 import { generateLeads } from "./generate-data.js";
 import type { Lead } from "./generate-data.js";
 import { accuracy, auc, logLoss } from "./metrics.js";
+import seedsExample from "./seeds-example.json" with { type: "json" };
 
 export const PACKAGE_DIR = fileURLToPath(new URL(".", import.meta.url));
 
@@ -33,18 +34,7 @@ export const TRAINING = {
 } as const;
 
 /** The seeds' example request (the incident's validation call); it answered lead_score 70. */
-export const SEEDS_EXAMPLE: Lead = {
-  company_size: 1000,
-  industry: "Technology",
-  engagement_score: 75,
-  website_visits: 10,
-  email_opens: 5,
-  content_downloads: 3,
-  demo_requested: true,
-  budget_confirmed: false,
-  decision_timeline: "Q2 2025",
-  title: "VP of Sales",
-};
+export const SEEDS_EXAMPLE: Lead = seedsExample;
 
 export interface HeldOut {
   leads: Lead[];

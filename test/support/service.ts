@@ -80,15 +80,4 @@ export async function getJson(
 }
 
 /** The seeds' own request for model 21. */
-export const SEED_INPUT = {
-  company_size: 1000,
-  industry: "Technology",
-  engagement_score: 75,
-  website_visits: 10,
-  email_opens: 5,
-  content_downloads: 3,
-  demo_requested: true,
-  budget_confirmed: false,
-  decision_timeline: "Q2 2025",
-  title: "VP of Sales",
-};
+export { SEEDS_EXAMPLE as SEED_INPUT } from "../../models/lead-scoring/build.js";

@@ -6,23 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSpec } from "../../spec/index.js";
 import { loadOnnxModel } from "./onnx-model.js";
 import type { OnnxModel } from "./onnx-model.js";
+import { SEEDS_EXAMPLE } from "../../../models/lead-scoring/build.js";
 
 // The shipped model 21 is the real ONNX model these tests run (models/lead-scoring/train.ts).
 const LEAD_SCORING = fileURLToPath(new URL("../../../models/lead-scoring/", import.meta.url));
 
 const leads = [
-  {
-    company_size: 1000,
-    industry: "Technology",
-    engagement_score: 75,
-    website_visits: 10,
-    email_opens: 5,
-    content_downloads: 3,
-    demo_requested: true,
-    budget_confirmed: false,
-    decision_timeline: "Q2 2025",
-    title: "VP of Sales",
-  },
+  SEEDS_EXAMPLE,
   {
     company_size: 12,
     industry: "Retail",
