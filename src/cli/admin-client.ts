@@ -70,5 +70,9 @@ export function socketAdminOps(socketPath: string): AdminOps {
       call<KeyView>(socketPath, "POST", `/keys/${encodeURIComponent(id)}/revoke`, {}),
     listModels: async () =>
       (await call<{ models: ModelView[] }>(socketPath, "GET", "/models")).models,
+    registerModel: (input) => call<ModelView>(socketPath, "POST", "/models", input),
+    removeModel: (id) => call<ModelView>(socketPath, "DELETE", `/models/${encodeURIComponent(id)}`),
+    recordPull: (id, revision) =>
+      call<ModelView>(socketPath, "POST", `/models/${encodeURIComponent(id)}/pulled`, { revision }),
   };
 }

@@ -2,8 +2,11 @@ import { Command, CommanderError } from "commander";
 import { processEnv } from "../config/index.js";
 import { readVersion } from "../version.js";
 import { configShow } from "./commands/config.js";
+import { addConfigCheckCommand } from "./commands/config-check.js";
+import { addConfigDocsCommand } from "./commands/config-docs.js";
 import { keysCreate, keysList, keysRevoke } from "./commands/keys.js";
-import { modelsList } from "./commands/models.js";
+import { modelsList, modelsPull, modelsRegister, modelsRemove } from "./commands/models.js";
+import type { RegisterOptions } from "./commands/models.js";
 import { serve } from "./commands/serve.js";
 import type { CliContext } from "./context.js";
 import { EXIT, exitCodeFor } from "./errors.js";
@@ -34,8 +37,12 @@ export function buildProgram(ctx: CliContext): Command {
     .description("Run the HTTP API (model 21 and an admin key are set up on the first start).")
     .option("--port <port>", "TCP port (overrides PORT, default 8001)")
     .option("--host <host>", "address to bind (overrides HOST, default 127.0.0.1)")
+    .option(
+      "--strict",
+      "refuse to start when a model's source needs a setting that is missing (default with NODE_ENV=production)",
+    )
     .addHelpText("after", "\nExample:\n  $ modelgate serve --port 8001 --host 0.0.0.0")
-    .action((opts: { port?: string; host?: string }) => serve(opts, ctx));
+    .action((opts: { port?: string; host?: string; strict?: boolean }) => serve(opts, ctx));
 
   const keys = program.command("keys").description("Create, list and revoke API keys.");
   keys
@@ -79,6 +86,40 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  $ modelgate models list")
     .action(async (opts: JsonFlag) => print(ctx, await modelsList(ctx), opts));
+  models
+    .command("register")
+    .description("Register (or re-register) a model; its package is downloaded and checked first.")
+    .argument("<id>", "the model id used in /api/v1/models/{id}/predict")
+    .requiredOption(
+      "--source <source>",
+      "a folder, builtin:NAME, hf://owner/repo[@revision], or an https URL",
+    )
+    .option("--name <name>", "a display name (default: the spec's name)")
+    .option("--max-batch-size <n>", "largest batch accepted (at most the package's max_batch_size)")
+    .option("--cache-duration <duration>", "reload from the source after this long (30m, 1h, 1d)")
+    .option("--warm", "load at start-up instead of on the first request")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ modelgate models register 21 --source hf://acme/lead-scoring@v1.2 --warm\n  $ modelgate models register 30 --source ./models/churn --cache-duration 1h",
+    )
+    .action(async (id: string, opts: RegisterOptions & JsonFlag) =>
+      print(ctx, await modelsRegister(id, opts, ctx), opts),
+    );
+  models
+    .command("pull")
+    .description("Download a registered model's package now (a progress bar on a terminal).")
+    .argument("<id>", "the model id")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExample:\n  $ modelgate models pull 21")
+    .action(async (id: string, opts: JsonFlag) => print(ctx, await modelsPull(id, ctx), opts));
+  models
+    .command("remove")
+    .description("Unregister a model (its downloaded files stay in the disk cache).")
+    .argument("<id>", "the model id")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExample:\n  $ modelgate models remove 30")
+    .action(async (id: string, opts: JsonFlag) => print(ctx, await modelsRemove(id, ctx), opts));
 
   const config = program.command("config").description("The configuration modelgate reads.");
   config
@@ -89,6 +130,8 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  $ HF_TOKEN_FILE=/run/secrets/hf modelgate config show")
     .action((opts: JsonFlag) => print(ctx, configShow(ctx), opts));
+  addConfigCheckCommand(config, ctx);
+  addConfigDocsCommand(config, ctx);
 
   return program;
 }

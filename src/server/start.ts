@@ -5,9 +5,16 @@ import { keyServiceFactory } from "../auth/service.js";
 import type { Config } from "../config/index.js";
 import { modelCache } from "../serving/cache.js";
 import { modelLoader } from "../serving/load.js";
+import {
+  checkRequirements,
+  refusal,
+  refusalSentence,
+  sourceProbe,
+} from "../serving/requirements.js";
 import { modelServiceFactory } from "../serving/service.js";
-import { checkSource, fetchPackage } from "../sources/index.js";
-import type { Store } from "../store/index.js";
+import { checkSource, fetchPackage, sourceContextFromConfig } from "../sources/index.js";
+import type { ModelSpec } from "../spec/index.js";
+import type { ModelRecord, ModelRepository, Store } from "../store/index.js";
 import { keyRepository, metaRepository, modelRepository, openStore } from "../store/index.js";
 import { readVersion } from "../version.js";
 import { localAdminOps } from "./admin/ops.js";
@@ -21,7 +28,14 @@ export interface StartOptions {
   logger: Logger;
   /** Called once with the admin key created on the first start, for the CLI to print. */
   onBootstrapKey?: (key: string, keyId: string) => void;
+  /** Refuse to start when a model's source requirement is unmet (also NODE_ENV=production). */
+  strict?: boolean;
+  /** A loud start-up warning for the terminal (also logged). */
+  onWarning?: (sentence: string) => void;
 }
+
+/** Start-up probes must not hold the start for long when a source is down. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 export interface RunningService {
   app: FastifyInstance;
@@ -33,6 +47,18 @@ export interface RunningService {
 }
 
 const LAST_USED_FLUSH_MS = 5_000;
+
+/** Records exactly what is served (a branch resolves to a commit), and a spec read late. */
+async function recordLoaded(
+  repo: Pick<ModelRepository, "setResolvedRevision" | "setSpec">,
+  record: ModelRecord,
+  loaded: { spec: ModelSpec; revision: string | null },
+): Promise<void> {
+  if (loaded.revision && loaded.revision !== record.resolvedRevision) {
+    await repo.setResolvedRevision(record.id, loaded.revision);
+  }
+  if (!record.spec) await repo.setSpec(record.id, loaded.spec);
+}
 
 async function storeCheck(store: Store): Promise<ReadinessCheck> {
   try {
@@ -50,11 +76,17 @@ export async function startService(options: StartOptions): Promise<RunningServic
     config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
   );
   let draining = false;
+  const sources = sourceContextFromConfig(config);
   const modelRepo = modelRepository(store.db);
   const keys = keyServiceFactory({ keys: keyRepository(store.db) });
   const cache = modelCache({
     load: modelLoader({
-      fetchPackage: (record) => fetchPackage(record.source, record.id),
+      fetchPackage: (record) =>
+        fetchPackage(record.source, record.id, sources, { lastRevision: record.resolvedRevision }),
+      onLoaded: (record, loaded) =>
+        recordLoaded(modelRepo, record, loaded).catch((err: unknown) => {
+          logger.warn({ model: record.id, err }, "could not record what was loaded");
+        }),
       token: config.huggingfaceApiKey,
     }),
     maxBytes: config.modelCacheMaxMb * 1024 * 1024,
@@ -63,10 +95,37 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const models = modelServiceFactory({
     models: modelRepo,
     cache,
-    checkSource: (record) => checkSource(record.source, record.id),
+    checkSource: (record) =>
+      checkSource(record.source, record.id, sources, { lastRevision: record.resolvedRevision }),
   });
 
   if (config.registerExample) await registerExampleModel(modelRepo, logger);
+  const report = await checkRequirements(
+    await modelRepo.list(),
+    sourceProbe({
+      ...sources,
+      timeoutMs: Math.min(sources.timeoutMs, PROBE_TIMEOUT_MS),
+      retry: { attempts: 1 },
+    }),
+  );
+  for (const p of report.degraded) {
+    logger.warn(
+      { model: p.modelId, revision: p.cachedRevision, reason: p.error.detail },
+      "serving from the disk cache; refresh impossible",
+    );
+  }
+  if (report.blocking.length > 0) {
+    if (options.strict || config.nodeEnv === "production") {
+      await store.close();
+      throw refusal(report.blocking);
+    }
+    const sentence = refusalSentence(report.blocking);
+    logger.warn(
+      { models: report.blocking.map((p) => p.modelId), reason: sentence },
+      "models cannot be served until configured",
+    );
+    options.onWarning?.(`WARNING: ${sentence} Starting anyway (not strict); /ready reports it.`);
+  }
   if (config.bootstrapAdminKey) {
     const created = await bootstrapAdminKey(keys, metaRepository(store.db));
     if (created) options.onBootstrapKey?.(created.key, created.record.id);
@@ -91,8 +150,16 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const admin = await startAdminSocket(
     localAdminOps({
       keys,
-      models: { list: () => models.list() },
+      models: modelRepo,
       loaded: (id) => models.state(id).state === "ready",
+      changed: async (id, warm) => {
+        await models.invalidate(id);
+        if (warm) {
+          models
+            .load(id)
+            .catch((err: unknown) => logger.warn({ model: id, err }, "warm load failed"));
+        }
+      },
     }),
     config.dataDir,
   );

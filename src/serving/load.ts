@@ -21,6 +21,11 @@ export interface LoaderDeps {
   fetchPackage: (record: ModelRecord) => Promise<PackageOnDisk>;
   /** HUGGINGFACE_API_KEY, for remote runtimes that call a Hugging Face endpoint. */
   token?: string | undefined;
+  /** Told what was loaded (to record the exact revision, and a spec registered without one). */
+  onLoaded?: (
+    record: ModelRecord,
+    loaded: { spec: ModelSpec; revision: string | null },
+  ) => Promise<void>;
 }
 
 interface Runtime {
@@ -48,6 +53,7 @@ export function modelLoader(deps: LoaderDeps): LoadModel {
     const maxBatch = record.maxBatchSize ?? spec.max_batch_size;
     // Concurrent requests share model runs; a run never exceeds the model's batch limit.
     const batcher = createBatcher((rows) => runtime.predict(rows), maxBatch);
+    await deps.onLoaded?.(record, { spec, revision: pkg.revision });
     return {
       spec: { ...spec, max_batch_size: maxBatch },
       revision: pkg.revision,

@@ -14,11 +14,19 @@ export interface PredictResult {
 export interface ModelServiceDeps {
   models: Pick<ModelRepository, "get" | "list">;
   cache: ModelCache;
-  /** Why a model that is not loaded could not be (null: nothing stands in the way). */
-  checkSource: (record: ModelRecord) => Promise<ModelgateError | null>;
+  /** Whether a model that is not loaded can be expected to load, checked without loading it. */
+  checkSource: (record: ModelRecord) => Promise<SourceStatus>;
   /** How long the in-memory list of registrations is trusted before the store is asked again. */
   registryTtlMs?: number;
   now?: () => number;
+}
+
+export interface SourceStatus {
+  ok: boolean;
+  /** A sentence for /ready: why not, or what will be served. */
+  reason: string;
+  /** The typed reason it cannot load (or cannot be refreshed, when served from the cache). */
+  error: ModelgateError | null;
 }
 
 export interface ModelCheck {
@@ -107,10 +115,14 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
       case "failed":
         return { name, ok: false, reason: s.lastError?.detail ?? "failed to load" };
       case "not_loaded": {
-        const problem = await deps.checkSource(record);
-        return problem
-          ? { name, ok: false, reason: problem.detail }
-          : { name, ok: true, reason: "not loaded yet: loads on first request" };
+        const source = await deps.checkSource(record);
+        return {
+          name,
+          ok: source.ok,
+          reason: source.ok
+            ? `not loaded yet (loads on first request): ${source.reason}`
+            : source.reason,
+        };
       }
     }
   }

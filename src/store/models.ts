@@ -13,7 +13,7 @@ export interface ModelRecord {
   description: string;
   /** A folder path, `hf://owner/repo@rev`, or an http(s) URL. */
   source: string;
-  spec: ModelSpec;
+  spec: ModelSpec | null;
   maxBatchSize: number;
   cacheDurationS: number | null;
   warm: boolean;
@@ -35,7 +35,7 @@ export interface NewModel {
   version: string;
   description: string;
   source: string;
-  spec: ModelSpec;
+  spec: ModelSpec | null;
   maxBatchSize: number;
   cacheDurationS?: number | null;
   warm?: boolean;
@@ -103,19 +103,25 @@ export function modelRepository(db: Kysely<Database>) {
       return result.numDeletedRows > 0n;
     },
 
-    /** false when no model has this id. A different revision counts as a change (updatedAt). */
+    /** Fills in the spec read at load (registered without one); leaves updatedAt alone. */
+    async setSpec(id: string, spec: ModelSpec): Promise<boolean> {
+      const result = await db
+        .updateTable("models")
+        .set({ spec: JSON.stringify(spec), version: spec.version })
+        .where("id", "=", id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    /**
+     * false when no model has this id. Leaves updatedAt alone: the loader records what it just
+     * loaded, and moving updatedAt would make the cache load it again. A pull that should be
+     * served now evicts the model explicitly.
+     */
     async setResolvedRevision(id: string, revision: string | null): Promise<boolean> {
       const result = await db
         .updateTable("models")
-        .set((eb) => ({
-          resolved_revision: revision,
-          updated_at: eb
-            .case()
-            .when("resolved_revision", "is distinct from", revision)
-            .then(eb.fn<Date>("now"))
-            .else(eb.ref("updated_at"))
-            .end(),
-        }))
+        .set({ resolved_revision: revision })
         .where("id", "=", id)
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;

@@ -30,8 +30,11 @@ export interface ModelsTable {
   description: string;
   /** A folder path, `hf://owner/repo@rev`, or an http(s) URL. */
   source: string;
-  /** The parsed modelgate.json, validated by src/spec before it is registered. */
-  spec: ColumnType<ModelSpec, string, string>;
+  /**
+   * The parsed modelgate.json, validated by src/spec before it is registered; JSON null when it
+   * could not be read at registration (a private repository without a token) until first load.
+   */
+  spec: ColumnType<ModelSpec | null, string, string>;
   max_batch_size: number;
   cache_duration_s: number | null;
   warm: Generated<boolean>;
@@ -65,8 +68,24 @@ export interface MetaTable {
   value: Jsonb<JsonValue>;
 }
 
+export interface UsageEventsTable {
+  /** bigserial: node-postgres reads int8 as a string. */
+  id: Generated<string>;
+  at: Date;
+  key_id: string;
+  user_id: string;
+  model_id: string;
+  /** The HTTP status answered. */
+  status: number;
+  /** Inputs in the request (1 for a single object). */
+  batch_size: number;
+  latency_ms: number;
+  request_id: string;
+}
+
 export interface Database {
   models: ModelsTable;
   api_keys: ApiKeysTable;
   meta: MetaTable;
+  usage_events: UsageEventsTable;
 }

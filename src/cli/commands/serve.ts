@@ -8,6 +8,7 @@ import { configOrExit } from "../context.js";
 export interface ServeOptions {
   port?: string;
   host?: string;
+  strict?: boolean;
 }
 
 /** JSON lines on stdout; credentials are redacted should a request ever be logged whole. */
@@ -52,6 +53,8 @@ export async function serve(opts: ServeOptions, ctx: CliContext): Promise<void> 
   const service = await startService({
     config,
     logger,
+    strict: opts.strict === true,
+    onWarning: (sentence) => ctx.stderr.write(`${sentence}\n`),
     onBootstrapKey: (key, keyId) => {
       banner = { key, keyId };
     },

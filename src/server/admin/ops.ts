@@ -1,6 +1,7 @@
 import type { KeyService } from "../../auth/service.js";
 import { ModelgateError } from "../../errors.js";
-import type { KeyRecord, ModelRecord } from "../../store/index.js";
+import type { ModelSpec } from "../../spec/index.js";
+import type { KeyRecord, ModelRecord, ModelRepository } from "../../store/index.js";
 
 /** An API key as shown to people and machines: never the key, never its hash. */
 export interface KeyView {
@@ -34,6 +35,19 @@ export interface ModelView {
   loaded: boolean | null;
 }
 
+/** A registration the CLI has checked: the source normalised, the spec read when it could be. */
+export interface RegisterModelRequest {
+  id: string;
+  source: string;
+  name?: string;
+  /** The package's validated modelgate.json; null when it could not be read yet (private, no token). */
+  spec: ModelSpec | null;
+  resolved_revision?: string | null;
+  max_batch_size?: number | null;
+  cache_duration_s?: number | null;
+  warm?: boolean;
+}
+
 export interface CreateKeyRequest {
   name: string;
   user_id?: string;
@@ -49,6 +63,10 @@ export interface AdminOps {
   listKeys(): Promise<KeyView[]>;
   revokeKey(id: string): Promise<KeyView>;
   listModels(): Promise<ModelView[]>;
+  registerModel(input: RegisterModelRequest): Promise<ModelView>;
+  removeModel(id: string): Promise<ModelView>;
+  /** The package was downloaded (by `models pull`): record its revision and serve it. */
+  recordPull(id: string, revision: string | null): Promise<ModelView>;
 }
 
 export function keyView(record: KeyRecord, now: Date = new Date()): KeyView {
@@ -90,9 +108,31 @@ function parseExpiry(text: string | null | undefined): Date | null {
 
 export interface LocalAdminDeps {
   keys: Pick<KeyService, "create" | "list" | "revoke" | "flushLastUsed">;
-  models: { list(): Promise<ModelRecord[]> };
+  models: Pick<ModelRepository, "list" | "get" | "upsert" | "remove" | "setResolvedRevision">;
   /** Whether a model is loaded in this process; absent when no server runs. */
   loaded?: (id: string) => boolean;
+  /** A registration changed: forget cached state, and load it now when it is warm. */
+  changed?: (id: string, warm: boolean) => Promise<void>;
+}
+
+export function modelView(m: ModelRecord, loaded: boolean | null): ModelView {
+  return {
+    id: m.id,
+    name: m.name,
+    version: m.version,
+    source: m.source,
+    max_batch_size: m.maxBatchSize,
+    resolved_revision: m.resolvedRevision,
+    status: m.status,
+    loaded,
+  };
+}
+
+function modelNotFound(id: string): ModelgateError {
+  return new ModelgateError(
+    "model_not_found",
+    `No model is registered with id ${id}: list them with \`modelgate models list\`.`,
+  );
 }
 
 /** AdminOps against the store held by this process. */
@@ -119,16 +159,42 @@ export function localAdminOps(deps: LocalAdminDeps): AdminOps {
       return keyView(await deps.keys.revoke(id));
     },
     async listModels() {
-      return (await deps.models.list()).map((m) => ({
-        id: m.id,
-        name: m.name,
-        version: m.version,
-        source: m.source,
-        max_batch_size: m.maxBatchSize,
-        resolved_revision: m.resolvedRevision,
-        status: m.status,
-        loaded: deps.loaded ? deps.loaded(m.id) : null,
-      }));
+      return (await deps.models.list()).map((m) =>
+        modelView(m, deps.loaded ? deps.loaded(m.id) : null),
+      );
+    },
+    async registerModel(input) {
+      const spec = input.spec;
+      const record = await deps.models.upsert({
+        id: input.id,
+        name: input.name ?? spec?.name ?? input.id,
+        version: spec?.version ?? "unknown",
+        description: spec?.description ?? "",
+        source: input.source,
+        spec,
+        maxBatchSize: input.max_batch_size ?? spec?.max_batch_size ?? 1,
+        cacheDurationS: input.cache_duration_s ?? null,
+        warm: input.warm ?? false,
+      });
+      if (input.resolved_revision)
+        await deps.models.setResolvedRevision(input.id, input.resolved_revision);
+      await deps.changed?.(input.id, record.warm);
+      const saved = (await deps.models.get(input.id)) ?? record;
+      return modelView(saved, deps.loaded ? deps.loaded(saved.id) : null);
+    },
+    async removeModel(id) {
+      const record = await deps.models.get(id);
+      if (!record || !(await deps.models.remove(id))) throw modelNotFound(id);
+      await deps.changed?.(id, false);
+      return modelView(record, false);
+    },
+    async recordPull(id, revision) {
+      const record = await deps.models.get(id);
+      if (!record) throw modelNotFound(id);
+      if (revision) await deps.models.setResolvedRevision(id, revision);
+      await deps.changed?.(id, record.warm);
+      const saved = (await deps.models.get(id)) ?? record;
+      return modelView(saved, deps.loaded ? deps.loaded(id) : null);
     },
   };
 }

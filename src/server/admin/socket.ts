@@ -5,7 +5,7 @@ import Fastify from "fastify";
 import { ModelgateError } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { handleError, handleNotFound } from "../errors.js";
-import type { AdminOps, CreateKeyRequest } from "./ops.js";
+import type { AdminOps, CreateKeyRequest, RegisterModelRequest } from "./ops.js";
 
 export const ADMIN_SOCKET_NAME = "admin.sock";
 /** sun_path holds 108 bytes on Linux (104 on macOS); keep a margin. */
@@ -43,6 +43,19 @@ export async function startAdminSocket(ops: AdminOps, dataDir: string): Promise<
   app.get("/models", async function listModels() {
     return { models: await ops.listModels() };
   });
+  app.post<{ Body: RegisterModelRequest }>("/models", async function registerModel(request, reply) {
+    void reply.status(201);
+    return ops.registerModel(request.body);
+  });
+  app.delete<{ Params: { id: string } }>("/models/:id", async function removeModel(request) {
+    return ops.removeModel(request.params.id);
+  });
+  app.post<{ Params: { id: string }; Body: { revision: string | null } }>(
+    "/models/:id/pulled",
+    async function recordPull(request) {
+      return ops.recordPull(request.params.id, request.body.revision);
+    },
+  );
   // We hold the data dir's lock, so a socket file left here belongs to a process that died.
   await rm(path, { force: true });
   await app.listen({ path });

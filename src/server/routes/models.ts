@@ -123,8 +123,9 @@ export function modelRoutes(app: FastifyInstance, deps: ModelRoutesDeps): void {
       const record = await deps.models.get(request.params.model_id);
       return {
         ...summary(record, deps.models),
-        input_schema: record.spec.inputs,
-        outputs: record.spec.outputs.map((o) => ({ name: o.name, kind: o.kind })),
+        // null until the package could be read once (registered while its source was closed).
+        input_schema: record.spec?.inputs ?? null,
+        outputs: record.spec?.outputs.map((o) => ({ name: o.name, kind: o.kind })) ?? [],
         registered_at: record.createdAt.toISOString(),
       };
     },
@@ -150,7 +151,8 @@ export function modelRoutes(app: FastifyInstance, deps: ModelRoutesDeps): void {
       allowedModel(request, request.params.model_id);
       const record = await deps.models.get(request.params.model_id);
       const s = deps.models.state(record.id);
-      const problem = s.state === "not_loaded" ? await deps.models.sourceProblem(record) : null;
+      const source = s.state === "not_loaded" ? await deps.models.sourceProblem(record) : null;
+      const problem = source && !source.ok ? source.error : null;
       const healthy = s.state !== "failed" && problem === null;
       void reply.status(healthy ? 200 : 503);
       const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -170,7 +172,11 @@ export function modelRoutes(app: FastifyInstance, deps: ModelRoutesDeps): void {
         served_from_cache: s.refreshError !== null,
         refresh_error: s.refreshError,
         last_error: problem
-          ? { code: problem.code, detail: problem.detail, at: new Date().toISOString() }
+          ? {
+              code: problem.code,
+              detail: source?.reason ?? problem.detail,
+              at: new Date().toISOString(),
+            }
           : s.lastError
             ? { ...s.lastError, at: s.lastError.at.toISOString() }
             : null,
