@@ -227,6 +227,34 @@ export const CONFIG_SCHEMA = {
     description: "Base URL of the Hugging Face Hub (a mirror or a private Hub).",
     neededBy: "models whose source is hf://",
   } satisfies StringVar,
+  hfHubOffline: {
+    env: "HF_HUB_OFFLINE",
+    type: "bool",
+    default: false,
+    description:
+      "Never contact the Hub or http(s) sources: serve only packages already verified in the disk cache (MODELGATE_DATA_DIR/artifacts).",
+    neededBy: "models whose source is hf:// or http(s)",
+  } satisfies BoolVar,
+  sourceTimeoutMs: {
+    env: "MODELGATE_SOURCE_TIMEOUT_MS",
+    type: "int",
+    default: 30_000,
+    min: 100,
+    max: 600_000,
+    description:
+      "How long one request to a model source (the Hub, an http(s) server) may wait for an answer, and how long a download may stall between bytes; past it the attempt is retried, then the model gets 503 source_unreachable.",
+    neededBy: "models whose source is hf:// or http(s)",
+  } satisfies IntVar,
+  sourceRetries: {
+    env: "MODELGATE_SOURCE_RETRIES",
+    type: "int",
+    default: 3,
+    min: 0,
+    max: 10,
+    description:
+      "Retries of a request to a model source that failed with a 5xx, a 429 or a network error, with exponential backoff and jitter (Retry-After is honoured).",
+    neededBy: "models whose source is hf:// or http(s)",
+  } satisfies IntVar,
   modelCacheMaxMb: {
     env: "MODEL_CACHE_MAX_MB",
     type: "int",

@@ -12,5 +12,7 @@ export type { ModelRecord, ModelRepository, NewModel } from "./models.js";
 export { keyRepository } from "./keys.js";
 export type { KeyRecord, KeyRepository, NewKey, StoredKey } from "./keys.js";
 export { metaRepository } from "./meta.js";
+export { usageRepository } from "./usage.js";
+export type { UsageEvent, UsageQuery, UsageRepository, UsageSummary } from "./usage.js";
 export type { MetaRepository } from "./meta.js";
 export type { Database, JsonValue } from "./schema.js";

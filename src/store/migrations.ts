@@ -58,9 +58,40 @@ const initial: Migration = {
   },
 };
 
+/** One row per prediction request (write-behind from src/serving/usage.ts), for `usage`. */
+const usage: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("usage_events")
+      .addColumn("id", "bigserial", (c) => c.primaryKey())
+      .addColumn("at", "timestamptz", (c) => c.notNull())
+      .addColumn("key_id", "text", (c) => c.notNull())
+      .addColumn("user_id", "text", (c) => c.notNull())
+      .addColumn("model_id", "text", (c) => c.notNull())
+      .addColumn("status", "integer", (c) => c.notNull())
+      .addColumn("batch_size", "integer", (c) => c.notNull())
+      .addColumn("latency_ms", "real", (c) => c.notNull())
+      .addColumn("request_id", "text", (c) => c.notNull())
+      .execute();
+    // The summaries filter by key or model over a time range, or by time alone.
+    await db.schema
+      .createIndex("usage_events_key_at")
+      .on("usage_events")
+      .columns(["key_id", "at"])
+      .execute();
+    await db.schema
+      .createIndex("usage_events_model_at")
+      .on("usage_events")
+      .columns(["model_id", "at"])
+      .execute();
+    await db.schema.createIndex("usage_events_at").on("usage_events").column("at").execute();
+  },
+};
+
 /** Every migration, in order. The key is the version recorded in the migration table. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "001_initial": initial,
+  "002_usage": usage,
 };
 
 const provider: MigrationProvider = {

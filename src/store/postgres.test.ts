@@ -7,6 +7,7 @@ import { openStore } from "./open.js";
 import { parseTarget, postgresDialect } from "./postgres.js";
 import type { Database } from "./schema.js";
 import { postgresBackend, urlWithSchema } from "./test-support/backends.js";
+import { tcpProxy } from "../cluster/test-support/tcp-proxy.js";
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   const error = await promise.then(
@@ -86,6 +87,28 @@ describe("PostgreSQL store", () => {
       expect(message).toContain("statement timeout (100 ms)");
     } finally {
       await store.close();
+    }
+  });
+
+  it("the server going away mid-query is store_unavailable, and the process survives", async () => {
+    const proxy = await tcpProxy("127.0.0.1", 5432);
+    const url = new URL(backend.databaseUrl);
+    url.port = String(proxy.port);
+    const store = await openStore({ databaseUrl: url.toString() });
+    try {
+      const running = failure(sql`select pg_sleep(5)`.execute(store.db));
+      await new Promise((r) => setTimeout(r, 200));
+      await proxy.stop();
+      const { code, message } = await running;
+      expect(code).toBe("store_unavailable");
+      expect(message).toContain(`127.0.0.1:${proxy.port}`);
+      // Back again: the pool replaced the broken connection.
+      await proxy.start();
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(store.db);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await store.close();
+      await proxy.stop();
     }
   });
 });

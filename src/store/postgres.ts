@@ -68,6 +68,13 @@ export function postgresDialect(opts: PostgresOptions, target: PostgresTarget): 
   // An idle client losing its server emits 'error' on the pool, which would crash the process
   // if unheard. The pool drops that client; the next query reconnects or fails visibly.
   pool.on("error", () => undefined);
+  // A client checked out of the pool has no such listener: if its server goes away mid-query,
+  // node-postgres rejects the query *and* emits 'error' on the client, which would crash the
+  // process. The rejection is what callers see (store_unavailable); the pool discards the
+  // broken client when it is released.
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
   const mapError = (err: unknown): unknown => translate(err, target, statementTimeoutMs);
   return new TranslatingPostgresDialect({ pool }, mapError);
 }

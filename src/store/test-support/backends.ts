@@ -88,7 +88,7 @@ export function useStore(backend: TestBackend): () => Store {
     await backend.teardown();
   });
   beforeEach(async () => {
-    await sql`truncate models, api_keys, meta`.execute(current());
+    await sql`truncate models, api_keys, meta, usage_events`.execute(current());
   });
   function current(): Store["db"] {
     if (!store) throw new Error("the store is opened in beforeAll");

@@ -1,0 +1,106 @@
+import { afterAll, describe, expect, it } from "vitest";
+import type { RedisConnection } from "../../cluster/redis.js";
+import { connectRedis } from "../../cluster/redis.js";
+import {
+  closedPort,
+  deletePrefix,
+  randomPrefix,
+  TEST_REDIS_URL,
+} from "../../cluster/test-support/redis.js";
+import { tcpProxy } from "../../cluster/test-support/tcp-proxy.js";
+import { redisRateLimiter } from "./redis.js";
+import { HOUR_MS, rateLimitHeaders } from "./types.js";
+
+const prefix = randomPrefix();
+const connections: RedisConnection[] = [];
+async function connection(url = TEST_REDIS_URL, wait = true): Promise<RedisConnection> {
+  const conn = connectRedis({ url });
+  connections.push(conn);
+  if (wait) await conn.ready();
+  return conn;
+}
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.close()));
+  await deletePrefix(prefix);
+});
+
+describe("redisRateLimiter (real Redis)", () => {
+  it("is exact across instances: 3 limiters racing for N allow exactly N in total", async () => {
+    const limiters = await Promise.all(
+      [1, 2, 3].map(async () => redisRateLimiter({ client: (await connection()).client, prefix })),
+    );
+    const limit = 50;
+    const attempts = limiters.flatMap((limiter) =>
+      Array.from({ length: 40 }, () => limiter.consume("key_race", limit)),
+    );
+    const decisions = await Promise.all(attempts);
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(limit);
+    expect(decisions.every((d) => !d.degraded)).toBe(true);
+    const remaining = decisions.filter((d) => d.allowed).map((d) => d.remaining);
+    expect(new Set(remaining).size).toBe(limit); // each count seen exactly once
+    expect(Math.min(...remaining)).toBe(0);
+    const refused = decisions.find((d) => !d.allowed);
+    expect(refused?.retryAfterS).toBeGreaterThan(3_500);
+    expect(refused?.retryAfterS).toBeLessThanOrEqual(3_600);
+  });
+
+  it("gives the header data of the shared window", async () => {
+    const limiter = redisRateLimiter({ client: (await connection()).client, prefix });
+    const before = Date.now();
+    const first = await limiter.consume("key_headers", 10);
+    const second = await limiter.consume("key_headers", 10);
+    expect(first).toMatchObject({ allowed: true, limit: 10, remaining: 9, degraded: false });
+    expect(second.remaining).toBe(8);
+    const reset = first.resetAt.getTime();
+    expect(reset).toBeGreaterThan(before + HOUR_MS - 60_000);
+    expect(reset).toBeLessThanOrEqual(Date.now() + HOUR_MS + 1_000);
+    expect(rateLimitHeaders(second)["X-RateLimit-Remaining"]).toBe("8");
+    expect(await limiter.consume("key_headers", 0)).toMatchObject({ allowed: true, limit: 0 });
+  });
+
+  it("keeps the count when a key's limit changes", async () => {
+    const limiter = redisRateLimiter({ client: (await connection()).client, prefix });
+    await limiter.consume("key_change", 5);
+    await limiter.consume("key_change", 5);
+    expect((await limiter.consume("key_change", 2)).allowed).toBe(false);
+    expect(await limiter.consume("key_change", 10)).toMatchObject({ allowed: true, remaining: 6 });
+  });
+
+  it("falls back to per-replica limits when Redis is down, and says degraded", async () => {
+    const port = await closedPort();
+    const conn = await connection(`redis://127.0.0.1:${port}`, false);
+    const warnings: string[] = [];
+    const limiter = redisRateLimiter({
+      client: conn.client,
+      prefix,
+      logger: { warn: (_o, msg) => warnings.push(msg), info: () => undefined },
+    });
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push(await limiter.consume("key_down", 3));
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
+    expect(decisions.every((d) => d.degraded)).toBe(true);
+    expect(decisions[3]?.retryAfterS).toBeGreaterThan(0);
+    expect(limiter.health().degraded).toBe(true);
+    expect(limiter.health().reason).toMatch(/per replica/);
+    expect(warnings).toHaveLength(1); // logged once, not per request
+  });
+
+  it("returns to exact shared limits when Redis comes back", async () => {
+    const proxy = await tcpProxy("127.0.0.1", 6379);
+    try {
+      const conn = await connection(`redis://127.0.0.1:${proxy.port}`);
+      const limiter = redisRateLimiter({ client: conn.client, prefix });
+      expect((await limiter.consume("key_flap", 100)).degraded).toBe(false);
+      await proxy.stop();
+      const during = await limiter.consume("key_flap", 100);
+      expect(during).toMatchObject({ allowed: true, degraded: true });
+      await proxy.start();
+      await conn.ready(5_000);
+      const after = await limiter.consume("key_flap", 100);
+      expect(after).toMatchObject({ allowed: true, degraded: false, remaining: 98 });
+      expect(limiter.health()).toEqual({ degraded: false, reason: undefined });
+    } finally {
+      await proxy.stop();
+    }
+  });
+});

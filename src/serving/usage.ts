@@ -1,0 +1,175 @@
+/**
+ * The write-behind usage recorder: `record()` only appends to a buffer, so a prediction never
+ * waits on the database. The buffer is written in batches — every USAGE_FLUSH_MS, or as soon
+ * as USAGE_BATCH_SIZE records wait. A failed write keeps its records (in order) and is retried
+ * with exponential backoff; while the store stays away the buffer is bounded by
+ * USAGE_BUFFER_MAX, past which new records are dropped, counted and logged. `close()` writes
+ * everything left (SIGTERM), retrying until its deadline.
+ */
+import type { UsageEvent, UsageRepository } from "../store/index.js";
+
+export type UsageSink = Pick<UsageRepository, "insertMany">;
+
+export interface UsageLogger {
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface UsageRecorderOptions {
+  sink: UsageSink;
+  flushMs?: number;
+  batchSize?: number;
+  maxBuffered?: number;
+  /** First retry delay after a failed write; doubles up to retryMaxMs. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  logger?: UsageLogger;
+  now?: () => number;
+}
+
+export interface UsageRecorderStats {
+  buffered: number;
+  written: number;
+  dropped: number;
+  failedWrites: number;
+  lastError: string | undefined;
+}
+
+export interface UsageRecorder {
+  /** Synchronous and O(1): never waits on the store. */
+  record(event: UsageEvent): void;
+  /** Write what is buffered now, ignoring any backoff; true when the buffer is empty after. */
+  flush(): Promise<boolean>;
+  /** Stop the timer and write everything, retrying until `timeoutMs`; returns what is left. */
+  close(timeoutMs?: number): Promise<{ unwritten: number }>;
+  stats(): UsageRecorderStats;
+}
+
+export const USAGE_DEFAULTS = {
+  flushMs: 1_000,
+  batchSize: 500,
+  maxBuffered: 100_000,
+  retryInitialMs: 500,
+  retryMaxMs: 30_000,
+  closeTimeoutMs: 10_000,
+};
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
+  const d = USAGE_DEFAULTS;
+  const batchSize = options.batchSize ?? d.batchSize;
+  const maxBuffered = options.maxBuffered ?? d.maxBuffered;
+  const retryInitialMs = options.retryInitialMs ?? d.retryInitialMs;
+  const retryMaxMs = options.retryMaxMs ?? d.retryMaxMs;
+  const now = options.now ?? Date.now;
+  const log = options.logger;
+  let buffer: UsageEvent[] = [];
+  const stats = {
+    written: 0,
+    dropped: 0,
+    failedWrites: 0,
+    lastError: undefined as string | undefined,
+  };
+  let backoffMs = 0;
+  let retryAt = 0;
+  let draining: Promise<boolean> | undefined;
+  let scheduled = false;
+  let closed = false;
+  let droppingSince: number | undefined;
+
+  const timer = setInterval(() => {
+    if (now() >= retryAt) void drain();
+  }, options.flushMs ?? d.flushMs);
+  timer.unref();
+
+  async function writeAll(): Promise<boolean> {
+    while (buffer.length > 0) {
+      const batch = buffer.slice(0, batchSize);
+      try {
+        await options.sink.insertMany(batch);
+      } catch (err) {
+        stats.failedWrites += 1;
+        stats.lastError = message(err);
+        backoffMs = Math.min(backoffMs === 0 ? retryInitialMs : backoffMs * 2, retryMaxMs);
+        retryAt = now() + backoffMs;
+        log?.warn(
+          { err: stats.lastError, buffered: buffer.length, retryInMs: backoffMs },
+          "cannot write usage records; they are kept and retried",
+        );
+        return false;
+      }
+      // Records added while the write ran are behind the batch: drop only the batch.
+      buffer = buffer.slice(batch.length);
+      stats.written += batch.length;
+      backoffMs = 0;
+      retryAt = 0;
+      if (droppingSince !== undefined) {
+        log?.warn({ dropped: stats.dropped }, "usage buffer has room again");
+        droppingSince = undefined;
+      }
+    }
+    return true;
+  }
+
+  function drain(): Promise<boolean> {
+    draining ??= writeAll().finally(() => {
+      draining = undefined;
+    });
+    return draining;
+  }
+
+  async function flush(): Promise<boolean> {
+    if (draining) await draining;
+    return drain();
+  }
+
+  return {
+    record(event) {
+      if (closed || buffer.length >= maxBuffered) {
+        stats.dropped += 1;
+        if (droppingSince === undefined) {
+          droppingSince = now();
+          log?.error(
+            { buffered: buffer.length, maxBuffered, closed },
+            closed
+              ? "a usage record arrived after close and is lost"
+              : "usage buffer full (store unreachable?): new usage records are dropped and counted",
+          );
+        }
+        return;
+      }
+      buffer.push(event);
+      if (buffer.length >= batchSize && !scheduled && now() >= retryAt) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          void drain();
+        });
+      }
+    },
+
+    flush,
+
+    async close(timeoutMs = d.closeTimeoutMs) {
+      clearInterval(timer);
+      const deadline = now() + timeoutMs;
+      while (!(await flush())) {
+        const wait = Math.min(Math.max(backoffMs, 50), deadline - now());
+        if (wait <= 0) break;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      closed = true;
+      const unwritten = buffer.length;
+      if (unwritten > 0) {
+        log?.error(
+          { unwritten, lastError: stats.lastError },
+          "shutting down with usage records that could not be written",
+        );
+      }
+      return { unwritten };
+    },
+
+    stats: () => ({ ...stats, buffered: buffer.length }),
+  };
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { testBackends, useStore } from "./test-support/backends.js";
+import type { UsageEvent } from "./usage.js";
+import { usageRepository } from "./usage.js";
+
+const T0 = new Date("2025-06-01T12:00:00Z");
+
+function event(over: Partial<UsageEvent> = {}): UsageEvent {
+  return {
+    at: T0,
+    keyId: "key_a",
+    userId: "user_1",
+    modelId: "21",
+    status: 200,
+    batchSize: 1,
+    latencyMs: 10,
+    requestId: "req_1",
+    ...over,
+  };
+}
+
+describe.each(testBackends())("usageRepository ($kind)", (backend) => {
+  const store = useStore(backend);
+  const repo = () => usageRepository(store().db);
+
+  it("inserts many events in one call and reads them back", async () => {
+    const events = Array.from({ length: 120 }, (_, i) =>
+      event({ requestId: `req_${i}`, latencyMs: i + 0.5 }),
+    );
+    await repo().insertMany(events);
+    await repo().insertMany([]);
+    expect(await repo().count()).toBe(120);
+    const row = await store()
+      .db.selectFrom("usage_events")
+      .selectAll()
+      .where("request_id", "=", "req_7")
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      at: T0,
+      key_id: "key_a",
+      user_id: "user_1",
+      model_id: "21",
+      status: 200,
+      batch_size: 1,
+      latency_ms: 7.5,
+    });
+  });
+
+  it("inserts past one statement's parameter limit, all or nothing", async () => {
+    const events = Array.from({ length: 12_001 }, (_, i) => event({ requestId: `r${i}` }));
+    await repo().insertMany(events);
+    expect(await repo().count()).toBe(12_001);
+    // A bad row in the second statement undoes the first: a retry never duplicates rows.
+    const bad = events.map((e, i) =>
+      i === 6_000 ? { ...e, keyId: null as unknown as string } : e,
+    );
+    await expect(repo().insertMany(bad)).rejects.toThrow();
+    expect(await repo().count()).toBe(12_001);
+  });
+
+  it("summarises per key and model: counts, errors, rows and latency percentiles", async () => {
+    const at = (min: number) => new Date(T0.getTime() + min * 60_000);
+    await repo().insertMany([
+      // key_a × 21: latencies 1..20, two errors, batches of 2
+      ...Array.from({ length: 20 }, (_, i) =>
+        event({ latencyMs: i + 1, batchSize: 2, status: i < 2 ? 503 : 200, at: at(i) }),
+      ),
+      event({ keyId: "key_a", modelId: "7", latencyMs: 5, at: at(30) }),
+      event({ keyId: "key_b", status: 429, batchSize: 4, latencyMs: 1, at: at(40) }),
+    ]);
+    const all = await repo().summarize();
+    expect(all.map((s) => [s.keyId, s.modelId, s.requests, s.errors, s.rows])).toEqual([
+      ["key_a", "21", 20, 2, 36],
+      ["key_a", "7", 1, 0, 1],
+      ["key_b", "21", 1, 1, 0],
+    ]);
+    const first = all[0];
+    expect(first?.p50LatencyMs).toBeCloseTo(10.5, 5);
+    expect(first?.p95LatencyMs).toBeCloseTo(19.05, 5);
+    expect(first?.firstAt).toEqual(at(0));
+    expect(first?.lastAt).toEqual(at(19));
+
+    expect((await repo().summarize({ keyId: "key_b" })).map((s) => s.keyId)).toEqual(["key_b"]);
+    expect((await repo().summarize({ modelId: "7" })).map((s) => s.requests)).toEqual([1]);
+    const recent = await repo().summarize({ since: at(15) });
+    expect(recent.map((s) => [s.keyId, s.modelId, s.requests])).toEqual([
+      ["key_a", "21", 5],
+      ["key_a", "7", 1],
+      ["key_b", "21", 1],
+    ]);
+    expect(await repo().summarize({ keyId: "key_a", modelId: "21", since: at(60) })).toEqual([]);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Usage records: one row per prediction request, written in batches by the write-behind
+ * recorder (src/serving/usage.ts) and summarised per key and model for `modelgate usage` and
+ * GET /api/v1/usage.
+ */
+import { sql } from "kysely";
+import type { Insertable, Kysely } from "kysely";
+import type { Database, UsageEventsTable } from "./schema.js";
+
+export interface UsageEvent {
+  at: Date;
+  keyId: string;
+  userId: string;
+  modelId: string;
+  /** The HTTP status answered. */
+  status: number;
+  /** Inputs in the request (1 for a single object). */
+  batchSize: number;
+  latencyMs: number;
+  requestId: string;
+}
+
+export interface UsageQuery {
+  keyId?: string;
+  modelId?: string;
+  /** Only events at or after this time. */
+  since?: Date;
+}
+
+export interface UsageSummary {
+  keyId: string;
+  modelId: string;
+  requests: number;
+  /** Requests answered with a status of 400 or more. */
+  errors: number;
+  /** Inputs predicted: the batch sizes of the requests answered below 400. */
+  rows: number;
+  p50LatencyMs: number;
+  p95LatencyMs: number;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+export type UsageRepository = ReturnType<typeof usageRepository>;
+
+/** 9 columns a row; PostgreSQL allows 65 535 parameters a statement. */
+const ROWS_PER_STATEMENT = 5_000;
+
+function toRow(e: UsageEvent): Insertable<UsageEventsTable> {
+  return {
+    at: e.at,
+    key_id: e.keyId,
+    user_id: e.userId,
+    model_id: e.modelId,
+    status: e.status,
+    batch_size: e.batchSize,
+    latency_ms: e.latencyMs,
+    request_id: e.requestId,
+  };
+}
+
+export function usageRepository(db: Kysely<Database>) {
+  return {
+    /** All or nothing: one statement, or one transaction past ROWS_PER_STATEMENT rows. */
+    async insertMany(events: readonly UsageEvent[]): Promise<void> {
+      if (events.length === 0) return;
+      const rows = events.map(toRow);
+      if (rows.length <= ROWS_PER_STATEMENT) {
+        await db.insertInto("usage_events").values(rows).execute();
+        return;
+      }
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+          await trx
+            .insertInto("usage_events")
+            .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+            .execute();
+        }
+      });
+    },
+
+    /** Per key and model, ordered by key then model. */
+    async summarize(query: UsageQuery = {}): Promise<UsageSummary[]> {
+      let q = db
+        .selectFrom("usage_events")
+        .select((eb) => [
+          "key_id",
+          "model_id",
+          // ::int because PostgreSQL's count and sum are bigint, which node-postgres reads as strings.
+          eb.cast<number>(eb.fn.countAll(), "integer").as("requests"),
+          sql<number>`(count(*) filter (where status >= 400))::int`.as("errors"),
+          sql<number>`coalesce(sum(batch_size) filter (where status < 400), 0)::int`.as("rows"),
+          sql<number>`percentile_cont(0.5) within group (order by latency_ms)`.as("p50"),
+          sql<number>`percentile_cont(0.95) within group (order by latency_ms)`.as("p95"),
+          eb.fn.min("at").as("first_at"),
+          eb.fn.max("at").as("last_at"),
+        ])
+        .groupBy(["key_id", "model_id"])
+        .orderBy("key_id")
+        .orderBy("model_id");
+      if (query.keyId !== undefined) q = q.where("key_id", "=", query.keyId);
+      if (query.modelId !== undefined) q = q.where("model_id", "=", query.modelId);
+      if (query.since !== undefined) q = q.where("at", ">=", query.since);
+      const rows = await q.execute();
+      return rows.map((r) => ({
+        keyId: r.key_id,
+        modelId: r.model_id,
+        requests: r.requests,
+        errors: r.errors,
+        rows: r.rows,
+        p50LatencyMs: Number(r.p50),
+        p95LatencyMs: Number(r.p95),
+        firstAt: r.first_at,
+        lastAt: r.last_at,
+      }));
+    },
+
+    async count(): Promise<number> {
+      const row = await db
+        .selectFrom("usage_events")
+        .select((eb) => eb.cast<number>(eb.fn.countAll(), "integer").as("n"))
+        .executeTakeFirstOrThrow();
+      return row.n;
+    },
+  };
+}
