@@ -1,54 +1,84 @@
-import { ModelgateError } from "../errors.js";
-import { formatLocalSource, parseLocalSource, resolveLocalSource } from "./local.js";
+/**
+ * Where model packages come from: a local folder, `builtin:NAME`, a Hugging Face Hub repository
+ * (`hf://owner/repo[@revision]`, private or public) or an http(s) archive or folder; see
+ * docs/sources.md. Remote packages land in the disk artifact cache
+ * (`<dataDir>/artifacts/<source>/<revision>/`), verified, written atomically, shared by
+ * concurrent callers, and served from there when the source cannot be asked.
+ */
+import { checkSourceOf, probeSourceOf, requirementsOf } from "./check.js";
+import { fetchHttpPackage } from "./http/fetch.js";
+import { fetchHfPackage } from "./huggingface/fetch.js";
+import { resolveLocalSource } from "./local.js";
+import { toSource } from "./parse.js";
+import type {
+  FetchedPackage,
+  FetchOptions,
+  ProbeResult,
+  Source,
+  SourceCheck,
+  SourceContext,
+  SourceRequirements,
+} from "./types.js";
 
+export type * from "./types.js";
+export { ACCEPTED_FORMS, formatSource, normaliseSource, parseSource } from "./parse.js";
+export { sourceContextFromConfig } from "./context.js";
 export { BUILTIN_MODELS_DIR } from "./local.js";
+export { verifyComplete as verifyCachedPackage } from "./cache/store.js";
 
-/** A model package made available on local disk, ready for a runtime to open. */
-export interface FetchedPackage {
-  dir: string;
-  /** What exactly is served (a commit for remote sources); null for a plain folder. */
-  revision: string | null;
+/**
+ * Makes a registered model's package available on disk. Throws a ModelgateError naming the
+ * problem: source_credentials_missing, source_unauthorized, source_not_found,
+ * source_unreachable (with Retry-After), model_invalid, invalid_request (a malformed source).
+ * @param source the stored source text (or a parsed Source)
+ */
+export async function fetchPackage(
+  source: string | Source,
+  modelId: string,
+  ctx: SourceContext,
+  options: FetchOptions = {},
+): Promise<FetchedPackage> {
+  const parsed = toSource(source);
+  switch (parsed.kind) {
+    case "builtin":
+    case "local":
+      return { dir: await resolveLocalSource(parsed, modelId), revision: null, fromCache: false };
+    case "huggingface":
+      return fetchHfPackage(parsed, modelId, ctx, options);
+    case "http":
+      return fetchHttpPackage(parsed, modelId, ctx, options);
+  }
+}
+
+/** What the source needs (e.g. HUGGINGFACE_API_KEY for a private repository), offline. */
+export async function sourceRequirements(
+  source: string | Source,
+  modelId: string,
+  ctx: SourceContext,
+  options: Pick<FetchOptions, "lastRevision"> = {},
+): Promise<SourceRequirements> {
+  return requirementsOf(toSource(source), modelId, ctx, options);
 }
 
 /**
- * Normalises a source given by a person (CLI, admin API) into the form stored with the model;
- * throws `invalid_request` naming the accepted forms when it cannot be read.
+ * Asks the source, without downloading, whether the package can be fetched: for the Hub, the
+ * token (whoami-v2), the repository and revision, and its visibility (recorded for later checks).
  */
-export function normaliseSource(text: string, cwd: string): string {
-  const local = parseLocalSource(text.trim(), cwd);
-  if (!local) {
-    throw new ModelgateError(
-      "invalid_request",
-      `The source "${text}" is not supported: give a folder path, file:///abs/path or builtin:NAME.`,
-      { errors: [{ field: "source", problem: "unsupported source" }] },
-    );
-  }
-  return formatLocalSource(local);
+export async function probeSource(
+  source: string | Source,
+  modelId: string,
+  ctx: SourceContext,
+  options: Pick<FetchOptions, "lastRevision"> = {},
+): Promise<ProbeResult> {
+  return probeSourceOf(toSource(source), modelId, ctx, options);
 }
 
-/** Makes the package of a registered model available on disk. */
-export async function fetchPackage(source: string, modelId: string): Promise<FetchedPackage> {
-  const local = parseLocalSource(source, "/");
-  if (!local) {
-    throw new ModelgateError(
-      "model_unavailable",
-      `Model ${modelId} cannot be served: its source "${source}" is of a kind this version cannot read.`,
-    );
-  }
-  return { dir: await resolveLocalSource(local, modelId), revision: null };
-}
-
-/**
- * What stands between a registered model and being served, checked without loading it:
- * null when nothing does, else the sentence /ready shows.
- */
-export async function checkSource(source: string, modelId: string): Promise<ModelgateError | null> {
-  try {
-    await fetchPackage(source, modelId);
-    return null;
-  } catch (err) {
-    return err instanceof ModelgateError
-      ? err
-      : new ModelgateError("model_unavailable", `Model ${modelId}: ${String(err)}`, { cause: err });
-  }
+/** For /ready: can a model that is not loaded be expected to load? No network, no download. */
+export async function checkSource(
+  source: string | Source,
+  modelId: string,
+  ctx: SourceContext,
+  options: Pick<FetchOptions, "lastRevision"> = {},
+): Promise<SourceCheck> {
+  return checkSourceOf(toSource(source), modelId, ctx, options);
 }

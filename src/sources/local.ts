@@ -17,7 +17,13 @@ export function parseLocalSource(text: string, cwd: string): LocalSource | undef
     const name = text.slice("builtin:".length);
     return /^[a-z0-9][a-z0-9-]*$/.test(name) ? { kind: "builtin", name } : undefined;
   }
-  if (text.startsWith("file://")) return { kind: "local", path: fileURLToPath(text) };
+  if (text.startsWith("file://")) {
+    try {
+      return { kind: "local", path: fileURLToPath(text) };
+    } catch {
+      return undefined; // file://host/... or a relative file URL: not a local folder
+    }
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return undefined;
   return { kind: "local", path: isAbsolute(text) ? text : resolve(cwd, text) };
 }
