@@ -15,9 +15,18 @@ export interface TestService {
   close(): Promise<void>;
 }
 
+export interface TestServiceOptions {
+  /** Reuse a data dir (a restart); it is then kept on close. */
+  dataDir?: string;
+  strict?: boolean;
+}
+
 /** Starts the real service (HTTP on 127.0.0.1, port 0, PGlite in a temp dir, model 21). */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
-  const dataDir = mkdtempSync(join(tmpdir(), "mg-"));
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: TestServiceOptions = {},
+): Promise<TestService> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "mg-"));
   const { config } = loadConfigOrThrow(
     {
       MODELGATE_DATA_DIR: dataDir,
@@ -33,6 +42,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   const service = await startService({
     config,
     logger: pino({ level: "silent" }),
+    strict: options.strict === true,
     onBootstrapKey: (key) => {
       adminKey = key;
     },
@@ -44,7 +54,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     service,
     async close() {
       await service.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -100,6 +100,10 @@ export async function modelsRegister(
   try {
     ({ spec, revision } = await checkPackage(id, source, config, ctx));
   } catch (err) {
+    // A broken package is bad input to this command (exit 2), wherever it is served later.
+    if (isModelgateError(err) && (err.code === "model_invalid" || err.code === "spec_invalid")) {
+      throw new ExitError(EXIT.usage, `Cannot register model ${id}: ${err.detail}`);
+    }
     if (!isModelgateError(err) || !DEFERRABLE.has(err.code)) throw err;
     // The token may be configured only where the service runs: save, and say what it needs.
     warnings.push(
