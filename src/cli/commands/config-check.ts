@@ -123,7 +123,10 @@ export function addSourceOptions(cmd: Command): Command {
       "only code reachable from this entry file through imports; repeatable",
       collect,
     )
-    .option("--include-tests", "also scan test files and fixtures (skipped by default)")
+    .option(
+      "--include-tests",
+      "also scan tests, fixtures, examples, docs and notebooks (skipped by default)",
+    )
     .option("--env-example <file>", "a .env.example-style file; repeatable", collect)
     .option(
       "--terraform <dir>",

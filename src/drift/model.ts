@@ -1,0 +1,113 @@
+/**
+ * The shapes every drift source produces and the findings engine consumes. A source records
+ * names and references only: a value read from a deployment target is never kept, so it can
+ * never reach a report.
+ */
+
+/** Where something was seen: a file position, or a place in a live deployment. */
+export interface Location {
+  /** Path relative to the working directory, with forward slashes. */
+  file?: string;
+  line?: number;
+  /** A non-file place: a task definition ARN, `cluster/service`, a Kubernetes object. */
+  resource?: string;
+  container?: string;
+}
+
+/** One place the code reads a variable. */
+export interface CodeRead {
+  location: Location;
+  /** True when the read has a default (or only tests for presence), so absence is tolerated. */
+  optional: boolean;
+  /** How it was read, e.g. `os.getenv`, `process.env`, `BaseSettings field`. */
+  via: string;
+  /** Other names that satisfy this read (an alias, or `<NAME>_FILE`). */
+  alternatives?: string[];
+}
+
+/** A read whose variable name is not a literal. */
+export interface DynamicRead {
+  location: Location;
+  /** The source text of the name expression, e.g. `process.env[key]`. */
+  text: string;
+}
+
+export interface CodeScan {
+  reads: Map<string, CodeRead[]>;
+  dynamic: DynamicRead[];
+  files: number;
+  /** Variables a Dockerfile beside the code sets with ENV: the image gives them a default. */
+  imageDefaults?: Map<string, Location>;
+}
+
+/** One documented variable in an .env.example-style file. */
+export interface DocEntry {
+  location: Location;
+  /** The comment lines right above it, joined; no value is kept. */
+  comment?: string;
+  /** Written as `# NAME=...`: documented, switched off by default. */
+  commentedOut: boolean;
+}
+
+/**
+ * value: a literal in the target; secret: a secret reference; configmap: a Kubernetes ConfigMap;
+ * env-file: a file the platform loads; field: the Kubernetes downward API; host: passed through
+ * from the environment of whoever runs it (compose `KEY` or `KEY=${KEY}`).
+ */
+export type ProvisionKind = "value" | "secret" | "configmap" | "env-file" | "field" | "host";
+
+/** How a deployment target provides a variable. No value is ever stored. */
+export interface Provision {
+  kind: ProvisionKind;
+  /** For a secret: the ARN, SSM parameter or expression it is read from; for a ConfigMap: its name. */
+  reference?: string;
+  location: Location;
+  container?: string;
+}
+
+/** Something a target may provide that cannot be determined statically. */
+export interface Unresolved {
+  /** What could not be resolved, e.g. `environment name var.dyn`. */
+  what: string;
+  /** Why, in a clause: "the variable has no default". */
+  reason: string;
+  location: Location;
+  /** True when it may provide variables not otherwise listed (so absences are not certain). */
+  mayProvide: boolean;
+}
+
+export type TargetKind = "terraform" | "task-definition" | "ecs-service" | "k8s" | "compose";
+
+/** A family as far as it resolves: a name, a pattern with unknown parts, or nothing. */
+export type Family =
+  | { kind: "known"; name: string }
+  | { kind: "pattern"; parts: (string | null)[]; text: string }
+  | { kind: "unknown"; text: string };
+
+/** One deployment target: a task definition (declared or deployed), a workload, a service. */
+export interface Target {
+  id: string;
+  kind: TargetKind;
+  /** Short human label: `hokusai-api-development:150`, `aws_ecs_task_definition.api`. */
+  label: string;
+  /** Declared (Terraform: what will be deployed) or deployed (what runs now). */
+  role: "declared" | "deployed" | "manifest";
+  location: Location;
+  family?: Family;
+  revision?: number;
+  /** ECS deployment status (PRIMARY, ACTIVE) for a service's revisions. */
+  status?: string;
+  containers: string[];
+  provisions: Map<string, Provision[]>;
+  unresolved: Unresolved[];
+  /** Remarks for the report (container chosen, family assumed, …). */
+  notes: string[];
+}
+
+export interface SourceSummary {
+  kind: string;
+  path: string;
+  /** What the source contributed, e.g. "412 files", "2 task definitions". */
+  detail: string;
+  targets?: string[];
+}

@@ -1,0 +1,135 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { inputError } from "../../errors.js";
+
+export type Language = "js" | "python" | "go";
+
+/** Folders that hold dependencies, build output or caches, never the service's own code. */
+const SKIP_DIRS = new Set([
+  "node_modules",
+  "bower_components",
+  "jspm_packages",
+  "vendor",
+  "dist",
+  "build",
+  "out",
+  "target",
+  "coverage",
+  ".next",
+  ".nuxt",
+  ".svelte-kit",
+  ".turbo",
+  ".cache",
+  ".parcel-cache",
+  ".terraform",
+  ".serverless",
+  ".aws-sam",
+  "__pycache__",
+  ".venv",
+  "venv",
+  "site-packages",
+  ".tox",
+  ".nox",
+  ".mypy_cache",
+  ".pytest_cache",
+  ".ruff_cache",
+  ".eggs",
+  ".git",
+  ".hg",
+  ".svn",
+]);
+
+/**
+ * Tests, fixtures, examples, docs and notebooks: scanned only with --include-tests (they never run
+ * in the container).
+ */
+const TEST_DIRS = new Set([
+  "examples",
+  "example",
+  "docs",
+  "notebooks",
+  "benchmarks",
+  "test",
+  "tests",
+  "__tests__",
+  "__mocks__",
+  "fixtures",
+  "__fixtures__",
+  "testdata",
+  "e2e",
+  "cypress",
+]);
+
+const EXTENSIONS: Record<string, Language> = {
+  ".js": "js",
+  ".jsx": "js",
+  ".mjs": "js",
+  ".cjs": "js",
+  ".ts": "js",
+  ".tsx": "js",
+  ".mts": "js",
+  ".cts": "js",
+  ".py": "python",
+  ".go": "go",
+};
+
+export function languageOf(path: string): Language | undefined {
+  if (path.endsWith(".d.ts") || path.endsWith(".d.mts") || path.endsWith(".d.cts"))
+    return undefined;
+  const dot = path.lastIndexOf(".");
+  return dot === -1 ? undefined : EXTENSIONS[path.slice(dot)];
+}
+
+/** Dockerfile, Dockerfile.prod, api.Dockerfile, Containerfile: their ENV lines are image defaults. */
+export function isDockerfile(name: string): boolean {
+  return /^(?:Dockerfile|Containerfile)(?:\..+)?$|\.(?:Dockerfile|dockerfile)$/.test(name);
+}
+
+export function isTestFile(name: string): boolean {
+  return (
+    /\.(test|spec)\.[cm]?[jt]sx?$/.test(name) ||
+    /^test_.*\.py$/.test(name) ||
+    /_test\.(py|go)$/.test(name) ||
+    name === "conftest.py"
+  );
+}
+
+export interface WalkOptions {
+  includeTests: boolean;
+}
+
+/** Every source file under `root` (absolute paths), skipping dependencies, builds and tests. */
+export function walkSources(root: string, shown: string, opts: WalkOptions): string[] {
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw inputError(
+      shown,
+      undefined,
+      "is not a folder; --code takes the folder of the service's sources",
+    );
+  }
+  const files: string[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop() as string;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue; // an unreadable sub-folder is not the service's code
+    }
+    // A Python virtualenv may have any name; it is recognised by its marker file.
+    if (dir !== root && entries.some((e) => e.name === "pyvenv.cfg")) continue;
+    for (const entry of entries) {
+      const name = entry.name;
+      if (entry.isDirectory()) {
+        if (SKIP_DIRS.has(name) || (name.startsWith(".") && name !== ".")) continue;
+        if (!opts.includeTests && TEST_DIRS.has(name)) continue;
+        stack.push(join(dir, name));
+      } else if (entry.isFile() && (languageOf(name) || isDockerfile(name))) {
+        if (!opts.includeTests && isTestFile(name)) continue;
+        files.push(join(dir, name));
+      }
+    }
+  }
+  return files.sort();
+}

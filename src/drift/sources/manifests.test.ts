@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Target } from "../model.js";
+import type { TempTree } from "../test-support/tmp.js";
+import { FIXTURES, tempTree } from "../test-support/tmp.js";
+import { readCompose } from "./compose.js";
+import { readK8s } from "./k8s.js";
+
+let tree: TempTree | undefined;
+afterEach(() => tree?.remove());
+
+function kinds(t: Target | undefined): Record<string, string> {
+  return Object.fromEntries(
+    [...(t?.provisions ?? new Map())].map(([n, [p]]) => [
+      n,
+      `${p.kind}${p.reference ? ` ${p.reference}` : ""}`,
+    ]),
+  );
+}
+
+describe("Kubernetes source", () => {
+  const { targets, unresolved } = readK8s(FIXTURES, ["k8s"], undefined);
+
+  it("reads env and envFrom of workloads, resolving ConfigMaps and Secrets in the folder", () => {
+    expect(targets.map((t) => t.id)).toEqual(["k8s:CronJob/nightly", "k8s:Deployment/api"]);
+    expect(kinds(targets[1])).toEqual({
+      PORT: "value",
+      API_TOKEN: "value",
+      DATABASE_URL: "secret secret/api-secrets key database-url",
+      LOG_LEVEL: "configmap configmap/api-config key log-level",
+      POD_IP: "field",
+      FEATURE_FLAGS: "configmap configmap/api-config",
+      REGION: "configmap configmap/api-config",
+      SECRET_HUGGINGFACE_API_KEY: "secret secret/api-secrets",
+    });
+    expect(kinds(targets[0])).toEqual({ BATCH_SIZE: "value" });
+    expect(targets[1]?.provisions.get("PORT")?.[0]?.location).toEqual({
+      file: "k8s/deployment.yaml",
+      line: 25,
+    });
+    expect(JSON.stringify(targets.map((t) => [...t.provisions]))).not.toContain("never-read");
+    expect(JSON.stringify(targets.map((t) => [...t.provisions]))).not.toContain(
+      "plain-text-in-the-manifest",
+    );
+  });
+
+  it("reports an envFrom whose Secret is not in the folder as unresolved", () => {
+    expect(targets[1]?.unresolved.map((u) => [u.what, u.mayProvide])).toEqual([
+      ["envFrom secretRef created-elsewhere of container api", true],
+    ]);
+    expect(unresolved).toEqual([]);
+  });
+
+  it("reports unrendered Helm templates, and fails on invalid YAML naming file and line", () => {
+    tree = tempTree({
+      "chart/deployment.yaml": "kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    });
+    expect(readK8s(tree.dir, ["chart"], undefined).unresolved[0]?.what).toBe(
+      "Helm template chart/deployment.yaml",
+    );
+    tree.write("bad/pod.yaml", "kind: Pod\nspec:\n  containers: [\n  - name: x\n");
+    expect(() => readK8s(tree?.dir ?? "", ["bad"], undefined)).toThrow(
+      /^bad\/pod\.yaml:\d+: invalid YAML/,
+    );
+  });
+});
+
+describe("Docker Compose source", () => {
+  const { targets } = readCompose(FIXTURES, ["compose/docker-compose.yml"], undefined);
+
+  it("reads list and map environment forms, telling literals from host pass-through", () => {
+    expect(kinds(targets[0])).toEqual({
+      PORT: "value",
+      HUGGINGFACE_API_KEY: "host",
+      DATABASE_URL: "host",
+      SESSION_SECRET: "value",
+      LOG_LEVEL: "env-file compose/api.env",
+      STRIPE_KEY: "env-file compose/api.env",
+    });
+    expect(kinds(targets[1])).toEqual({ QUEUE_NAME: "value", REDIS_URL: "host" });
+    expect(targets[0]?.provisions.get("STRIPE_KEY")?.[0]?.location).toEqual({
+      file: "compose/api.env",
+      line: 3,
+    });
+  });
+
+  it("reports a missing required env_file as unresolved and skips an optional one", () => {
+    expect(targets[0]?.unresolved).toEqual([]);
+    expect(targets[1]?.unresolved.map((u) => u.what)).toEqual([
+      "env_file compose/missing.env of service worker",
+    ]);
+  });
+
+  it("selects one service with --container", () => {
+    expect(
+      readCompose(FIXTURES, ["compose/docker-compose.yml"], "worker").targets.map((t) => t.id),
+    ).toEqual(["compose:worker"]);
+  });
+});
