@@ -1,8 +1,11 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ModelgateError } from "../errors.js";
+import type { RateLimiter } from "./ratelimit/index.js";
+import { effectiveLimit, rateLimitedError, rateLimitHeaders } from "./ratelimit/index.js";
 import type { Principal, Scope } from "./scopes.js";
 import { hasScope } from "./scopes.js";
-import type { KeyService } from "./service.js";
+import type { AuthResult, KeyVerifier } from "./verifier.js";
+import { authFailureError } from "./verifier.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -33,14 +36,48 @@ function keyInQuery(request: FastifyRequest): boolean {
 
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+export interface AuthGuardDeps {
+  /** The local key store (localVerifier) or the external auth service (externalAuth). */
+  verifier: KeyVerifier;
+  rateLimiter: Pick<RateLimiter, "consume">;
+  /** RATE_LIMIT_DEFAULT_PER_HOUR: the limit of keys that have none of their own. */
+  defaultLimitPerHour: number;
+}
+
+/**
+ * Verification that did not come back as a value failed in the key store (the external auth
+ * service answers every failure as a value). Already-typed errors (store_unavailable from the
+ * PostgreSQL driver) pass through; anything else is still the store, never a 500: a caller can
+ * do nothing about it but retry.
+ */
+async function verifyOrUnavailable(
+  verifier: KeyVerifier,
+  key: string,
+  request: FastifyRequest,
+): Promise<AuthResult> {
+  try {
+    return await verifier.verify(key);
+  } catch (err) {
+    if (err instanceof ModelgateError) throw err;
+    request.log.warn({ err }, "API key verification failed in the key store");
+    throw new ModelgateError(
+      "store_unavailable",
+      "The API key cannot be checked now: the key store did not answer. Retry shortly; keys are never allowed unchecked.",
+      { cause: err },
+    );
+  }
+}
+
 /**
  * Route guard factory: `onRequest: auth.require("predict")`. It runs before the body is read,
- * so an unauthenticated caller never costs a parse.
+ * so an unauthenticated caller never costs a parse. Order: key → verification → scope → rate
+ * limit, so a refused key or scope never spends the key's quota, and every authenticated
+ * answer (including a 429 and the route's own errors) carries X-RateLimit-*.
  */
-export function authGuards(keys: Pick<KeyService, "verify">) {
+export function authGuards(deps: AuthGuardDeps) {
   return {
     require(scope: Scope): AuthHook {
-      return async function authenticate(request) {
+      return async function authenticate(request, reply) {
         if (keyInQuery(request)) {
           throw new ModelgateError(
             "api_key_in_query",
@@ -54,15 +91,20 @@ export function authGuards(keys: Pick<KeyService, "verify">) {
             "No API key was sent: put it in the X-API-Key header (or Authorization: Bearer <key>).",
           );
         }
-        const result = await keys.verify(key);
-        if (!result.valid) throw new ModelgateError(result.code);
+        const result = await verifyOrUnavailable(deps.verifier, key, request);
+        if (!result.valid) throw authFailureError(result);
         if (!hasScope(result.principal, scope)) {
           throw new ModelgateError(
             "scope_missing",
             `This API key lacks the "${scope}" scope this endpoint needs: use a key created with --scopes ${scope}.`,
           );
         }
+        // Set before the limit is checked: a 429 is still this key's request (usage records).
         request.principal = result.principal;
+        const limit = effectiveLimit(result.rateLimitPerHour, deps.defaultLimitPerHour);
+        const decision = await deps.rateLimiter.consume(result.principal.keyId, limit);
+        if (!decision.allowed) throw rateLimitedError(decision);
+        if (limit !== 0) void reply.headers(rateLimitHeaders(decision));
       };
     },
   };

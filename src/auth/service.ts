@@ -16,6 +16,7 @@ export interface CreateKeyInput {
   scopes?: readonly string[];
   modelIds?: readonly string[] | null;
   expiresAt?: Date | null;
+  /** Requests per hour, 0 = unlimited; null: RATE_LIMIT_DEFAULT_PER_HOUR of the serving replica. */
   rateLimitPerHour?: number | null;
 }
 
@@ -72,12 +73,12 @@ function validateCreate(input: CreateKeyInput, now: Date): void {
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
     problems.push({ field: "expires", problem: "must be in the future" });
   }
-  if (
-    input.rateLimitPerHour !== undefined &&
-    input.rateLimitPerHour !== null &&
-    input.rateLimitPerHour < 0
-  ) {
-    problems.push({ field: "rate_limit_per_hour", problem: "must be 0 (unlimited) or more" });
+  const limit = input.rateLimitPerHour;
+  if (limit !== undefined && limit !== null && !(Number.isSafeInteger(limit) && limit >= 0)) {
+    problems.push({
+      field: "rate_limit_per_hour",
+      problem: "must be a whole number of requests per hour, 0 for unlimited",
+    });
   }
   if (problems.length > 0) {
     const detail = problems.map((p) => `${p.field}: ${p.problem}`).join("; ");

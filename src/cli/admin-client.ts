@@ -2,6 +2,16 @@ import { request } from "node:http";
 import { ModelgateError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import type { AdminOps, CreatedKeyView, KeyView, ModelView } from "../server/admin/ops.js";
+import type { UsageReport, UsageRequest } from "../server/admin/usage.js";
+
+function usagePath(request: UsageRequest): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(request)) {
+    if (typeof value === "string" && value !== "") query.set(name, value);
+  }
+  const text = query.toString();
+  return text ? `/usage?${text}` : "/usage";
+}
 
 interface Envelope {
   detail?: string;
@@ -74,5 +84,6 @@ export function socketAdminOps(socketPath: string): AdminOps {
     removeModel: (id) => call<ModelView>(socketPath, "DELETE", `/models/${encodeURIComponent(id)}`),
     recordPull: (id, revision) =>
       call<ModelView>(socketPath, "POST", `/models/${encodeURIComponent(id)}/pulled`, { revision }),
+    usage: (request) => call<UsageReport>(socketPath, "GET", usagePath(request)),
   };
 }

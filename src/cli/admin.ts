@@ -1,9 +1,18 @@
 import type { Config } from "../config/index.js";
 import { keyServiceFactory } from "../auth/service.js";
+import { startCluster } from "../cluster/index.js";
+import type { Cluster } from "../cluster/index.js";
 import { localAdminOps } from "../server/admin/ops.js";
 import type { AdminOps } from "../server/admin/ops.js";
 import { adminSocketPath } from "../server/admin/socket.js";
-import { keyRepository, modelRepository, openStore, readStoreLock } from "../store/index.js";
+import { usageReporter } from "../server/admin/usage.js";
+import {
+  keyRepository,
+  modelRepository,
+  openStore,
+  readStoreLock,
+  usageRepository,
+} from "../store/index.js";
 import { socketAdminOps } from "./admin-client.js";
 
 export interface AdminSession {
@@ -13,10 +22,14 @@ export interface AdminSession {
   close(): Promise<void>;
 }
 
+/** A CLI must not hang on an unreachable Redis: the replicas' cache TTLs (≤ 1 s) cover it. */
+const CLI_REDIS_WAIT_MS = 1_000;
+
 /**
  * The embedded database admits one process. When a `serve` holds the data dir, talk to it
  * through its admin socket (changes apply there at once); otherwise open the store here.
- * PostgreSQL admits many processes, so it is always opened directly.
+ * PostgreSQL admits many processes, so it is always opened directly — and with REDIS_URL the
+ * changes are published on the invalidation bus, so running replicas see a revoke at once.
  */
 export async function openAdmin(config: Config): Promise<AdminSession> {
   if (!config.databaseUrl) {
@@ -32,7 +45,32 @@ export async function openAdmin(config: Config): Promise<AdminSession> {
   const store = await openStore(
     config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
   );
+  // Without DATABASE_URL no replica runs (the store was free), so there is no one to tell.
+  let cluster: Cluster | undefined;
+  if (config.databaseUrl && config.redisUrl) {
+    try {
+      cluster = await startCluster(config, {
+        prefix: config.redisKeyPrefix,
+        connectWaitMs: CLI_REDIS_WAIT_MS,
+      });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const keys = keyServiceFactory({ keys: keyRepository(store.db) });
-  const models = modelRepository(store.db);
-  return { ops: localAdminOps({ keys, models }), via: "store", close: () => store.close() };
+  const ops = localAdminOps({
+    keys,
+    models: modelRepository(store.db),
+    bus: cluster?.bus,
+    usage: usageReporter({ usage: usageRepository(store.db) }),
+  });
+  return {
+    ops,
+    via: "store",
+    async close() {
+      await cluster?.close();
+      await store.close();
+    },
+  };
 }

@@ -8,6 +8,8 @@ import { keysCreate, keysList, keysRevoke } from "./commands/keys.js";
 import { modelsList, modelsPull, modelsRegister, modelsRemove } from "./commands/models.js";
 import type { RegisterOptions } from "./commands/models.js";
 import { serve } from "./commands/serve.js";
+import { usageCommand } from "./commands/usage.js";
+import type { UsageOptions } from "./commands/usage.js";
 import type { CliContext } from "./context.js";
 import { EXIT, exitCodeFor } from "./errors.js";
 import type { CommandOutput } from "./output.js";
@@ -57,10 +59,14 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--models <ids>", "comma-separated model ids the key may use (default: all)")
     .option("--expires <when>", "a duration from now (30d, 12h) or a date (2027-01-31)")
     .option("--user <id>", "the owner recorded with predictions (default: admin)")
+    .option(
+      "--rate-limit-per-hour <n>",
+      "requests per hour across all replicas, 0 = unlimited (default: RATE_LIMIT_DEFAULT_PER_HOUR)",
+    )
     .option("--json", "print JSON")
     .addHelpText(
       "after",
-      "\nExample:\n  $ modelgate keys create --name partner-acme --models 21 --expires 30d",
+      "\nExample:\n  $ modelgate keys create --name partner-acme --models 21 --expires 30d --rate-limit-per-hour 5000",
     )
     .action(async (opts: Parameters<typeof keysCreate>[0] & JsonFlag) =>
       print(ctx, await keysCreate(opts, ctx), opts),
@@ -120,6 +126,18 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  $ modelgate models remove 30")
     .action(async (id: string, opts: JsonFlag) => print(ctx, await modelsRemove(id, ctx), opts));
+
+  program
+    .command("usage")
+    .description("Summarise recorded predictions per key and model.")
+    .option("--key <id>", "only this key (key_…)")
+    .option("--model <id>", "only this model")
+    .option("--since <when>", "a duration back from now (1h, 7d) or a date (2025-01-31)")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExample:\n  $ modelgate usage --model 21 --since 24h")
+    .action(async (opts: UsageOptions & JsonFlag) =>
+      print(ctx, await usageCommand(opts, ctx), opts),
+    );
 
   const config = program.command("config").description("The configuration modelgate reads.");
   config

@@ -115,6 +115,14 @@ export const CONFIG_SCHEMA = {
       "Redis AUTH password (an ElastiCache auth token); overrides a password in REDIS_URL.",
     neededBy: "a Redis that requires AUTH",
   } satisfies StringVar,
+  redisKeyPrefix: {
+    env: "REDIS_KEY_PREFIX",
+    type: "string",
+    default: "modelgate:",
+    description:
+      "Prefix of every Redis key and pub/sub channel modelgate uses, so several deployments (staging and production, or tests) can share one Redis without seeing each other's limits or invalidations.",
+    neededBy: "REDIS_URL",
+  } satisfies StringVar,
   authServiceUrl: {
     env: "AUTH_SERVICE_URL",
     type: "url",

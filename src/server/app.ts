@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import Fastify, { LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { authGuards } from "../auth/hook.js";
-import type { KeyService } from "../auth/service.js";
+import type { AuthGuardDeps } from "../auth/hook.js";
 import { newId } from "../ids.js";
 import type { ModelService } from "../serving/service.js";
+import type { UsageRecorder } from "../serving/usage.js";
 import type { VersionInfo } from "../version.js";
 import { registerDocs } from "./docs.js";
 import { handleError, handleNotFound } from "./errors.js";
@@ -12,11 +13,16 @@ import { modelRoutes } from "./routes/models.js";
 import { predictRoute } from "./routes/predict.js";
 import { serviceRoutes } from "./routes/service.js";
 import type { ReadinessCheck } from "./routes/service.js";
+import { recordUsageHook, usageRoute } from "./routes/usage.js";
+import type { UsageReporter } from "./admin/usage.js";
 import { ErrorSchema } from "./schemas.js";
 
 export interface AppDeps {
-  keys: Pick<KeyService, "verify">;
+  /** Who the key is (local store or external service) and its rate limit. */
+  auth: AuthGuardDeps;
   models: ModelService;
+  /** Where each prediction is recorded (write-behind), and the summary admins read. */
+  usage: { recorder: Pick<UsageRecorder, "record">; report: UsageReporter };
   /** Extra readiness checks (the store, ...); model checks come from `models`. */
   readiness: () => Promise<ReadinessCheck[]>;
   version: VersionInfo;
@@ -77,10 +83,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await registerDocs(app, deps.version);
-  const auth = authGuards(deps.keys);
+  const auth = authGuards(deps.auth);
   await app.register(async function api(scope) {
-    predictRoute(scope, { auth, models: deps.models });
+    // Its own context, so the usage hook runs on predictions only.
+    await scope.register(async function predictions(predict) {
+      predict.addHook("onResponse", recordUsageHook(deps.usage.recorder));
+      predictRoute(predict, { auth, models: deps.models });
+    });
     modelRoutes(scope, { auth, models: deps.models });
+    usageRoute(scope, { auth, usage: deps.usage.report });
     serviceRoutes(scope, { models: deps.models, readiness: deps.readiness, version: deps.version });
   });
   return app;

@@ -53,6 +53,8 @@ export async function bootstrapAdminKey(
     name: "bootstrap-admin",
     userId: "admin",
     scopes: ["admin"],
+    // The operator's own key: a quota on it would only lock the operator out.
+    rateLimitPerHour: 0,
   });
   await meta.set(BOOTSTRAP_META_KEY, {
     key_id: created.record.id,

@@ -1,7 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { Logger } from "pino";
+import { externalAuth } from "../auth/external.js";
+import type { ExternalAuth } from "../auth/external.js";
 import { keyServiceFactory } from "../auth/service.js";
+import { localVerifier } from "../auth/verifier.js";
+import { startCluster } from "../cluster/index.js";
+import type { BusPayloads } from "../cluster/index.js";
 import type { Config } from "../config/index.js";
 import { modelCache } from "../serving/cache.js";
 import { modelLoader } from "../serving/load.js";
@@ -12,13 +17,22 @@ import {
   sourceProbe,
 } from "../serving/requirements.js";
 import { modelServiceFactory } from "../serving/service.js";
+import type { ModelService } from "../serving/service.js";
+import { usageRecorder } from "../serving/usage.js";
 import { checkSource, fetchPackage, sourceContextFromConfig } from "../sources/index.js";
 import type { ModelSpec } from "../spec/index.js";
 import type { ModelRecord, ModelRepository, Store } from "../store/index.js";
-import { keyRepository, metaRepository, modelRepository, openStore } from "../store/index.js";
+import {
+  keyRepository,
+  metaRepository,
+  modelRepository,
+  openStore,
+  usageRepository,
+} from "../store/index.js";
 import { readVersion } from "../version.js";
 import { localAdminOps } from "./admin/ops.js";
 import { startAdminSocket } from "./admin/socket.js";
+import { usageReporter } from "./admin/usage.js";
 import { buildApp } from "./app.js";
 import type { ReadinessCheck } from "./routes/service.js";
 import { bootstrapAdminKey, registerExampleModel } from "./bootstrap.js";
@@ -60,6 +74,37 @@ async function recordLoaded(
   if (!record.spec) await repo.setSpec(record.id, loaded.spec);
 }
 
+/** AUTH_SERVICE_URL set: keys are validated by the external auth service instead of the store. */
+function externalAuthFromConfig(config: Config): ExternalAuth | undefined {
+  if (!config.authServiceUrl) return undefined;
+  return externalAuth({
+    url: config.authServiceUrl,
+    serviceId: config.authServiceId,
+    timeoutMs: config.authServiceTimeoutMs,
+    validTtlMs: config.authServiceCacheTtlMs,
+    invalidTtlMs: config.authServiceInvalidCacheTtlMs,
+  });
+}
+
+/**
+ * A model changed here or on another replica (the bus runs local subscribers too): forget the
+ * registration and the loaded copy at once — synchronously, before `publish` returns — then
+ * load it again in the background when it is warm.
+ */
+function onModelChanged(models: ModelService, logger: Logger) {
+  return function modelChanged(change: BusPayloads["models"]): void {
+    const id = change.modelId;
+    models
+      .invalidate(id)
+      .then(async () => {
+        if (change.event === "removed") return;
+        const record = await models.get(id);
+        if (record.warm) await models.load(id);
+      })
+      .catch((err: unknown) => logger.warn({ model: id, err }, "warm load failed"));
+  };
+}
+
 async function storeCheck(store: Store): Promise<ReadinessCheck> {
   try {
     await sql`select 1`.execute(store.db);
@@ -72,13 +117,22 @@ async function storeCheck(store: Store): Promise<ReadinessCheck> {
 /** The composition root of `serve`: store → services → HTTP app → listen. */
 export async function startService(options: StartOptions): Promise<RunningService> {
   const { config, logger } = options;
+  // Never fails for an unreachable Redis (it starts degraded); a malformed REDIS_URL does.
+  const cluster = await startCluster(config, { logger, prefix: config.redisKeyPrefix });
   const store = await openStore(
     config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
-  );
+  ).catch(async (err: unknown) => {
+    await cluster.close();
+    throw err;
+  });
   let draining = false;
   const sources = sourceContextFromConfig(config);
   const modelRepo = modelRepository(store.db);
-  const keys = keyServiceFactory({ keys: keyRepository(store.db) });
+  const keys = keyServiceFactory({
+    keys: keyRepository(store.db),
+    cacheTtlMs: config.authCacheTtlMs,
+  });
+  const external = externalAuthFromConfig(config);
   const cache = modelCache({
     load: modelLoader({
       fetchPackage: (record) =>
@@ -99,6 +153,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
       checkSource(record.source, record.id, sources, { lastRevision: record.resolvedRevision }),
   });
 
+  const unsubscribe = [
+    cluster.bus.subscribe("keys", function keysChanged() {
+      keys.invalidate();
+      external?.invalidate();
+    }),
+    cluster.bus.subscribe("models", onModelChanged(models, logger)),
+  ];
+
   if (config.registerExample) await registerExampleModel(modelRepo, logger);
   const report = await checkRequirements(
     await modelRepo.list(),
@@ -116,6 +178,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   }
   if (report.blocking.length > 0) {
     if (options.strict || config.nodeEnv === "production") {
+      await cluster.close();
       await store.close();
       throw refusal(report.blocking);
     }
@@ -131,8 +194,24 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (created) options.onBootstrapKey?.(created.key, created.record.id);
   }
 
+  const usage = usageRecorder({
+    sink: usageRepository(store.db),
+    flushMs: config.usageFlushMs,
+    batchSize: config.usageBatchSize,
+    maxBuffered: config.usageBufferMax,
+    logger,
+  });
+  const usageReport = usageReporter({
+    usage: usageRepository(store.db),
+    flush: () => usage.flush(),
+  });
   const app = await buildApp({
-    keys,
+    auth: {
+      verifier: external ?? localVerifier(keys),
+      rateLimiter: cluster.rateLimiter,
+      defaultLimitPerHour: config.rateLimitDefaultPerHour,
+    },
+    usage: { recorder: usage, report: usageReport },
     models,
     version: readVersion(),
     bodyLimitBytes: config.bodyLimitBytes,
@@ -140,6 +219,9 @@ export async function startService(options: StartOptions): Promise<RunningServic
     isDraining: () => draining,
     readiness: async () => [
       await storeCheck(store),
+      // Redis: never failing, "degraded: …" while unreachable (docs/fleet.md says why).
+      ...cluster.readiness(),
+      ...(external ? [external.readiness()] : []),
       {
         name: "shutdown",
         ok: !draining,
@@ -152,14 +234,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
       keys,
       models: modelRepo,
       loaded: (id) => models.state(id).state === "ready",
-      changed: async (id, warm) => {
-        await models.invalidate(id);
-        if (warm) {
-          models
-            .load(id)
-            .catch((err: unknown) => logger.warn({ model: id, err }, "warm load failed"));
-        }
-      },
+      bus: cluster.bus,
+      usage: usageReport,
     }),
     config.dataDir,
   );
@@ -187,15 +263,21 @@ export async function startService(options: StartOptions): Promise<RunningServic
     store,
     close() {
       closing ??= (async () => {
+        // The whole shutdown must fit in MODELGATE_SHUTDOWN_TIMEOUT_MS (serve exits after it).
+        const deadline = Date.now() + config.shutdownTimeoutMs;
         draining = true;
         if (config.shutdownDrainMs > 0)
           await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
         clearInterval(flushTimer);
         await admin.close();
         await app.close();
+        // Every answered prediction is in the buffer now (recorded as its response finished).
+        await usage.close(Math.max(deadline - Date.now() - 250, 0));
         await keys
           .flushLastUsed()
           .catch((err: unknown) => logger.warn({ err }, "could not record last-used times"));
+        for (const stop of unsubscribe) stop();
+        await cluster.close();
         await cache.closeAll();
         await store.close();
       })();

@@ -126,6 +126,27 @@ describe("usageRecorder (no database)", () => {
     expect(written).toEqual([5, 3]);
   });
 
+  it("writes full batches as they fill, and leaves the rest to the timer", async () => {
+    const written: number[] = [];
+    const sink = {
+      async insertMany(events: readonly UsageEvent[]) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        written.push(events.length);
+      },
+    };
+    const r = recorder({ sink, flushMs: 3_600_000, batchSize: 10 });
+    for (let i = 0; i < 10; i++) r.record(event(i));
+    await new Promise((resolve) => setImmediate(resolve)); // the full batch is being written
+    for (let i = 10; i < 23; i++) r.record(event(i)); // arrive during that write
+    await eventually(async () => written.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Not a stream of small statements chasing the arrivals: 3 wait for the timer (or flush).
+    expect(written).toEqual([10, 10]);
+    expect(r.stats().buffered).toBe(3);
+    expect(await r.flush()).toBe(true);
+    expect(written).toEqual([10, 10, 3]);
+  });
+
   it("bounds the buffer: overflow is dropped, counted and logged once", async () => {
     const errors: string[] = [];
     const r = recorder({

@@ -79,12 +79,18 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
   let droppingSince: number | undefined;
 
   const timer = setInterval(() => {
-    if (now() >= retryAt) void drain();
+    if (now() >= retryAt) void drain(true);
   }, options.flushMs ?? d.flushMs);
   timer.unref();
 
-  async function writeAll(): Promise<boolean> {
-    while (buffer.length > 0) {
+  /**
+   * `all`: write until the buffer is empty (the timer, flush, close). Otherwise (a batch filled
+   * up) write full batches only: under steady load, chasing the few records that arrived during
+   * the previous write would turn the buffer into a stream of tiny statements, each paying a
+   * round trip and a commit — measured at twice the cost per record of full batches.
+   */
+  async function writeAll(all: boolean): Promise<boolean> {
+    while (buffer.length >= (all ? 1 : batchSize)) {
       const batch = buffer.slice(0, batchSize);
       try {
         await options.sink.insertMany(batch);
@@ -112,8 +118,8 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
     return true;
   }
 
-  function drain(): Promise<boolean> {
-    draining ??= writeAll().finally(() => {
+  function drain(all: boolean): Promise<boolean> {
+    draining ??= writeAll(all).finally(() => {
       draining = undefined;
     });
     return draining;
@@ -121,7 +127,7 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
 
   async function flush(): Promise<boolean> {
     if (draining) await draining;
-    return drain();
+    return drain(true);
   }
 
   return {
@@ -144,7 +150,7 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
         scheduled = true;
         setImmediate(() => {
           scheduled = false;
-          void drain();
+          void drain(false);
         });
       }
     },

@@ -44,6 +44,31 @@ describe("redisRateLimiter (real Redis)", () => {
     expect(refused?.retryAfterS).toBeLessThanOrEqual(3_600);
   });
 
+  it("sends one command for the requests of one key arriving together, each with its count", async () => {
+    const conn = await connection();
+    let commands = 0;
+    const send = conn.client.sendCommand.bind(conn.client);
+    conn.client.sendCommand = (command, stream) => {
+      if (/^eval/i.test(command.name)) commands += 1;
+      return send(command, stream);
+    };
+    const limiter = redisRateLimiter({ client: conn.client, prefix });
+    const decisions = await Promise.all(
+      Array.from({ length: 20 }, () => limiter.consume("key_together", 15)),
+    );
+    expect(commands).toBe(1);
+    expect(decisions.map((d) => d.allowed)).toEqual([
+      ...Array<boolean>(15).fill(true),
+      ...Array<boolean>(5).fill(false),
+    ]);
+    expect(decisions.slice(0, 15).map((d) => d.remaining)).toEqual(
+      Array.from({ length: 15 }, (_, i) => 14 - i),
+    );
+    // Another key, or the same key in a later turn, is its own command.
+    await Promise.all([limiter.consume("key_other", 15), limiter.consume("key_together", 15)]);
+    expect(commands).toBe(3);
+  });
+
   it("gives the header data of the shared window", async () => {
     const limiter = redisRateLimiter({ client: (await connection()).client, prefix });
     const before = Date.now();

@@ -1,3 +1,4 @@
+import type { Config } from "../../config/index.js";
 import { parseDuration } from "../../duration.js";
 import type { CreatedKeyView, KeyView } from "../../server/admin/ops.js";
 import { openAdmin } from "../admin.js";
@@ -13,6 +14,7 @@ export interface KeysCreateOptions {
   models?: string;
   expires?: string;
   user?: string;
+  rateLimitPerHour?: string;
 }
 
 function list(text: string | undefined): string[] | undefined {
@@ -35,11 +37,26 @@ export function parseExpires(text: string, now: Date = new Date()): string {
   );
 }
 
+/** A whole number ≥ 0 (0 = unlimited); undefined keeps RATE_LIMIT_DEFAULT_PER_HOUR. */
+export function parseRateLimit(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text.trim()) && Number.isSafeInteger(Number(text))) return Number(text);
+  throw new ExitError(
+    EXIT.usage,
+    `--rate-limit-per-hour "${text}" is not a whole number: give requests per hour, e.g. 1000, or 0 for unlimited.`,
+  );
+}
+
+/** How a key's limit reads: its own, unlimited, or the deployment's default (resolved per request). */
+export function rateLimitText(limit: number | null, defaultPerHour: number): string {
+  if (limit === null) return `default (${rateLimitText(defaultPerHour, 0)})`;
+  return limit === 0 ? "unlimited" : `${limit}/h`;
+}
+
 async function withAdmin<T>(
-  ctx: CliContext,
+  config: Config,
   fn: (ops: Awaited<ReturnType<typeof openAdmin>>["ops"]) => Promise<T>,
 ): Promise<T> {
-  const { config } = configOrExit(ctx);
   const session = await openAdmin(config);
   try {
     return await fn(session.ops);
@@ -54,20 +71,23 @@ export async function keysCreate(opts: KeysCreateOptions, ctx: CliContext): Prom
       EXIT.usage,
       "keys create needs --name NAME (a label for the key, e.g. --name partner-acme).",
     );
-  const created: CreatedKeyView = await withAdmin(ctx, (ops) =>
+  const rateLimit = parseRateLimit(opts.rateLimitPerHour);
+  const { config } = configOrExit(ctx);
+  const created: CreatedKeyView = await withAdmin(config, (ops) =>
     ops.createKey({
       name: opts.name ?? "",
       user_id: opts.user,
       scopes: list(opts.scopes),
       models: list(opts.models) ?? null,
       expires_at: opts.expires ? parseExpires(opts.expires) : null,
+      rate_limit_per_hour: rateLimit ?? null,
     }),
   );
   const text = [
     `Created API key ${created.id} (${created.name}), scopes: ${created.scopes.join(", ")}` +
       (created.models ? `, models: ${created.models.join(", ")}` : "") +
       (created.expires_at ? `, expires ${created.expires_at}` : "") +
-      ".",
+      `, rate limit: ${rateLimitText(created.rate_limit_per_hour, config.rateLimitDefaultPerHour)}.`,
     "",
     `  ${created.key}`,
     "",
@@ -77,18 +97,20 @@ export async function keysCreate(opts: KeysCreateOptions, ctx: CliContext): Prom
 }
 
 export async function keysList(ctx: CliContext): Promise<CommandOutput> {
-  const keys: KeyView[] = await withAdmin(ctx, (ops) => ops.listKeys());
+  const { config } = configOrExit(ctx);
+  const keys: KeyView[] = await withAdmin(config, (ops) => ops.listKeys());
   const text =
     keys.length === 0
       ? "No API keys yet: create one with `modelgate keys create --name NAME`."
       : table(
-          ["ID", "NAME", "PREFIX", "SCOPES", "MODELS", "STATUS", "EXPIRES", "LAST USED"],
+          ["ID", "NAME", "PREFIX", "SCOPES", "MODELS", "LIMIT", "STATUS", "EXPIRES", "LAST USED"],
           keys.map((k) => [
             k.id,
             k.name,
             `${k.prefix}…`,
             k.scopes.join(","),
             k.models?.join(",") ?? "all",
+            rateLimitText(k.rate_limit_per_hour, config.rateLimitDefaultPerHour),
             k.status,
             k.expires_at,
             k.last_used_at,
@@ -98,7 +120,7 @@ export async function keysList(ctx: CliContext): Promise<CommandOutput> {
 }
 
 export async function keysRevoke(id: string, ctx: CliContext): Promise<CommandOutput> {
-  const revoked = await withAdmin(ctx, (ops) => ops.revokeKey(id));
+  const revoked = await withAdmin(configOrExit(ctx).config, (ops) => ops.revokeKey(id));
   return {
     data: revoked,
     text: `Revoked API key ${revoked.id} (${revoked.name}) at ${revoked.revoked_at}.`,

@@ -1,7 +1,9 @@
 import type { KeyService } from "../../auth/service.js";
+import type { InvalidationBus } from "../../cluster/index.js";
 import { ModelgateError } from "../../errors.js";
 import type { ModelSpec } from "../../spec/index.js";
 import type { KeyRecord, ModelRecord, ModelRepository } from "../../store/index.js";
+import type { UsageReport, UsageReporter, UsageRequest } from "./usage.js";
 
 /** An API key as shown to people and machines: never the key, never its hash. */
 export interface KeyView {
@@ -67,6 +69,8 @@ export interface AdminOps {
   removeModel(id: string): Promise<ModelView>;
   /** The package was downloaded (by `models pull`): record its revision and serve it. */
   recordPull(id: string, revision: string | null): Promise<ModelView>;
+  /** Usage records summarised per key and model. */
+  usage(request: UsageRequest): Promise<UsageReport>;
 }
 
 export function keyView(record: KeyRecord, now: Date = new Date()): KeyView {
@@ -111,8 +115,13 @@ export interface LocalAdminDeps {
   models: Pick<ModelRepository, "list" | "get" | "upsert" | "remove" | "setResolvedRevision">;
   /** Whether a model is loaded in this process; absent when no server runs. */
   loaded?: (id: string) => boolean;
-  /** A registration changed: forget cached state, and load it now when it is warm. */
-  changed?: (id: string, warm: boolean) => Promise<void>;
+  /**
+   * Tells every process that caches keys or models — this one through its own subscribers,
+   * run before `publish` returns, and the other replicas through Redis — that one changed.
+   * Absent, or without Redis, the others notice when their cache TTLs run out.
+   */
+  bus?: Pick<InvalidationBus, "publish">;
+  usage: UsageReporter;
 }
 
 export function modelView(m: ModelRecord, loaded: boolean | null): ModelView {
@@ -137,6 +146,11 @@ function modelNotFound(id: string): ModelgateError {
 
 /** AdminOps against the store held by this process. */
 export function localAdminOps(deps: LocalAdminDeps): AdminOps {
+  // Awaited so a CLI that exits right after has told the other replicas; never throws.
+  const keyChanged = (event: "created" | "revoked", record: KeyRecord) =>
+    deps.bus?.publish("keys", { event, keyId: record.id, prefix: record.prefix });
+  const modelChanged = (event: "registered" | "updated" | "removed", modelId: string) =>
+    deps.bus?.publish("models", { event, modelId });
   return {
     async createKey(input) {
       const { key, record } = await deps.keys.create({
@@ -147,6 +161,7 @@ export function localAdminOps(deps: LocalAdminDeps): AdminOps {
         expiresAt: parseExpiry(input.expires_at),
         rateLimitPerHour: input.rate_limit_per_hour ?? null,
       });
+      await keyChanged("created", record);
       return { ...keyView(record), key };
     },
     async listKeys() {
@@ -156,7 +171,9 @@ export function localAdminOps(deps: LocalAdminDeps): AdminOps {
       return (await deps.keys.list()).map((r) => keyView(r, now));
     },
     async revokeKey(id) {
-      return keyView(await deps.keys.revoke(id));
+      const record = await deps.keys.revoke(id);
+      await keyChanged("revoked", record);
+      return keyView(record);
     },
     async listModels() {
       return (await deps.models.list()).map((m) =>
@@ -178,23 +195,24 @@ export function localAdminOps(deps: LocalAdminDeps): AdminOps {
       });
       if (input.resolved_revision)
         await deps.models.setResolvedRevision(input.id, input.resolved_revision);
-      await deps.changed?.(input.id, record.warm);
+      await modelChanged("registered", input.id);
       const saved = (await deps.models.get(input.id)) ?? record;
       return modelView(saved, deps.loaded ? deps.loaded(saved.id) : null);
     },
     async removeModel(id) {
       const record = await deps.models.get(id);
       if (!record || !(await deps.models.remove(id))) throw modelNotFound(id);
-      await deps.changed?.(id, false);
+      await modelChanged("removed", id);
       return modelView(record, false);
     },
     async recordPull(id, revision) {
       const record = await deps.models.get(id);
       if (!record) throw modelNotFound(id);
       if (revision) await deps.models.setResolvedRevision(id, revision);
-      await deps.changed?.(id, record.warm);
+      await modelChanged("updated", id);
       const saved = (await deps.models.get(id)) ?? record;
       return modelView(saved, deps.loaded ? deps.loaded(id) : null);
     },
+    usage: (request) => deps.usage(request),
   };
 }

@@ -6,6 +6,7 @@ import { ModelgateError } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { handleError, handleNotFound } from "../errors.js";
 import type { AdminOps, CreateKeyRequest, RegisterModelRequest } from "./ops.js";
+import type { UsageRequest } from "./usage.js";
 
 export const ADMIN_SOCKET_NAME = "admin.sock";
 /** sun_path holds 108 bytes on Linux (104 on macOS); keep a margin. */
@@ -56,6 +57,9 @@ export async function startAdminSocket(ops: AdminOps, dataDir: string): Promise<
       return ops.recordPull(request.params.id, request.body.revision);
     },
   );
+  app.get<{ Querystring: UsageRequest }>("/usage", async function usage(request) {
+    return ops.usage(request.query);
+  });
   // We hold the data dir's lock, so a socket file left here belongs to a process that died.
   await rm(path, { force: true });
   await app.listen({ path });
