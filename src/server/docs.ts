@@ -24,6 +24,7 @@ export async function registerDocs(app: FastifyInstance, version: VersionInfo): 
         { name: "predict", description: "Predictions" },
         { name: "models", description: "What can be served" },
         { name: "service", description: "Liveness, readiness and version" },
+        { name: "admin", description: "Usage records (admin keys)" },
       ],
     },
   });

@@ -200,6 +200,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     batchSize: config.usageBatchSize,
     maxBuffered: config.usageBufferMax,
     logger,
+    ...(store.kind === "pglite" ? { inlineStore: { maxRowsPerStatement: 64 } } : {}),
   });
   const usageReport = usageReporter({
     usage: usageRepository(store.db),

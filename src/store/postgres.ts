@@ -92,7 +92,9 @@ const NETWORK_CODES = new Set([
   "EPIPE",
 ]);
 const SQLSTATE_CONNECTION = /^(08|28|3D000|57P0[123])/;
-const PG_CONNECTION_MESSAGE = /connection terminated|timeout expired|connection timeout/i;
+// "timeout exceeded when trying to connect" is pg.Pool waiting for a free or new connection.
+const PG_CONNECTION_MESSAGE =
+  /connection terminated|timeout expired|connection timeout|timeout exceeded when trying to connect/i;
 
 function translate(err: unknown, target: PostgresTarget, statementTimeoutMs: number): unknown {
   if (err instanceof ModelgateError) return err;
