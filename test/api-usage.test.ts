@@ -6,6 +6,9 @@ import type { AdminOps } from "../src/server/admin/ops.js";
 import type { UsageReport } from "../src/server/admin/usage.js";
 import type { TestService } from "./support/service.js";
 import { SEED_INPUT, getJson, postJson, startTestService } from "./support/service.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { USAGE_LOG_FILE } from "../src/store/index.js";
 
 let svc: TestService;
 let admin: AdminOps;
@@ -56,12 +59,12 @@ describe("usage records", () => {
       }),
       expect.objectContaining({ key_id: partner.id, model_id: "nope", requests: 1, errors: 1 }),
     ]);
-    const rows = await svc.service.store.db
-      .selectFrom("usage_events")
-      .selectAll()
-      .where("key_id", "=", partner.id)
-      .orderBy("id")
-      .execute();
+    // The embedded store keeps usage records in an append-only log in the data dir.
+    const logged = readFileSync(join(svc.dataDir, USAGE_LOG_FILE), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, string | number>);
+    const rows = logged.filter((r) => r.key_id === partner.id);
     expect(rows.map((r) => [r.status, r.batch_size, r.user_id])).toEqual([
       [200, 1, "user_7"],
       [200, 3, "user_7"],
@@ -69,11 +72,7 @@ describe("usage records", () => {
       [404, 1, "user_7"],
     ]);
     const ids = answered.filter((a) => a.status !== 401).map((a) => a.requestId);
-    const recorded = await svc.service.store.db
-      .selectFrom("usage_events")
-      .select("request_id")
-      .execute();
-    expect(recorded.map((r) => r.request_id).sort()).toEqual([...ids].sort());
+    expect(logged.map((r) => r.request_id).sort()).toEqual([...ids].sort());
     for (const r of rows) expect(r.latency_ms).toBeGreaterThan(0);
   });
 });

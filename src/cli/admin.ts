@@ -11,7 +11,7 @@ import {
   modelRepository,
   openStore,
   readStoreLock,
-  usageRepository,
+  usageStoreOf,
 } from "../store/index.js";
 import { socketAdminOps } from "./admin-client.js";
 
@@ -63,7 +63,7 @@ export async function openAdmin(config: Config): Promise<AdminSession> {
     keys,
     models: modelRepository(store.db),
     bus: cluster?.bus,
-    usage: usageReporter({ usage: usageRepository(store.db) }),
+    usage: usageReporter({ usage: usageStoreOf(store, config.dataDir) }),
   });
   return {
     ops,

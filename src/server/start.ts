@@ -27,7 +27,7 @@ import {
   metaRepository,
   modelRepository,
   openStore,
-  usageRepository,
+  usageStoreOf,
 } from "../store/index.js";
 import { readVersion } from "../version.js";
 import { localAdminOps } from "./admin/ops.js";
@@ -194,18 +194,15 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (created) options.onBootstrapKey?.(created.key, created.record.id);
   }
 
+  const usageStore = usageStoreOf(store, config.dataDir);
   const usage = usageRecorder({
-    sink: usageRepository(store.db),
+    sink: usageStore,
     flushMs: config.usageFlushMs,
     batchSize: config.usageBatchSize,
     maxBuffered: config.usageBufferMax,
     logger,
-    ...(store.kind === "pglite" ? { inlineStore: { maxRowsPerStatement: 64 } } : {}),
   });
-  const usageReport = usageReporter({
-    usage: usageRepository(store.db),
-    flush: () => usage.flush(),
-  });
+  const usageReport = usageReporter({ usage: usageStore, flush: () => usage.flush() });
   const app = await buildApp({
     auth: {
       verifier: external ?? localVerifier(keys),

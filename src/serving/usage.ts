@@ -25,13 +25,6 @@ export interface UsageRecorderOptions {
   retryMaxMs?: number;
   logger?: UsageLogger;
   now?: () => number;
-  /**
-   * For a store that runs on the serving thread (the embedded PGlite is WebAssembly, and a
-   * statement blocks the event loop while it runs): write at most this many records per
-   * statement and let requests through between statements, so a flush never stalls them for
-   * long (500 records held the loop ~10 ms; 64 hold it ~1.5 ms).
-   */
-  inlineStore?: { maxRowsPerStatement: number };
 }
 
 export interface UsageRecorderStats {
@@ -66,7 +59,6 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
   const d = USAGE_DEFAULTS;
   const batchSize = options.batchSize ?? d.batchSize;
-  const rowsPerStatement = options.inlineStore?.maxRowsPerStatement ?? batchSize;
   const maxBuffered = options.maxBuffered ?? d.maxBuffered;
   const retryInitialMs = options.retryInitialMs ?? d.retryInitialMs;
   const retryMaxMs = options.retryMaxMs ?? d.retryMaxMs;
@@ -99,7 +91,7 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
    */
   async function writeAll(all: boolean): Promise<boolean> {
     while (buffer.length >= (all ? 1 : batchSize)) {
-      const batch = buffer.slice(0, Math.min(batchSize, rowsPerStatement));
+      const batch = buffer.slice(0, batchSize);
       try {
         await options.sink.insertMany(batch);
       } catch (err) {
@@ -115,7 +107,6 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
       }
       // Records added while the write ran are behind the batch: drop only the batch.
       buffer = buffer.slice(batch.length);
-      if (options.inlineStore) await new Promise<void>((resolve) => setImmediate(resolve));
       stats.written += batch.length;
       backoffMs = 0;
       retryAt = 0;

@@ -16,3 +16,5 @@ export { usageRepository } from "./usage.js";
 export type { UsageEvent, UsageQuery, UsageRepository, UsageSummary } from "./usage.js";
 export type { MetaRepository } from "./meta.js";
 export type { Database, JsonValue } from "./schema.js";
+export { usageLog, percentileCont } from "./usage-log.js";
+export { usageStoreOf, USAGE_LOG_FILE } from "./usage-store.js";
