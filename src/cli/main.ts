@@ -4,11 +4,8 @@ import { readVersion } from "../version.js";
 import { configShow } from "./commands/config.js";
 import { addConfigCheckCommand } from "./commands/config-check.js";
 import { addConfigDocsCommand } from "./commands/config-docs.js";
-import { keysCreate, keysList, keysRevoke } from "./commands/keys.js";
-import { modelsList, modelsPull, modelsRegister, modelsRemove } from "./commands/models.js";
+import type { KeysCreateOptions } from "./commands/keys.js";
 import type { RegisterOptions } from "./commands/models.js";
-import { serve } from "./commands/serve.js";
-import { usageCommand } from "./commands/usage.js";
 import type { UsageOptions } from "./commands/usage.js";
 import type { CliContext } from "./context.js";
 import { EXIT, exitCodeFor } from "./errors.js";
@@ -22,7 +19,11 @@ function print(ctx: CliContext, output: CommandOutput, opts: JsonFlag): void {
   ctx.stdout.write(opts.json ? `${JSON.stringify(output.data, null, 2)}\n` : `${output.text}\n`);
 }
 
-/** The argv layer: parse, call the command, print. Commands never print or exit themselves. */
+/**
+ * The argv layer: parse, call the command, print. Commands never print or exit themselves.
+ * Command modules load on use: `--version`, `--help` and `config check` need none of the
+ * server, store or runtime modules.
+ */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("modelgate")
     .description("Serve machine-learning models over an authenticated HTTP API.")
@@ -44,7 +45,9 @@ export function buildProgram(ctx: CliContext): Command {
       "refuse to start when a model's source needs a setting that is missing (default with NODE_ENV=production)",
     )
     .addHelpText("after", "\nExample:\n  $ modelgate serve --port 8001 --host 0.0.0.0")
-    .action((opts: { port?: string; host?: string; strict?: boolean }) => serve(opts, ctx));
+    .action(async (opts: { port?: string; host?: string; strict?: boolean }) =>
+      (await import("./commands/serve.js")).serve(opts, ctx),
+    );
 
   const keys = program.command("keys").description("Create, list and revoke API keys.");
   keys
@@ -68,22 +71,26 @@ export function buildProgram(ctx: CliContext): Command {
       "after",
       "\nExample:\n  $ modelgate keys create --name partner-acme --models 21 --expires 30d --rate-limit-per-hour 5000",
     )
-    .action(async (opts: Parameters<typeof keysCreate>[0] & JsonFlag) =>
-      print(ctx, await keysCreate(opts, ctx), opts),
+    .action(async (opts: KeysCreateOptions & JsonFlag) =>
+      print(ctx, await (await import("./commands/keys.js")).keysCreate(opts, ctx), opts),
     );
   keys
     .command("list")
     .description("List API keys (never the keys themselves).")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  $ modelgate keys list --json")
-    .action(async (opts: JsonFlag) => print(ctx, await keysList(ctx), opts));
+    .action(async (opts: JsonFlag) =>
+      print(ctx, await (await import("./commands/keys.js")).keysList(ctx), opts),
+    );
   keys
     .command("revoke")
     .description("Revoke an API key; it is refused from then on.")
     .argument("<id>", "the key id (key_…), from `modelgate keys list`")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  $ modelgate keys revoke key_3fQm9TzV1bXcR7wYk2Hd")
-    .action(async (id: string, opts: JsonFlag) => print(ctx, await keysRevoke(id, ctx), opts));
+    .action(async (id: string, opts: JsonFlag) =>
+      print(ctx, await (await import("./commands/keys.js")).keysRevoke(id, ctx), opts),
+    );
 
   const models = program.command("models").description("Registered models.");
   models
@@ -91,7 +98,9 @@ export function buildProgram(ctx: CliContext): Command {
     .description("List registered models and whether the running server has them loaded.")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  $ modelgate models list")
-    .action(async (opts: JsonFlag) => print(ctx, await modelsList(ctx), opts));
+    .action(async (opts: JsonFlag) =>
+      print(ctx, await (await import("./commands/models.js")).modelsList(ctx), opts),
+    );
   models
     .command("register")
     .description("Register (or re-register) a model; its package is downloaded and checked first.")
@@ -110,7 +119,7 @@ export function buildProgram(ctx: CliContext): Command {
       "\nExamples:\n  $ modelgate models register 21 --source hf://acme/lead-scoring@v1.2 --warm\n  $ modelgate models register 30 --source ./models/churn --cache-duration 1h",
     )
     .action(async (id: string, opts: RegisterOptions & JsonFlag) =>
-      print(ctx, await modelsRegister(id, opts, ctx), opts),
+      print(ctx, await (await import("./commands/models.js")).modelsRegister(id, opts, ctx), opts),
     );
   models
     .command("pull")
@@ -118,14 +127,18 @@ export function buildProgram(ctx: CliContext): Command {
     .argument("<id>", "the model id")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  $ modelgate models pull 21")
-    .action(async (id: string, opts: JsonFlag) => print(ctx, await modelsPull(id, ctx), opts));
+    .action(async (id: string, opts: JsonFlag) =>
+      print(ctx, await (await import("./commands/models.js")).modelsPull(id, ctx), opts),
+    );
   models
     .command("remove")
     .description("Unregister a model (its downloaded files stay in the disk cache).")
     .argument("<id>", "the model id")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  $ modelgate models remove 30")
-    .action(async (id: string, opts: JsonFlag) => print(ctx, await modelsRemove(id, ctx), opts));
+    .action(async (id: string, opts: JsonFlag) =>
+      print(ctx, await (await import("./commands/models.js")).modelsRemove(id, ctx), opts),
+    );
 
   program
     .command("usage")
@@ -136,7 +149,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  $ modelgate usage --model 21 --since 24h")
     .action(async (opts: UsageOptions & JsonFlag) =>
-      print(ctx, await usageCommand(opts, ctx), opts),
+      print(ctx, await (await import("./commands/usage.js")).usageCommand(opts, ctx), opts),
     );
 
   const config = program.command("config").description("The configuration modelgate reads.");
