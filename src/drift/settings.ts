@@ -2,23 +2,13 @@
  * Which sources a run reads: the command-line flags, or — when no source flag is given — the
  * `sources` of the policy file, so CI can run `config check` and `config docs` with no flags.
  */
+import { LIST_SOURCES } from "./findings/policy.js";
 import type { Policy, SourceSettings } from "./findings/policy.js";
 
 export type Sources = Required<Omit<SourceSettings, "region" | "container">> &
   Pick<SourceSettings, "region" | "container">;
 
-const LISTS = [
-  "code",
-  "entry",
-  "envExample",
-  "terraform",
-  "tfVarFile",
-  "tfJson",
-  "taskDefinition",
-  "ecsService",
-  "k8s",
-  "compose",
-] as const;
+const LISTS = LIST_SOURCES;
 
 /** Flags win; with no source flag at all, the policy file's sources are used. */
 export function resolveSources(given: Partial<Sources>, policy: Policy): Sources {

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { CheckDeps, CheckResult, Sources } from "../../drift/check.js";
 import { isDriftInputError } from "../../drift/errors.js";
+import { LIST_SOURCES } from "../../drift/findings/policy.js";
 import type { CliContext } from "../context.js";
 import { EXIT, ExitError } from "../errors.js";
 import type { CommandOutput } from "../output.js";
@@ -50,18 +51,7 @@ export async function runDriftCheck(
 ): Promise<CheckResult> {
   const { runCheck } = await import("../../drift/check.js");
   const sources: Partial<Sources> = {};
-  for (const key of [
-    "code",
-    "entry",
-    "envExample",
-    "terraform",
-    "tfVarFile",
-    "tfJson",
-    "taskDefinition",
-    "ecsService",
-    "k8s",
-    "compose",
-  ] as const) {
+  for (const key of LIST_SOURCES) {
     const value = opts[key];
     if (value && value.length > 0) sources[key] = value;
   }

@@ -56,7 +56,8 @@ export const EMPTY_POLICY: Policy = {
   overrides: [],
 };
 
-const LIST_SOURCES = [
+/** The source settings that hold lists of paths (or services), in the order flags are documented. */
+export const LIST_SOURCES = [
   "code",
   "entry",
   "envExample",
