@@ -227,16 +227,23 @@ export async function startService(options: StartOptions): Promise<RunningServic
       },
     ],
   });
-  const admin = await startAdminSocket(
-    localAdminOps({
-      keys,
-      models: modelRepo,
-      loaded: (id) => models.state(id).state === "ready",
-      bus: cluster.bus,
-      usage: usageReport,
-    }),
-    config.dataDir,
-  );
+  const adminOps = localAdminOps({
+    keys,
+    models: modelRepo,
+    loaded: (id) => models.state(id).state === "ready",
+    bus: cluster.bus,
+    usage: usageReport,
+  });
+  // The CLI needs the socket only while this process holds the embedded store; with PostgreSQL
+  // it talks to the database, so a read-only data dir is a warning there, not a failed start.
+  const admin = await startAdminSocket(adminOps, config.dataDir).catch((err: unknown) => {
+    if (store.kind !== "postgres") throw err;
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      "no admin socket; the CLI uses PostgreSQL directly",
+    );
+    return null;
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   const flushTimer = setInterval(() => {
     keys
@@ -267,7 +274,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
         if (config.shutdownDrainMs > 0)
           await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
         clearInterval(flushTimer);
-        await admin.close();
+        await admin?.close();
         await app.close();
         // Every answered prediction is in the buffer now (recorded as its response finished).
         await usage.close(Math.max(deadline - Date.now() - 250, 0));

@@ -1,4 +1,4 @@
-import { chmod, rm } from "node:fs/promises";
+import { chmod, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import Fastify from "fastify";
@@ -60,9 +60,21 @@ export async function startAdminSocket(ops: AdminOps, dataDir: string): Promise<
   app.get<{ Querystring: UsageRequest }>("/usage", async function usage(request) {
     return ops.usage(request.query);
   });
-  // We hold the data dir's lock, so a socket file left here belongs to a process that died.
-  await rm(path, { force: true });
-  await app.listen({ path });
-  await chmod(path, 0o600);
+  try {
+    // With PostgreSQL nothing else creates the data dir; owner-only, like the socket in it.
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    // We hold the data dir's lock, so a socket file left here belongs to a process that died.
+    await rm(path, { force: true });
+    await app.listen({ path });
+    await chmod(path, 0o600);
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    throw new ModelgateError(
+      "config_invalid",
+      `Cannot open the admin socket ${path} (${code}): make MODELGATE_DATA_DIR a folder this process can write.`,
+      { cause: err },
+    );
+  }
   return app;
 }
