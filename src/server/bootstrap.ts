@@ -45,10 +45,14 @@ const BOOTSTRAP_META_KEY = "bootstrap_admin_key";
  */
 export async function bootstrapAdminKey(
   keys: Pick<KeyService, "create" | "list">,
-  meta: Pick<MetaRepository, "get" | "set">,
+  meta: Pick<MetaRepository, "get" | "set" | "claim">,
 ): Promise<CreatedKey | null> {
   if ((await meta.get(BOOTSTRAP_META_KEY)) !== undefined) return null;
   if ((await keys.list()).length > 0) return null;
+  // Several replicas may start together on an empty database: only the one that claims the
+  // bootstrap creates (and prints) the key.
+  if (!(await meta.claim(BOOTSTRAP_META_KEY, { claimed_at: new Date().toISOString() })))
+    return null;
   const created = await keys.create({
     name: "bootstrap-admin",
     userId: "admin",

@@ -24,4 +24,12 @@ describe.each(testBackends())("metaRepository ($kind)", (backend) => {
     expect(await repo().get("a")).toBe(1);
     expect(await repo().get("b")).toBe(2);
   });
+
+  it("claim sets a key once: of concurrent claimers exactly one wins", async () => {
+    const results = await Promise.all([1, 2, 3, 4].map((n) => repo().claim("boot", { n })));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await repo().claim("boot", { n: 5 })).toBe(false);
+    const winner = results.indexOf(true) + 1;
+    expect(await repo().get("boot")).toEqual({ n: winner });
+  });
 });

@@ -19,6 +19,20 @@ export function metaRepository(db: Kysely<Database>) {
       return row?.value;
     },
 
+    /**
+     * Sets the key only if it was never set; true for the one caller that did. Replicas that
+     * start together on an empty database race here, and exactly one wins.
+     */
+    async claim(key: string, value: JsonValue): Promise<boolean> {
+      const row = await db
+        .insertInto("meta")
+        .values({ key, value: JSON.stringify(value) })
+        .onConflict((oc) => oc.column("key").doNothing())
+        .returning("key")
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     async set(key: string, value: JsonValue): Promise<void> {
       // Stringified by us: node-postgres would send a JS array as a PostgreSQL array literal.
       const json = JSON.stringify(value);
