@@ -9,6 +9,7 @@ import { inputError } from "../errors.js";
 import type { Provision, ProvisionKind, SourceSummary, Target } from "../model.js";
 import { displayPath, findWordLine, isObject, readText } from "../text.js";
 import { parseEnvExample } from "./env-example.js";
+import { readSourceFiles } from "./files.js";
 import { parseYamlDocs } from "./yaml-docs.js";
 
 export function readCompose(
@@ -16,12 +17,8 @@ export function readCompose(
   files: string[],
   container: string | undefined,
 ): { targets: Target[]; summaries: SourceSummary[] } {
-  const targets: Target[] = [];
-  const summaries: SourceSummary[] = [];
-  for (const f of files) {
-    const abs = resolve(cwd, f);
-    const shown = displayPath(cwd, abs);
-    const text = readText(abs, shown);
+  return readSourceFiles(cwd, files, ({ abs, shown, text }) => {
+    const targets: Target[] = [];
     const { docs, index } = parseYamlDocs(text, shown);
     const doc = docs[0]?.value;
     if (!isObject(doc) || !isObject(doc.services))
@@ -108,12 +105,9 @@ export function readCompose(
       targets.push(target);
       ids.push(target.id);
     }
-    summaries.push({
-      kind: "compose",
-      path: shown,
-      detail: `${ids.length} service(s)`,
-      targets: ids,
-    });
-  }
-  return { targets, summaries };
+    return {
+      targets,
+      summary: { kind: "compose", path: shown, detail: `${ids.length} service(s)`, targets: ids },
+    };
+  });
 }

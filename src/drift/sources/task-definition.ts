@@ -3,11 +3,11 @@
  * prints it, its bare `taskDefinition`, or `register-task-definition` input. It is what runs (or
  * is about to), so it is a deployed target; its family and revision are reported.
  */
-import { resolve } from "node:path";
 import { inputError } from "../errors.js";
 import type { Location, SourceSummary, Target } from "../model.js";
-import { LineIndex, displayPath, isObject, parseJson, readText } from "../text.js";
+import { LineIndex, isObject, parseJson } from "../text.js";
 import { readContainers } from "./containers.js";
+import { readSourceFiles } from "./files.js";
 
 export interface TaskDefinitionShape {
   family?: string;
@@ -66,12 +66,7 @@ export function readTaskDefinitionFiles(
   files: string[],
   container: string | undefined,
 ): { targets: Target[]; summaries: SourceSummary[] } {
-  const targets: Target[] = [];
-  const summaries: SourceSummary[] = [];
-  for (const f of files) {
-    const abs = resolve(cwd, f);
-    const shown = displayPath(cwd, abs);
-    const text = readText(abs, shown);
+  return readSourceFiles(cwd, files, ({ shown, text }) => {
     const td = unwrapTaskDefinition(parseJson(text, shown));
     if (!td) {
       throw inputError(
@@ -94,20 +89,12 @@ export function readTaskDefinitionFiles(
       container,
     );
     if (!selected) {
-      summaries.push({
-        kind: "task-definition",
-        path: shown,
-        detail: `no container named ${container}; skipped`,
-      });
-      continue;
+      const detail = `no container named ${container}; skipped`;
+      return { targets: [], summary: { kind: "task-definition", path: shown, detail } };
     }
-    targets.push(target);
-    summaries.push({
-      kind: "task-definition",
-      path: shown,
-      detail: target.label,
-      targets: [target.id],
-    });
-  }
-  return { targets, summaries };
+    return {
+      targets: [target],
+      summary: { kind: "task-definition", path: shown, detail: target.label, targets: [target.id] },
+    };
+  });
 }

@@ -4,11 +4,11 @@
  * expression, so this is the ground truth for the Terraform side. The file holds sensitive
  * values in plain text: only names and secret references are read from it.
  */
-import { resolve } from "node:path";
 import { inputError } from "../errors.js";
 import type { SourceSummary, Target } from "../model.js";
-import { displayPath, isObject, parseJson, readText } from "../text.js";
+import { isObject, parseJson } from "../text.js";
 import { readContainers } from "./containers.js";
+import { readSourceFiles } from "./files.js";
 
 interface TfResource {
   address: string;
@@ -47,12 +47,9 @@ export function readTfJson(
   files: string[],
   container: string | undefined,
 ): { targets: Target[]; summaries: SourceSummary[] } {
-  const targets: Target[] = [];
-  const summaries: SourceSummary[] = [];
-  for (const f of files) {
-    const abs = resolve(cwd, f);
-    const shown = displayPath(cwd, abs);
-    const doc = parseJson(readText(abs, shown), shown);
+  return readSourceFiles(cwd, files, ({ shown, text }) => {
+    const targets: Target[] = [];
+    const doc = parseJson(text, shown);
     if (!isObject(doc) || !(isObject(doc.values) || isObject(doc.planned_values))) {
       throw inputError(
         shown,
@@ -109,12 +106,14 @@ export function readTfJson(
       targets.push(target);
       ids.push(target.id);
     }
-    summaries.push({
-      kind: "tf-json",
-      path: shown,
-      detail: `${ids.length} task definition(s)`,
-      targets: ids,
-    });
-  }
-  return { targets, summaries };
+    return {
+      targets,
+      summary: {
+        kind: "tf-json",
+        path: shown,
+        detail: `${ids.length} task definition(s)`,
+        targets: ids,
+      },
+    };
+  });
 }
