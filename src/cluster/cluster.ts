@@ -77,6 +77,7 @@ export async function startCluster(
     readiness: () => [redisReadiness(commands.health())],
     async close() {
       await bus.close();
+      await rateLimiter.close?.();
       await Promise.all([commands.close(), subscriber.close()]);
     },
   };

@@ -33,6 +33,15 @@ describe("memoryRateLimiter", () => {
     expect(await limiter.consume("key_a", 3)).toMatchObject({ allowed: true, remaining: 2 });
   });
 
+  it("does not spend the quota on refused requests", async () => {
+    const limiter = memoryRateLimiter();
+    await limiter.consume("key_a", 2);
+    await limiter.consume("key_a", 2);
+    for (let i = 0; i < 3; i++) expect((await limiter.consume("key_a", 2)).allowed).toBe(false);
+    // The key's limit is raised: 2 were used, not 5.
+    expect(await limiter.consume("key_a", 5)).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
   it("answers 0 (unlimited) without counting", async () => {
     const limiter = memoryRateLimiter();
     for (let i = 0; i < 5; i++) {

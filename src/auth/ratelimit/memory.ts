@@ -3,8 +3,8 @@
  * is unreachable.
  *
  * A fixed window per key, opened by the key's first request and lasting an hour — the same
- * semantics as the Redis limiter (rate-limiter-flexible's INCR + EXPIRE), so falling back or
- * recovering never changes what a client sees, and X-RateLimit-Reset is one clear moment. A
+ * semantics as the Redis limiter (a counter that expires), so falling back or recovering
+ * never changes what a client sees, and X-RateLimit-Reset is one clear moment. A
  * sliding log would be smoother at window edges but costs memory per request; for an hourly
  * quota (not burst control) the fixed window's worst case, 2N across one boundary, is fine.
  */
@@ -49,6 +49,9 @@ export function memoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateL
       window = { endsAt: at + windowMs, count: 0 };
       windows.set(keyId, window);
     }
+    // A refused request spends nothing: raising a key's limit lets it go on at once.
+    if (window.count >= limit)
+      return decisionFromCount(limit, limit + 1, window.endsAt - at, at, false);
     window.count += 1;
     return decisionFromCount(limit, window.count, window.endsAt - at, at, false);
   }

@@ -64,9 +64,90 @@ describe("redisRateLimiter (real Redis)", () => {
     expect(decisions.slice(0, 15).map((d) => d.remaining)).toEqual(
       Array.from({ length: 15 }, (_, i) => 14 - i),
     );
-    // Another key, or the same key in a later turn, is its own command.
-    await Promise.all([limiter.consume("key_other", 15), limiter.consume("key_together", 15)]);
-    expect(commands).toBe(3);
+    // Another key is its own command; the used-up key is refused here, without asking again.
+    const [other, again] = await Promise.all([
+      limiter.consume("key_other", 15),
+      limiter.consume("key_together", 15),
+    ]);
+    expect(other.allowed).toBe(true);
+    expect(again).toMatchObject({ allowed: false, remaining: 0 });
+    expect(commands).toBe(2);
+  });
+
+  it("a busy key costs a few Redis commands, not one a request, and counts every one", async () => {
+    const conn = await connection();
+    let commands = 0;
+    const send = conn.client.sendCommand.bind(conn.client);
+    conn.client.sendCommand = (command, stream) => {
+      if (/^eval/i.test(command.name)) commands += 1;
+      return send(command, stream);
+    };
+    const limiter = redisRateLimiter({ client: conn.client, prefix });
+    const limit = 1_000_000;
+    const remaining: number[] = [];
+    // 16 clients, each sending its next request when the previous one is answered.
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = 0; i < 250; i++) {
+          const d = await limiter.consume("key_busy", limit);
+          expect(d.allowed).toBe(true);
+          remaining.push(d.remaining);
+          await new Promise((r) => setImmediate(r));
+        }
+      }),
+    );
+    expect(remaining).toHaveLength(4_000);
+    expect(commands).toBeLessThan(200); // one a request before leases: 4,000
+    // Every request had its own count, and the last one saw exactly 4,000 spent.
+    expect(new Set(remaining).size).toBe(4_000);
+    expect(Math.min(...remaining)).toBe(limit - 4_000);
+    const stored = Number(await conn.client.hget(`${prefix}quota:key_busy`, "n"));
+    expect(stored).toBeGreaterThanOrEqual(4_000); // plus the lease still held
+    await limiter.close?.();
+    // What was leased and not used went back: the counter holds exactly the requests allowed.
+    expect(Number(await conn.client.hget(`${prefix}quota:key_busy`, "n"))).toBe(4_000);
+  });
+
+  it("never lets more than N through across replicas, and unused leases come back", async () => {
+    const a = redisRateLimiter({
+      client: (await connection()).client,
+      prefix,
+      giveBackIdleMs: 100,
+    });
+    const b = redisRateLimiter({ client: (await connection()).client, prefix });
+    const limit = 2_000;
+    let allowedA = 0;
+    // A is busy long enough to lease ahead of its requests…
+    for (let i = 0; i < 60; i++) {
+      const batch = await Promise.all(
+        Array.from({ length: 8 }, () => a.consume("key_lease", limit)),
+      );
+      allowedA += batch.filter((d) => d.allowed).length;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(allowedA).toBe(480);
+    // …then the traffic moves to B, which spends everything left.
+    let allowedB = 0;
+    for (;;) {
+      const batch = await Promise.all(
+        Array.from({ length: 20 }, () => b.consume("key_lease", limit)),
+      );
+      const n = batch.filter((d) => d.allowed).length;
+      allowedB += n;
+      if (n < batch.length) break;
+    }
+    expect(allowedA + allowedB).toBeLessThanOrEqual(limit);
+    // A, idle, gives its unused lease back; B finds it once its refusal is rechecked.
+    await new Promise((r) => setTimeout(r, 1_300));
+    for (;;) {
+      const batch = await Promise.all(
+        Array.from({ length: 20 }, () => b.consume("key_lease", limit)),
+      );
+      const n = batch.filter((d) => d.allowed).length;
+      allowedB += n;
+      if (n < batch.length) break;
+    }
+    expect(allowedA + allowedB).toBe(limit);
   });
 
   it("gives the header data of the shared window", async () => {
@@ -88,7 +169,8 @@ describe("redisRateLimiter (real Redis)", () => {
     await limiter.consume("key_change", 5);
     await limiter.consume("key_change", 5);
     expect((await limiter.consume("key_change", 2)).allowed).toBe(false);
-    expect(await limiter.consume("key_change", 10)).toMatchObject({ allowed: true, remaining: 6 });
+    // The refusal spent nothing: 2 used of 10.
+    expect(await limiter.consume("key_change", 10)).toMatchObject({ allowed: true, remaining: 7 });
   });
 
   it("falls back to per-replica limits when Redis is down, and says degraded", async () => {

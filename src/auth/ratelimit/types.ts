@@ -30,6 +30,8 @@ export interface RateLimiter {
   /** Count one request of `keyId`. Never throws: a backend failure degrades, never allows all. */
   consume(keyId: string, limitPerHour: number): Promise<RateLimitDecision>;
   health(): RateLimiterHealth;
+  /** Hand back what is held for other replicas (leased counts) and stop timers. */
+  close?(): Promise<void>;
 }
 
 /** The limit a key runs under: its own, else the configured default (RATE_LIMIT_DEFAULT_PER_HOUR). */
