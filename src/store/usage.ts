@@ -49,21 +49,48 @@ export type UsageRepository = ReturnType<typeof usageRepository>;
  */
 const ROWS_PER_STATEMENT = 5_000;
 
+const NEEDS_ESCAPE = /["\\]/;
+
 /**
- * One INSERT … SELECT FROM unnest(8 arrays): one parameter a column instead of one a value.
- * Measured on the write-behind path (500 rows a statement): about half the client CPU of a
- * multi-row VALUES list on PostgreSQL, and a third less on the embedded database, where every
- * microsecond is taken from the event loop that answers predictions.
+ * A PostgreSQL array literal of numbers or strings. Every string is quoted, so empty strings,
+ * NULL, spaces, commas and braces need nothing more; `"` and `\` are escaped, and NUL, which
+ * PostgreSQL text cannot hold (an id from the external auth service could carry one), becomes
+ * U+FFFD rather than failing the whole batch again at every retry. Measured at about half of
+ * node-postgres's own array encoding (two regular expressions and several copies an element),
+ * on the thread that answers predictions.
+ */
+export function arrayLiteral(values: readonly (number | string)[]): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number | string;
+    if (i > 0) out += ",";
+    if (typeof v === "number") {
+      // Finite by construction (statuses, sizes, latencies); NULL would fail NOT NULL.
+      out += Number.isFinite(v) ? String(v) : "0";
+    } else if (NEEDS_ESCAPE.test(v) || v.includes("\u0000")) {
+      out += `"${v.replaceAll("\u0000", "\uFFFD").replace(/["\\]/g, "\\$&")}"`;
+    } else {
+      out += `"${v}"`;
+    }
+  }
+  return `${out}}`;
+}
+
+/**
+ * One INSERT … SELECT FROM unnest(8 arrays): one parameter a column instead of one a value
+ * (about half the client CPU of a multi-row VALUES list). Times travel as epoch milliseconds
+ * (no ISO string per row) and the arrays as literals built here.
  */
 function insertStatement(events: readonly UsageEvent[]) {
-  const col = <T>(pick: (e: UsageEvent) => T): T[] => events.map(pick);
+  const col = (pick: (e: UsageEvent) => number | string) => arrayLiteral(events.map(pick));
   return sql`insert into usage_events
     (at, key_id, user_id, model_id, status, batch_size, latency_ms, request_id)
-    select * from unnest(
-      ${col((e) => e.at.toISOString())}::timestamptz[], ${col((e) => e.keyId)}::text[],
+    select to_timestamp(t / 1000.0), k, u, m, s, b, l, r from unnest(
+      ${col((e) => e.at.getTime())}::float8[], ${col((e) => e.keyId)}::text[],
       ${col((e) => e.userId)}::text[], ${col((e) => e.modelId)}::text[],
       ${col((e) => e.status)}::integer[], ${col((e) => e.batchSize)}::integer[],
-      ${col((e) => e.latencyMs)}::real[], ${col((e) => e.requestId)}::text[])`;
+      ${col((e) => e.latencyMs)}::real[], ${col((e) => e.requestId)}::text[])
+      as x(t, k, u, m, s, b, l, r)`;
 }
 
 export function usageRepository(db: Kysely<Database>) {
