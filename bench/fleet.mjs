@@ -314,9 +314,18 @@ try {
       runs.get(v.name).push(await measure(v.name, v.urls, v.headers, v.children));
     }
   }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const baseRuns = variants[1]?.name.startsWith("foundation") ? runs.get(variants[1].name) : null;
   for (const v of variants) {
-    const sorted = runs.get(v.name).sort((a, b) => a.rps - b.rps);
-    rows.push({ ...sorted[Math.floor(sorted.length / 2)], spread: sorted.map((r) => r.rps) });
+    const own = runs.get(v.name);
+    const sorted = [...own].sort((a, b) => a.rps - b.rps);
+    rows.push({
+      ...sorted[Math.floor(sorted.length / 2)],
+      spread: sorted.map((r) => r.rps),
+      // Paired with the foundation run of the same round: a slow spell hits both alike.
+      pairedRatio: baseRuns ? median(own.map((r, i) => r.rps / baseRuns[i].rps)) : null,
+      pairedCpu: baseRuns ? median(own.map((r, i) => r.cpu / baseRuns[i].cpu)) : null,
+    });
   }
 
   for (const child of children) child.kill("SIGTERM");
@@ -347,11 +356,11 @@ console.log(
   `\nmodelgate fleet bench — median of ${ROUNDS} rounds of ${DURATION}s, ${CONNECTIONS} connections, node ${process.version}, ${availableParallelism()} CPUs`,
 );
 console.log(
-  `${"".padEnd(width)} |    req/s   p50 ms   p99 ms | vs bare | vs foundation | CPU µs/req | Redis+PG µs/req | non-2xx | rounds req/s`,
+  `${"".padEnd(width)} |    req/s   p50 ms   p99 ms | vs bare | vs foundation* | CPU µs/req | Redis+PG µs/req | non-2xx | rounds req/s`,
 );
 for (const r of rows) {
   const vsBare = bare ? (r.rps / bare.rps).toFixed(2) : "-";
-  const vsBase = base ? (r.rps / base.rps).toFixed(2) : "-";
+  const vsBase = r.pairedRatio === null ? "-" : r.pairedRatio.toFixed(2);
   console.log(
     `${r.name.padEnd(width)} | ${fmt(r.rps)} ${fmt(r.p50, 2)} ${fmt(r.p99, 2)} |    ${vsBare} |          ${vsBase} |   ${fmt(r.cpu)} |        ${fmt(r.serverCpu)} | ${r.bad} | ${r.spread.map((n) => n.toFixed(0)).join(" ")}`,
   );
@@ -359,14 +368,16 @@ for (const r of rows) {
 const one = rows.find((r) => r.name.startsWith("fleet x1: Redis"));
 const two = rows.find((r) => r.name.startsWith("fleet x2"));
 const embedded = rows.find((r) => r.name.startsWith("embedded"));
-const verdicts = [];
+const verdicts = ["* the median of each round's ratio to the foundation run of that round"];
+const loss = (r) => `${((1 - r.pairedRatio) * 100).toFixed(1)}%`;
+const cpuRise = (r) => `${r.pairedCpu >= 1 ? "+" : ""}${((r.pairedCpu - 1) * 100).toFixed(0)}%`;
 if (base && embedded)
   verdicts.push(
-    `rate limits + usage, in process: ${((1 - embedded.rps / base.rps) * 100).toFixed(1)}% throughput loss vs the foundation (target < 15%)`,
+    `rate limits + usage, in process: ${loss(embedded)} throughput loss vs the foundation (median of per-round ratios; target < 15%), modelgate CPU a request ${cpuRise(embedded)}`,
   );
 if (base && one)
   verdicts.push(
-    `rate limits in Redis + usage in PostgreSQL: ${((1 - one.rps / base.rps) * 100).toFixed(1)}% throughput loss vs the foundation (target < 15%), p99 ${base.p99.toFixed(2)} → ${one.p99.toFixed(2)} ms, modelgate CPU ${base.cpu.toFixed(0)} → ${one.cpu.toFixed(0)} µs/req (+${((one.cpu / base.cpu - 1) * 100).toFixed(0)}%)`,
+    `rate limits in Redis + usage in PostgreSQL: ${loss(one)} throughput loss vs the foundation (median of per-round ratios; target < 15%), p99 ${base.p99.toFixed(2)} → ${one.p99.toFixed(2)} ms, modelgate CPU a request ${cpuRise(one)}, Redis + PostgreSQL ${one.serverCpu.toFixed(0)} µs a request`,
   );
 if (one && two)
   verdicts.push(`2 replicas / 1 replica on this machine: ${(two.rps / one.rps).toFixed(2)}x`);
