@@ -6,7 +6,7 @@
 //   embedded    this tree, embedded store, a limited key: in-process limits + usage records
 //   fleet x1    this tree, PostgreSQL + Redis, a limited key: Redis limits + usage records
 //   fleet x2    two such replicas on this machine, the load split between them
-// Usage: npm run bench:fleet [-- --duration 8 --rounds 3 --connections 16 --baseline <git-ref>]
+// Usage: npm run bench:fleet [-- --duration 3 --rounds 15 --connections 16 --baseline <git-ref>]
 // Needs PostgreSQL (database `test`) and Redis on their standard local ports, like the tests.
 import { execSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -24,8 +24,8 @@ const arg = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
-const DURATION = Number(arg("duration", "8"));
-const ROUNDS = Math.max(1, Number(arg("rounds", "3")));
+const DURATION = Number(arg("duration", "3"));
+const ROUNDS = Math.max(1, Number(arg("rounds", "15")));
 const CONNECTIONS = Number(arg("connections", "16"));
 const BASELINE = arg("baseline", "3ec9b13");
 const DATABASE = arg("database", "postgres://postgres@127.0.0.1:5432/test");
@@ -306,11 +306,14 @@ try {
   );
 
   // Rounds take turns through every variant, so a slow spell of this shared machine lands on
-  // all of them alike; each variant's row is its median round (by req/s).
+  // all of them alike; each variant's row is its median round (by req/s), and its ratio to
+  // the foundation the median of the per-round ratios.
   const runs = new Map(variants.map((v) => [v.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     process.stderr.write(`round ${round}/${ROUNDS}\n`);
-    for (const v of variants) {
+    // A new order each round: no variant always follows the same one (or always goes first).
+    const order = variants.map((v) => ({ v, r: Math.random() })).sort((a, b) => a.r - b.r);
+    for (const { v } of order) {
       runs.get(v.name).push(await measure(v.name, v.urls, v.headers, v.children));
     }
   }
