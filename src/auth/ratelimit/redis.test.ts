@@ -150,6 +150,33 @@ describe("redisRateLimiter (real Redis)", () => {
     expect(allowedA + allowedB).toBe(limit);
   });
 
+  it("gives nothing back into the next window", async () => {
+    const windowMs = 400;
+    const a = redisRateLimiter({
+      client: (await connection()).client,
+      prefix,
+      windowMs,
+      giveBackIdleMs: 600,
+    });
+    // B opens the next window, a long one, so it is still there when A gives back.
+    const b = redisRateLimiter({ client: (await connection()).client, prefix });
+    // A is busy enough to hold a lease when its traffic stops.
+    for (let i = 0; i < 40; i++) {
+      await Promise.all(Array.from({ length: 8 }, () => a.consume("key_window", 1_000_000)));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const held = Number(await (await connection()).client.hget(`${prefix}quota:key_window`, "n"));
+    expect(held).toBeGreaterThan(320); // counts leased ahead of A's requests
+    await new Promise((r) => setTimeout(r, windowMs + 50)); // the window ends
+    for (let i = 0; i < 5; i++) await b.consume("key_window", 1_000_000);
+    await new Promise((r) => setTimeout(r, 900)); // A's idle lease is handed back…
+    await b.close?.(); // (and B's own lease, so the counter holds just B's requests)
+    // …to the window it came from, which is gone: B's new window still counts 5.
+    expect(Number(await (await connection()).client.hget(`${prefix}quota:key_window`, "n"))).toBe(
+      5,
+    );
+  });
+
   it("gives the header data of the shared window", async () => {
     const limiter = redisRateLimiter({ client: (await connection()).client, prefix });
     const before = Date.now();
