@@ -24,6 +24,18 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
+/** A connection that counts the Lua scripts (EVAL / EVALSHA) it sends. */
+async function countingScripts() {
+  const conn = await connection();
+  const commands = { n: 0 };
+  const send = conn.client.sendCommand.bind(conn.client);
+  conn.client.sendCommand = (command, stream) => {
+    if (/^eval/i.test(command.name)) commands.n += 1;
+    return send(command, stream);
+  };
+  return { conn, commands };
+}
+
 describe("redisRateLimiter (real Redis)", () => {
   it("is exact across instances: 3 limiters racing for N allow exactly N in total", async () => {
     const limiters = await Promise.all(
@@ -45,18 +57,12 @@ describe("redisRateLimiter (real Redis)", () => {
   });
 
   it("sends one command for the requests of one key arriving together, each with its count", async () => {
-    const conn = await connection();
-    let commands = 0;
-    const send = conn.client.sendCommand.bind(conn.client);
-    conn.client.sendCommand = (command, stream) => {
-      if (/^eval/i.test(command.name)) commands += 1;
-      return send(command, stream);
-    };
+    const { conn, commands } = await countingScripts();
     const limiter = redisRateLimiter({ client: conn.client, prefix });
     const decisions = await Promise.all(
       Array.from({ length: 20 }, () => limiter.consume("key_together", 15)),
     );
-    expect(commands).toBe(1);
+    expect(commands.n).toBe(1);
     expect(decisions.map((d) => d.allowed)).toEqual([
       ...Array<boolean>(15).fill(true),
       ...Array<boolean>(5).fill(false),
@@ -71,17 +77,11 @@ describe("redisRateLimiter (real Redis)", () => {
     ]);
     expect(other.allowed).toBe(true);
     expect(again).toMatchObject({ allowed: false, remaining: 0 });
-    expect(commands).toBe(2);
+    expect(commands.n).toBe(2);
   });
 
   it("a busy key costs a few Redis commands, not one a request, and counts every one", async () => {
-    const conn = await connection();
-    let commands = 0;
-    const send = conn.client.sendCommand.bind(conn.client);
-    conn.client.sendCommand = (command, stream) => {
-      if (/^eval/i.test(command.name)) commands += 1;
-      return send(command, stream);
-    };
+    const { conn, commands } = await countingScripts();
     const limiter = redisRateLimiter({ client: conn.client, prefix });
     const limit = 1_000_000;
     const remaining: number[] = [];
@@ -97,7 +97,7 @@ describe("redisRateLimiter (real Redis)", () => {
       }),
     );
     expect(remaining).toHaveLength(4_000);
-    expect(commands).toBeLessThan(200); // one a request before leases: 4,000
+    expect(commands.n).toBeLessThan(200); // one a request before leases: 4,000
     // Every request had its own count, and the last one saw exactly 4,000 spent.
     expect(new Set(remaining).size).toBe(4_000);
     expect(Math.min(...remaining)).toBe(limit - 4_000);

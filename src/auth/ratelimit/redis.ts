@@ -168,12 +168,14 @@ export function redisRateLimiter(options: RedisRateLimiterOptions): RateLimiter 
     return Math.max(0, Math.min(byTraffic, byShare, LEASE.max));
   }
 
-  function giveBack(s: KeyState): void {
-    if (s.available <= 0 || !s.window) return;
+  function giveBack(s: KeyState): Promise<unknown> {
+    if (s.available <= 0 || !s.window) return Promise.resolve();
     const count = s.available;
     s.available = 0;
     // Lost if Redis does not answer: those counts stay spent, which errs on the safe side.
-    client.modelgateRateGiveBack(keyPrefix + s.keyId, count, s.window).catch(() => undefined);
+    return client
+      .modelgateRateGiveBack(keyPrefix + s.keyId, count, s.window)
+      .catch(() => undefined);
   }
 
   /** Ask the shared counter for the waiting requests plus a lease; one take at a time a key. */
@@ -251,7 +253,7 @@ export function redisRateLimiter(options: RedisRateLimiterOptions): RateLimiter 
     let s = states.get(keyId);
     if (s && s.limit !== limit) {
       // The key's limit changed: start over on the same shared counter.
-      giveBack(s);
+      void giveBack(s);
       if (s.waiters.length > 0 || s.taking) return s; // settles under the old limit first
       states.delete(keyId);
       s = undefined;
@@ -287,7 +289,7 @@ export function redisRateLimiter(options: RedisRateLimiterOptions): RateLimiter 
   function forgetOldest(): void {
     for (const [keyId, s] of states) {
       if (s.taking || s.waiters.length > 0) continue;
-      giveBack(s);
+      void giveBack(s);
       states.delete(keyId);
       return;
     }
@@ -299,7 +301,7 @@ export function redisRateLimiter(options: RedisRateLimiterOptions): RateLimiter 
       const at = now();
       for (const [keyId, s] of states) {
         if (s.taking || s.waiters.length > 0 || at - s.lastUsedAt < giveBackIdleMs) continue;
-        giveBack(s);
+        void giveBack(s);
         if (at >= s.endsAt) states.delete(keyId);
       }
     },
@@ -340,16 +342,7 @@ export function redisRateLimiter(options: RedisRateLimiterOptions): RateLimiter 
     async close() {
       closed = true;
       clearInterval(sweeper);
-      const pending: Promise<unknown>[] = [];
-      for (const s of states.values()) {
-        if (s.available <= 0 || !s.window) continue;
-        const count = s.available;
-        s.available = 0;
-        pending.push(
-          client.modelgateRateGiveBack(keyPrefix + s.keyId, count, s.window).catch(() => undefined),
-        );
-      }
-      await Promise.all(pending);
+      await Promise.all([...states.values()].map(giveBack));
     },
   };
 }
