@@ -135,6 +135,35 @@ describe("with the Hub", () => {
     expect(String(res.body.detail)).not.toContain(hub.tokens.noAccess);
   });
 
+  it("/ready tells the truth about a token the Hub rejected at start, before any request", async () => {
+    // Not strict: the service starts, but must not report itself ready to serve model 21.
+    const svc = await start(await dataDirWith21(PRIVATE_REPO), {
+      HUGGINGFACE_API_KEY: `hf_${"x".repeat(34)}`,
+    });
+    const ready = await getJson(`${svc.url}/ready`);
+    expect(ready.status).toBe(503);
+    const check = (ready.body.checks as { name: string; ok: boolean; reason: string }[]).find(
+      (c) => c.name === "model:21",
+    );
+    expect(check?.ok).toBe(false);
+    expect(check?.reason).toMatch(/HUGGINGFACE_API_KEY/);
+    expect(check?.reason).toMatch(/found when the service started/);
+    const health = await getJson(`${svc.url}/api/v1/models/21/health`, {
+      "X-API-Key": svc.adminKey,
+    });
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({
+      healthy: false,
+      last_error: { code: "source_unauthorized" },
+    });
+    // The prediction gives the same cause.
+    const res = await predict(svc);
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe("source_unauthorized");
+    expect(String(res.body.detail)).toContain("rejected HUGGINGFACE_API_KEY");
+    expect(JSON.stringify([ready.body, health.body, res.body])).not.toContain("x".repeat(34));
+  });
+
   it("a token that is not an hf_ token is a clear 503, not a crash", async () => {
     const svc = await start(await dataDirWith21(PRIVATE_REPO), {
       HUGGINGFACE_API_KEY: "not-a-token",

@@ -15,6 +15,7 @@ import {
   refusal,
   refusalSentence,
   sourceProbe,
+  withStartupFindings,
 } from "../serving/requirements.js";
 import { modelServiceFactory } from "../serving/service.js";
 import type { ModelService } from "../serving/service.js";
@@ -146,11 +147,18 @@ export async function startService(options: StartOptions): Promise<RunningServic
     maxBytes: config.modelCacheMaxMb * 1024 * 1024,
     onEvict: (id, reason) => logger.info({ model: id, reason }, "unloaded a model"),
   });
+  // Set once the start-up probe has run; /ready then also says what it found.
+  let startupFindings: ReturnType<typeof withStartupFindings> = (_record, check) => check;
   const models = modelServiceFactory({
     models: modelRepo,
     cache,
-    checkSource: (record) =>
-      checkSource(record.source, record.id, sources, { lastRevision: record.resolvedRevision }),
+    checkSource: async (record) =>
+      startupFindings(
+        record,
+        await checkSource(record.source, record.id, sources, {
+          lastRevision: record.resolvedRevision,
+        }),
+      ),
   });
 
   const unsubscribe = [
@@ -170,6 +178,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       retry: { attempts: 1 },
     }),
   );
+  startupFindings = withStartupFindings(report);
   for (const p of report.degraded) {
     logger.warn(
       { model: p.modelId, revision: p.cachedRevision, reason: p.error.detail },

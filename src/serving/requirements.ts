@@ -1,10 +1,12 @@
 import { ModelgateError } from "../errors.js";
-import type { ProbeResult, SourceContext } from "../sources/index.js";
+import type { ProbeResult, SourceCheck, SourceContext } from "../sources/index.js";
 import { probeSource } from "../sources/index.js";
 import type { ModelRecord } from "../store/index.js";
 
 export interface RequirementProblem {
   modelId: string;
+  /** The source the probe asked (a re-registered model is asked afresh). */
+  source: string;
   error: ModelgateError;
   /** A verified copy in the disk cache can be served meanwhile (refresh impossible). */
   cachedRevision: string | null;
@@ -37,12 +39,43 @@ export async function checkRequirements(
     if (result.ok || result.error.code === "source_unreachable") continue;
     const problem = {
       modelId: record.id,
+      source: record.source,
       error: result.error,
       cachedRevision: result.cachedRevision,
     };
     (result.cachedRevision ? report.degraded : report.blocking).push(problem);
   }
   return report;
+}
+
+/**
+ * What the start-up probe found, kept for /ready and model health. Their check is cheap — the
+ * configuration and the disk cache, no network — so without this a token the Hub rejected at
+ * start would read "loads on first request" (ready, 200) until the first prediction failed.
+ * A finding holds while the model keeps the source it was probed with: the token cannot change
+ * without a restart, and a re-registered model is checked afresh.
+ */
+export function withStartupFindings(
+  report: RequirementReport,
+): (record: Pick<ModelRecord, "id" | "source">, check: SourceCheck) => SourceCheck {
+  const found = new Map<string, { problem: RequirementProblem; blocking: boolean }>();
+  for (const problem of report.blocking) found.set(problem.modelId, { problem, blocking: true });
+  for (const problem of report.degraded) found.set(problem.modelId, { problem, blocking: false });
+  const when = "found when the service started";
+  return (record, check) => {
+    const finding = found.get(record.id);
+    if (!finding || finding.problem.source !== record.source || !check.ok) return check;
+    const { error } = finding.problem;
+    if (finding.blocking) {
+      return { ok: false, fromCache: false, reason: `${error.detail} (${when})`, error };
+    }
+    if (check.error) return check; // already says why the cached copy cannot be refreshed
+    return {
+      ...check,
+      reason: `${check.reason}; refresh impossible (${when}): ${error.detail}`,
+      error,
+    };
+  };
 }
 
 export function sourceProbe(ctx: SourceContext): Probe {
