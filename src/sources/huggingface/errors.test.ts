@@ -1,39 +1,26 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { FakeHub } from "../../../test/support/fake-hub.js";
+import { describe, expect, it } from "vitest";
 import {
   BAD_SPEC_REPO,
   NO_MODEL_REPO,
   PRIVATE_REPO,
   PUBLIC_REPO,
-  startFakeHub,
 } from "../../../test/support/fake-hub.js";
 import type { ModelgateError } from "../../errors.js";
 import { fetchPackage } from "../index.js";
 import type { SourceContext } from "../types.js";
-import type { TestContext } from "../test-support/context.js";
-import { testContext } from "../test-support/context.js";
+import { useFakeHub } from "../test-support/hub.js";
 
-let hub: FakeHub;
-let ctx: TestContext;
-beforeAll(async () => {
-  hub = await startFakeHub();
-});
-afterAll(() => hub.close());
-beforeEach(() => {
-  hub.clearFaults();
-  ctx = testContext(hub.url);
-  return () => ctx.cleanup();
-});
+const fake = useFakeHub();
 
 async function failure(source: string, overrides: Partial<SourceContext> = {}) {
-  const err = await fetchPackage(source, "21", { ...ctx, ...overrides }).then(
+  const err = await fetchPackage(source, "21", { ...fake.ctx, ...overrides }).then(
     () => {
       throw new Error(`${source} was fetched`);
     },
     (e: unknown) => e as ModelgateError,
   );
   // A secret never travels in a message.
-  for (const token of Object.values(hub.tokens)) expect(err.message).not.toContain(token);
+  for (const token of Object.values(fake.hub.tokens)) expect(err.message).not.toContain(token);
   if (overrides.token) expect(err.message).not.toContain(overrides.token);
   return err;
 }
@@ -57,27 +44,27 @@ describe("hf:// sources: every refusal is a typed, named error", () => {
   });
 
   it("a token without access: 403 is source_unauthorized, a hidden repository source_not_found", async () => {
-    const forbidden = await failure(`hf://${PRIVATE_REPO}`, { token: hub.tokens.forbidden });
+    const forbidden = await failure(`hf://${PRIVATE_REPO}`, { token: fake.hub.tokens.forbidden });
     expect(forbidden.code).toBe("source_unauthorized");
     expect(forbidden.message).toContain(`may not read the Hugging Face repository ${PRIVATE_REPO}`);
-    const hidden = await failure(`hf://${PRIVATE_REPO}`, { token: hub.tokens.noAccess });
+    const hidden = await failure(`hf://${PRIVATE_REPO}`, { token: fake.hub.tokens.noAccess });
     expect(hidden.code).toBe("source_not_found");
     expect(hidden.message).toContain("or HUGGINGFACE_API_KEY cannot read it");
   });
 
   it("a token that is not an hf_ token is a clear configuration error, before any request", async () => {
-    const before = hub.requests.length;
+    const before = fake.hub.requests.length;
     const err = await failure(`hf://${PUBLIC_REPO}`, { token: "sk-not-a-hub-token" });
     expect(err.name).toBe("ModelgateError");
     expect(err.code).toBe("source_unauthorized");
     expect(err.message).toContain(
       "HUGGINGFACE_API_KEY does not look like a Hugging Face token (hf_…)",
     );
-    expect(hub.requests.length).toBe(before);
+    expect(fake.hub.requests.length).toBe(before);
   });
 
   it("a missing repository, revision or file is source_not_found, naming which", async () => {
-    const repo = await failure("hf://modelgate/does-not-exist", { token: hub.tokens.read });
+    const repo = await failure("hf://modelgate/does-not-exist", { token: fake.hub.tokens.read });
     expect(repo.code).toBe("source_not_found");
     expect(repo.message).toContain("modelgate/does-not-exist");
     const revision = await failure(`hf://${PUBLIC_REPO}@v9.9.9`);

@@ -1,33 +1,16 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { FakeHub } from "../../../test/support/fake-hub.js";
-import {
-  leadScoringFiles,
-  PRIVATE_REPO,
-  PUBLIC_REPO,
-  startFakeHub,
-} from "../../../test/support/fake-hub.js";
+import { describe, expect, it } from "vitest";
+import { leadScoringFiles, PRIVATE_REPO, PUBLIC_REPO } from "../../../test/support/fake-hub.js";
 import type { ModelgateError } from "../../errors.js";
 import { fetchPackage } from "../index.js";
 import { flightsInProgress } from "../single-flight.js";
-import type { TestContext } from "../test-support/context.js";
 import { testContext } from "../test-support/context.js";
+import { useFakeHub } from "../test-support/hub.js";
 
-let hub: FakeHub;
-let ctx: TestContext;
-beforeAll(async () => {
-  hub = await startFakeHub();
-});
-afterAll(() => hub.close());
-beforeEach(async () => {
-  hub.clearFaults();
-  await hub.up().catch(() => undefined); // a test that took it down
-  ctx = testContext(hub.url);
-  return () => ctx.cleanup();
-});
+const fake = useFakeHub();
 
-const main = () => hub.repos.get(PUBLIC_REPO)?.branches.get("main") ?? "";
+const main = () => fake.hub.repos.get(PUBLIC_REPO)?.branches.get("main") ?? "";
 const source = `hf://${PUBLIC_REPO}`;
 const fail = (p: Promise<unknown>) =>
   p.then(
@@ -37,31 +20,35 @@ const fail = (p: Promise<unknown>) =>
 
 describe("hf:// sources: retries, timeouts, cut connections", () => {
   it("retries a 500 and succeeds", async () => {
-    hub.fault({ fault: { kind: "status", status: 500 }, match: "/api/models/", times: 1 });
-    hub.fault({ fault: { kind: "status", status: 502 }, match: "/lfs/", times: 1 });
-    const pkg = await fetchPackage(source, "21", ctx);
+    fake.hub.fault({ fault: { kind: "status", status: 500 }, match: "/api/models/", times: 1 });
+    fake.hub.fault({ fault: { kind: "status", status: 502 }, match: "/lfs/", times: 1 });
+    const pkg = await fetchPackage(source, "21", fake.ctx);
     expect(pkg.revision).toBe(main());
-    expect(ctx.delays).toHaveLength(2);
+    expect(fake.ctx.delays).toHaveLength(2);
   });
 
   it("honours Retry-After on a 429", async () => {
-    hub.fault({ fault: { kind: "status", status: 429, retryAfter: 2 }, times: 1 });
-    await fetchPackage(source, "21", ctx);
-    expect(ctx.delays).toEqual([2000]);
+    fake.hub.fault({ fault: { kind: "status", status: 429, retryAfter: 2 }, times: 1 });
+    await fetchPackage(source, "21", fake.ctx);
+    expect(fake.ctx.delays).toEqual([2000]);
   });
 
   it("gives up at once when Retry-After is longer than it may wait, and passes it on", async () => {
-    hub.fault({ fault: { kind: "status", status: 429, retryAfter: 120 } });
-    const err = await fail(fetchPackage(source, "21", ctx));
+    fake.hub.fault({ fault: { kind: "status", status: 429, retryAfter: 120 } });
+    const err = await fail(fetchPackage(source, "21", fake.ctx));
     expect(err?.code).toBe("source_unreachable");
     expect(err?.headers).toEqual({ "Retry-After": "120" });
-    expect(hub.hits("/api/models/")).toBeGreaterThan(0);
-    expect(ctx.delays).toEqual([]);
+    expect(fake.hub.hits("/api/models/")).toBeGreaterThan(0);
+    expect(fake.ctx.delays).toEqual([]);
   });
 
   it("bounds a slow Hub: source_unreachable with Retry-After after the attempts", async () => {
-    hub.fault({ fault: { kind: "delay", ms: 400 } });
-    const slow = testContext(hub.url, { timeoutMs: 100, retry: { attempts: 2 } }, ctx.dataDir);
+    fake.hub.fault({ fault: { kind: "delay", ms: 400 } });
+    const slow = testContext(
+      fake.hub.url,
+      { timeoutMs: 100, retry: { attempts: 2 } },
+      fake.ctx.dataDir,
+    );
     const err = await fail(fetchPackage(source, "21", slow));
     expect(err?.code).toBe("source_unreachable");
     expect(err?.message).toContain("timed out after 100 ms, 2 attempts");
@@ -69,11 +56,11 @@ describe("hf:// sources: retries, timeouts, cut connections", () => {
   });
 
   it("resumes a cut download with a ranged request, and verifies the result", async () => {
-    hub.fault({ fault: { kind: "cut" }, match: "/lfs/", times: 1 });
-    const before = hub.requests.length;
-    const pkg = await fetchPackage(source, "21", ctx);
+    fake.hub.fault({ fault: { kind: "cut" }, match: "/lfs/", times: 1 });
+    const before = fake.hub.requests.length;
+    const pkg = await fetchPackage(source, "21", fake.ctx);
     expect(pkg.fromCache).toBe(false);
-    const ranges = hub.requests
+    const ranges = fake.hub.requests
       .slice(before)
       .filter((r) => r.server === "cdn")
       .map((r) => r.range);
@@ -81,25 +68,25 @@ describe("hf:// sources: retries, timeouts, cut connections", () => {
   });
 
   it("a cut connection never leaves a file that is served; the next fetch recovers", async () => {
-    hub.fault({ fault: { kind: "cut" }, match: "/lfs/" });
-    const err = await fail(fetchPackage(source, "21", ctx));
+    fake.hub.fault({ fault: { kind: "cut" }, match: "/lfs/" });
+    const err = await fail(fetchPackage(source, "21", fake.ctx));
     expect(err?.code).toBe("source_unreachable");
-    const dir = join(ctx.dataDir, "artifacts", "hf--modelgate--lead-scoring", main());
+    const dir = join(fake.ctx.dataDir, "artifacts", "hf--modelgate--lead-scoring", main());
     // The spec was complete and verified; the model file never reached its name; no marker.
     expect((await readdir(dir)).sort()).toEqual(["modelgate.json"]);
 
-    hub.clearFaults();
-    const pkg = await fetchPackage(source, "21", ctx);
+    fake.hub.clearFaults();
+    const pkg = await fetchPackage(source, "21", fake.ctx);
     expect(pkg).toMatchObject({ dir, revision: main(), fromCache: false });
   });
 
   it("serves the cached copy when the Hub is down, and says why it was not refreshed", async () => {
-    const first = await fetchPackage(source, "21", ctx);
-    await hub.down();
-    const pkg = await fetchPackage(source, "21", ctx);
+    const first = await fetchPackage(source, "21", fake.ctx);
+    await fake.hub.down();
+    const pkg = await fetchPackage(source, "21", fake.ctx);
     expect(pkg).toMatchObject({ dir: first.dir, revision: main(), fromCache: true });
     expect(pkg.refreshError?.code).toBe("source_unreachable");
-    const other = testContext(hub.url);
+    const other = testContext(fake.hub.url);
     const cold = await fail(fetchPackage(source, "21", other));
     expect(cold?.code).toBe("source_unreachable");
     other.cleanup();
@@ -108,57 +95,57 @@ describe("hf:// sources: retries, timeouts, cut connections", () => {
   it("keeps serving the cached commit when a new one on the branch cannot be downloaded", async () => {
     const { spec, onnx } = leadScoringFiles();
     const files = { "modelgate.json": spec, "model.onnx": onnx };
-    const repo = hub.addRepo({
+    const repo = fake.hub.addRepo({
       name: "modelgate/moving",
       commits: [{ files }, { files }],
       branches: { main: 0 },
     });
-    const old = await fetchPackage("hf://modelgate/moving", "21", ctx);
+    const old = await fetchPackage("hf://modelgate/moving", "21", fake.ctx);
     repo.branches.set("main", repo.commits[1]?.sha ?? "");
-    hub.fault({ fault: { kind: "close" }, match: "/lfs/" });
-    const pkg = await fetchPackage("hf://modelgate/moving", "21", ctx);
+    fake.hub.fault({ fault: { kind: "close" }, match: "/lfs/" });
+    const pkg = await fetchPackage("hf://modelgate/moving", "21", fake.ctx);
     expect(pkg).toMatchObject({ dir: old.dir, revision: old.revision, fromCache: true });
     expect(pkg.refreshError?.code).toBe("source_unreachable");
-    hub.clearFaults();
-    expect((await fetchPackage("hf://modelgate/moving", "21", ctx)).revision).toBe(
+    fake.hub.clearFaults();
+    expect((await fetchPackage("hf://modelgate/moving", "21", fake.ctx)).revision).toBe(
       repo.commits[1]?.sha,
     );
   });
 
   it("HF_HUB_OFFLINE: serves only verified cached copies, never asks the Hub", async () => {
-    const first = await fetchPackage(source, "21", ctx);
-    const offline = testContext(hub.url, { offline: true }, ctx.dataDir);
-    const before = hub.requests.length;
+    const first = await fetchPackage(source, "21", fake.ctx);
+    const offline = testContext(fake.hub.url, { offline: true }, fake.ctx.dataDir);
+    const before = fake.hub.requests.length;
     const pkg = await fetchPackage(source, "21", offline);
     expect(pkg).toMatchObject({ dir: first.dir, fromCache: true });
     expect(pkg.refreshError?.message).toContain("HF_HUB_OFFLINE is set");
     const cold = await fail(fetchPackage(`hf://${PUBLIC_REPO}@v0.9.0`, "21", offline));
     expect(cold?.code).toBe("source_unreachable");
-    expect(hub.requests.length).toBe(before);
+    expect(fake.hub.requests.length).toBe(before);
   });
 
   it("serves a cached private package when the token is gone, naming the variable", async () => {
-    const withToken = testContext(hub.url, { token: hub.tokens.read }, ctx.dataDir);
+    const withToken = testContext(fake.hub.url, { token: fake.hub.tokens.read }, fake.ctx.dataDir);
     const first = await fetchPackage(`hf://${PRIVATE_REPO}`, "21", withToken);
-    const pkg = await fetchPackage(`hf://${PRIVATE_REPO}`, "21", ctx);
+    const pkg = await fetchPackage(`hf://${PRIVATE_REPO}`, "21", fake.ctx);
     expect(pkg).toMatchObject({ dir: first.dir, fromCache: true });
     expect(pkg.refreshError?.code).toBe("source_credentials_missing");
     expect(pkg.refreshError?.message).toContain("HUGGINGFACE_API_KEY is not set");
     // Pinned to the commit: no Hub at all, still told why it could not be refreshed.
-    const before = hub.requests.length;
-    const pinned = await fetchPackage(`hf://${PRIVATE_REPO}@${first.revision}`, "21", ctx);
+    const before = fake.hub.requests.length;
+    const pinned = await fetchPackage(`hf://${PRIVATE_REPO}@${first.revision}`, "21", fake.ctx);
     expect(pinned.fromCache).toBe(true);
     expect(pinned.refreshError?.code).toBe("source_credentials_missing");
-    expect(hub.requests.length).toBe(before);
+    expect(fake.hub.requests.length).toBe(before);
   });
 
   it("100 concurrent cold fetches cause one resolution and one download per file", async () => {
-    const before = hub.requests.length;
+    const before = fake.hub.requests.length;
     const results = await Promise.all(
-      Array.from({ length: 100 }, () => fetchPackage(source, "21", ctx)),
+      Array.from({ length: 100 }, () => fetchPackage(source, "21", fake.ctx)),
     );
     expect(new Set(results.map((r) => r.dir)).size).toBe(1);
-    const seen = hub.requests.slice(before).map((r) => `${r.server} ${r.method} ${r.path}`);
+    const seen = fake.hub.requests.slice(before).map((r) => `${r.server} ${r.method} ${r.path}`);
     const count = (re: RegExp) => seen.filter((s) => re.test(s)).length;
     expect(count(/^hub GET \/api\/models\/modelgate\/lead-scoring/)).toBe(1);
     expect(count(/\/resolve\/[0-9a-f]{40}\/modelgate\.json$/)).toBe(1);
