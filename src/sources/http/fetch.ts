@@ -58,15 +58,23 @@ async function publish(staging: string, final: string): Promise<void> {
   }
 }
 
+type Fetched = { dir: string; revision: string; fromCache: boolean };
+
+/** The source's cache folder, created, without the parts an interrupted fetch left. */
+async function readySourceDir(ctx: SourceContext, source: HttpSource): Promise<string> {
+  const base = sourceDir(ctx, source);
+  await mkdir(base, { recursive: true });
+  await removeStaleParts(base);
+  return base;
+}
+
 async function fetchArchive(
   source: HttpSource,
   modelId: string,
   ctx: SourceContext,
   emit: (event: ProgressEvent) => void,
-): Promise<{ dir: string; revision: string; fromCache: boolean }> {
-  const base = sourceDir(ctx, source);
-  await mkdir(base, { recursive: true });
-  await removeStaleParts(base);
+): Promise<Fetched> {
+  const base = await readySourceDir(ctx, source);
   const archive = join(base, tempName("archive"));
   const staging = join(base, tempName("staging"));
   try {
@@ -94,10 +102,8 @@ async function fetchFolder(
   modelId: string,
   ctx: SourceContext,
   emit: (event: ProgressEvent) => void,
-): Promise<{ dir: string; revision: string; fromCache: boolean }> {
-  const base = sourceDir(ctx, source);
-  await mkdir(base, { recursive: true });
-  await removeStaleParts(base);
+): Promise<Fetched> {
+  const base = await readySourceDir(ctx, source);
   const staging = join(base, tempName("staging"));
   await mkdir(staging);
   try {
