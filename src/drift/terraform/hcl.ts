@@ -1,7 +1,6 @@
 /**
- * The one module that touches @cdktf/hcl2json. Its parent project (CDK for Terraform) is
- * deprecated, so the dependency is pinned and wrapped here: if it has to be replaced, only this
- * file changes. It turns a .tf file into JSON whose strings are HCL templates (`${...}`), which
+ * The one module that touches @cdktn/hcl2json, the maintained fork of the deprecated CDK for
+ * Terraform parser; it is wrapped here so that replacing it changes only this file. It turns a .tf file into JSON whose strings are HCL templates (`${...}`), which
  * ./parser.ts and ./eval.ts turn back into values.
  */
 import { createRequire } from "node:module";
@@ -15,7 +14,7 @@ let parser: ParseFn | undefined;
 function hcl2json(): ParseFn {
   if (!parser) {
     const require = createRequire(import.meta.url);
-    const mod = require("@cdktf/hcl2json") as { parse: ParseFn };
+    const mod = require("@cdktn/hcl2json") as { parse: ParseFn };
     parser = mod.parse;
   }
   return parser;

@@ -1,5 +1,5 @@
 /**
- * A parser for the HCL expressions that @cdktf/hcl2json hands back as `${...}` strings
+ * A parser for the HCL expressions that @cdktn/hcl2json hands back as `${...}` strings
  * (jsonencode(...) arguments, interpolations). It covers the whole expression grammar (tuples,
  * objects and for-expressions in ./collections.ts, strings and heredocs in ./template.ts); what it
  * parses but cannot evaluate is marked unresolved by ./eval.ts.
