@@ -61,7 +61,7 @@ export async function runCheck(opts: CheckOptions, deps: CheckDeps = {}): Promis
   const summaries: SourceSummary[] = [];
   let code: CodeScan | undefined;
   if (s.code.length > 0) {
-    const scanned = scanCode({
+    const scanned = await scanCode({
       cwd: opts.cwd,
       dirs: s.code,
       entries: s.entry,

@@ -14,11 +14,19 @@ export interface Location {
   container?: string;
 }
 
+/**
+ * What the code does when a variable is absent. required: it cannot work (a subscript that
+ * raises, a value whose emptiness leads to raise / throw / exit / panic, a settings field without
+ * a default); optional: absence is handled (a default, a presence test, an empty value used as
+ * is); unknown: the read was found but what absence does could not be told (reported as info,
+ * never guessed as required).
+ */
+export type Need = "required" | "optional" | "unknown";
+
 /** One place the code reads a variable. */
 export interface CodeRead {
   location: Location;
-  /** True when the read has a default (or only tests for presence), so absence is tolerated. */
-  optional: boolean;
+  need: Need;
   /** How it was read, e.g. `os.getenv`, `process.env`, `BaseSettings field`. */
   via: string;
   /** Other names that satisfy this read (an alias, or `<NAME>_FILE`). */

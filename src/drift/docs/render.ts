@@ -42,7 +42,9 @@ function how(p: Provision): string {
 
 function required(v: VariableInfo): string {
   if (v.required === true)
-    return v.reads.some((r) => !r.optional) ? "yes (read without a default)" : "yes (policy)";
+    return v.reads.some((r) => r.need === "required")
+      ? "yes (read without a default)"
+      : "yes (policy)";
   if (v.required === false)
     return v.reads.length > 0 ? "no (read with a default, or optional)" : "no (policy)";
   return "not read by the code";
@@ -100,7 +102,7 @@ export function renderEnvDocs(result: CheckResult, title = "Environment variable
     if (v.reads.length > 0) {
       const shown = v.reads
         .slice(0, 5)
-        .map((r) => `${at(r.location)} (${r.via}${r.optional ? ", optional" : ""})`);
+        .map((r) => `${at(r.location)} (${r.via}${r.need === "required" ? "" : `, ${r.need}`})`);
       out.push(
         `- Read by: ${shown.join(", ")}${v.reads.length > 5 ? `, and ${v.reads.length - 5} more` : ""}`,
       );

@@ -12,7 +12,11 @@ function code(reads: Record<string, boolean | CodeRead>): CodeScan {
   for (const [name, r] of Object.entries(reads)) {
     const read =
       typeof r === "boolean"
-        ? { location: { file: "app.py", line: line++ }, optional: r, via: "os.getenv" }
+        ? {
+            location: { file: "app.py", line: line++ },
+            need: r ? ("optional" as const) : ("required" as const),
+            via: "os.getenv",
+          }
         : r;
     map.set(name, [read]);
   }
@@ -149,7 +153,7 @@ describe("findings engine", () => {
   it("an alias or <NAME>_FILE satisfies a read and is not unused", () => {
     const read: CodeRead = {
       location: { file: "schema.ts", line: 1 },
-      optional: false,
+      need: "required",
       via: "schema",
       alternatives: ["HF_TOKEN", "HUGGINGFACE_API_KEY_FILE"],
     };

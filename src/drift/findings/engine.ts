@@ -111,7 +111,7 @@ function collectVariables(input: EngineInput, ignored: (n: string) => boolean): 
     for (const r of reads)
       for (const a of r.alternatives ?? []) if (!v.alternatives.includes(a)) v.alternatives.push(a);
     v.alternatives.forEach((a) => owners.set(a, v));
-    v.required = reads.some((r) => !r.optional);
+    v.required = reads.some((r) => r.need === "required");
   }
   for (const doc of input.docs) {
     for (const [name, entry] of doc.entries)

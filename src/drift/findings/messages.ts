@@ -74,7 +74,7 @@ export function notApplied(v: VariableInfo, t: Target, declared: Target): Findin
 }
 
 export function missingInDeploy(v: VariableInfo, t: Target): Finding {
-  const read = v.reads.find((r) => !r.optional) ?? v.reads[0];
+  const read = v.reads.find((r) => r.need === "required") ?? v.reads[0];
   const why = read
     ? `is read without a default (${at(read.location)})`
     : "is required by the policy";

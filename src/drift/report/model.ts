@@ -6,7 +6,7 @@
 import { readVersion } from "../../version.js";
 import type { CheckResult } from "../check.js";
 import type { Finding } from "../findings/types.js";
-import type { Location, ProvisionKind, Target } from "../model.js";
+import type { Location, Need, ProvisionKind, Target } from "../model.js";
 
 export const REPORT_VERSION = 1;
 
@@ -29,7 +29,8 @@ export interface ReportVariable {
   required: boolean | null;
   secret: boolean;
   description?: string;
-  readBy: (Location & { via: string; optional: boolean })[];
+  /** `optional` is kept for version-1 readers: it is `need !== "required"`. */
+  readBy: (Location & { via: string; need: Need; optional: boolean })[];
   documentedIn: Location[];
   providedBy: {
     target: string;
@@ -90,7 +91,12 @@ export function buildReport(result: CheckResult): Report {
         name: v.name,
         required: v.required ?? null,
         secret: v.secret,
-        readBy: v.reads.map((r) => ({ ...r.location, via: r.via, optional: r.optional })),
+        readBy: v.reads.map((r) => ({
+          ...r.location,
+          via: r.via,
+          need: r.need,
+          optional: r.need !== "required",
+        })),
         documentedIn: v.docs.map((d) => d.entry.location),
         providedBy: [...v.provided].flatMap(([id, list]) =>
           list.map((p) => {

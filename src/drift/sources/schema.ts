@@ -41,7 +41,7 @@ export function readSchema(cwd: string): {
     const line = at === -1 ? undefined : index.line(at);
     const read: CodeRead = {
       location: line === undefined ? { file: shown } : { file: shown, line },
-      optional: (spec as { required?: boolean }).required !== true,
+      need: (spec as { required?: boolean }).required === true ? "required" : "optional",
       via: "modelgate configuration schema",
     };
     if (alternatives.length > 0) read.alternatives = alternatives;

@@ -37,10 +37,7 @@ func main() {
 describe("Go scanner", () => {
   const result = scanGo(stripComments(SOURCE, "go"), "main.go");
   const reads = Object.fromEntries(
-    result.reads.map((r) => [
-      r.name,
-      `${r.read.optional ? "optional" : "required"}@${r.read.location.line}`,
-    ]),
+    result.reads.map((r) => [r.name, `${r.read.need}@${r.read.location.line}`]),
   );
 
   it("reads Getenv (required unless given a fallback) and LookupEnv (optional)", () => {

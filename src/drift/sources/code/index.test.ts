@@ -6,12 +6,12 @@ import { scanCode } from "./index.js";
 let tree: TempTree | undefined;
 afterEach(() => tree?.remove());
 
-function names(scan: ReturnType<typeof scanCode>["scan"]): string[] {
+function names(scan: Awaited<ReturnType<typeof scanCode>>["scan"]): string[] {
   return [...scan.reads.keys()].sort();
 }
 
 describe("code source", () => {
-  it("skips dependency, build and virtualenv folders, and tests unless asked", () => {
+  it("skips dependency, build and virtualenv folders, and tests unless asked", async () => {
     tree = tempTree({
       "src/app.ts": "export const a = process.env.APP_KEY;",
       "src/app.test.ts": "process.env.TEST_ONLY;",
@@ -23,9 +23,14 @@ describe("code source", () => {
       "worker/main.go": 'package main\nimport "os"\nvar x = os.Getenv("GO_KEY")',
       "fixtures/sample.py": 'import os\nos.getenv("FROM_FIXTURE")',
     });
-    const plain = scanCode({ cwd: tree.dir, dirs: ["."], entries: [], includeTests: false });
+    const plain = await scanCode({ cwd: tree.dir, dirs: ["."], entries: [], includeTests: false });
     expect(names(plain.scan)).toEqual(["APP_KEY", "GO_KEY"]);
-    const withTests = scanCode({ cwd: tree.dir, dirs: ["."], entries: [], includeTests: true });
+    const withTests = await scanCode({
+      cwd: tree.dir,
+      dirs: ["."],
+      entries: [],
+      includeTests: true,
+    });
     expect(names(withTests.scan)).toEqual([
       "APP_KEY",
       "FROM_FIXTURE",
@@ -35,7 +40,7 @@ describe("code source", () => {
     ]);
   });
 
-  it("--entry limits TypeScript to modules reachable through runtime imports (.js specifiers find .ts)", () => {
+  it("--entry limits TypeScript to modules reachable through runtime imports (.js specifiers find .ts)", async () => {
     tree = tempTree({
       "src/bin.ts":
         'import { start } from "./server/start.js";\nimport type { T } from "./types.js";\nstart();',
@@ -46,7 +51,7 @@ describe("code source", () => {
       "src/types.ts": "export type T = string; const t = process.env.TYPE_ONLY_IMPORT;",
       "src/scripts/seed.ts": "const s = process.env.SEED_ONLY;",
     });
-    const result = scanCode({
+    const result = await scanCode({
       cwd: tree.dir,
       dirs: ["src"],
       entries: ["src/bin.ts"],
@@ -56,7 +61,7 @@ describe("code source", () => {
     expect(result.summary.detail).toBe("4 files reachable from src/bin.ts");
   });
 
-  it("--entry follows Python absolute, relative and package imports", () => {
+  it("--entry follows Python absolute, relative and package imports", async () => {
     tree = tempTree({
       "app/main.py":
         "from app.api import routes\nfrom .settings import load\nimport app.util.helpers as h\n",
@@ -68,7 +73,7 @@ describe("code source", () => {
       "app/util/helpers.py": 'import os\nH = os.getenv("HELPER_VAR")',
       "scripts/backfill.py": 'import os\nB = os.environ["BACKFILL_ONLY"]',
     });
-    const result = scanCode({
+    const result = await scanCode({
       cwd: tree.dir,
       dirs: ["."],
       entries: ["app/main.py"],
@@ -82,7 +87,7 @@ describe("code source", () => {
     ]);
   });
 
-  it("--entry follows Go packages of the module (a package is its folder)", () => {
+  it("--entry follows Go packages of the module (a package is its folder)", async () => {
     tree = tempTree({
       "go.mod": "module example.com/svc\n\ngo 1.22\n",
       "cmd/api/main.go":
@@ -92,7 +97,7 @@ describe("code source", () => {
         'package config\n\nimport "os"\n\nfunc Load() string { return os.Getenv("GO_DATABASE_URL") }',
       "cmd/tool/main.go": 'package main\n\nimport "os"\n\nvar t = os.Getenv("TOOL_ONLY")',
     });
-    const result = scanCode({
+    const result = await scanCode({
       cwd: tree.dir,
       dirs: ["."],
       entries: ["cmd/api/main.go"],
@@ -101,37 +106,44 @@ describe("code source", () => {
     expect(names(result.scan)).toEqual(["API_DEBUG", "GO_DATABASE_URL"]);
   });
 
-  it("fails with exit-2 errors for a missing folder or entry", () => {
+  it("fails with exit-2 errors for a missing folder or entry", async () => {
     tree = tempTree({ "src/a.ts": "" });
     const dir = tree.dir;
-    expect(() => scanCode({ cwd: dir, dirs: ["nope"], entries: [], includeTests: false })).toThrow(
-      /nope: is not a folder/,
-    );
-    expect(() =>
+    await expect(
+      scanCode({ cwd: dir, dirs: ["nope"], entries: [], includeTests: false }),
+    ).rejects.toThrow(/nope: is not a folder/);
+    await expect(
       scanCode({ cwd: dir, dirs: ["src"], entries: ["src/main.ts"], includeTests: false }),
-    ).toThrow(/src\/main.ts: does not exist/);
+    ).rejects.toThrow(/src\/main.ts: does not exist/);
   });
 });
 
 describe("code source: Python libraries through the whole pipeline", () => {
-  it("finds python-decouple reads in a file without os.environ", () => {
+  it("finds python-decouple reads in a file without os.environ", async () => {
     tree = tempTree({
       "app/settings.py": 'from decouple import config\nKEY = config("DECOUPLE_KEY")\n',
     });
     expect(
-      names(scanCode({ cwd: tree.dir, dirs: ["."], entries: [], includeTests: false }).scan),
+      names(
+        (await scanCode({ cwd: tree.dir, dirs: ["."], entries: [], includeTests: false })).scan,
+      ),
     ).toEqual(["DECOUPLE_KEY"]);
   });
 });
 
 describe("code source: Dockerfile ENV", () => {
-  it("records variables the image sets, as defaults", () => {
+  it("records variables the image sets, as defaults", async () => {
     tree = tempTree({
       "app/main.py": 'import os\nPORT = os.environ["PORT"]\n',
       Dockerfile:
         "FROM python:3.12\nENV PYTHONUNBUFFERED=1 \\\n    PORT=8000\nENV LEGACY_STYLE some value\nCMD python app/main.py\n",
     });
-    const { scan } = scanCode({ cwd: tree.dir, dirs: ["."], entries: [], includeTests: false });
+    const { scan } = await scanCode({
+      cwd: tree.dir,
+      dirs: ["."],
+      entries: [],
+      includeTests: false,
+    });
     expect(Object.fromEntries(scan.imageDefaults ?? new Map())).toEqual({
       PYTHONUNBUFFERED: { file: "Dockerfile", line: 2 },
       PORT: { file: "Dockerfile", line: 2 },

@@ -16,13 +16,12 @@ import {
   pythonImports,
   resetImportCache,
 } from "./imports.js";
-import { mayReadEnvGo, scanGo } from "./go.js";
-import { mayReadEnvJs, scanJs } from "./js.js";
-import { classDeclarations, scanPydantic, settingsClosure } from "./pydantic.js";
-import { mayReadEnvPython, scanPython } from "./python.js";
-import type { FileReads } from "./reads.js";
-import { stripComments } from "./strip.js";
-import type { Language } from "./walk.js";
+import { goScanner } from "./go/index.js";
+import { jsScanner } from "./js/index.js";
+import { pythonScanner } from "./python/index.js";
+import type { LanguageScanner, PolicyReader, SourceFile } from "./scanner.js";
+import type { Grammar, Tree } from "./syntax.js";
+import { grammarOf, loadGrammars, parse } from "./syntax.js";
 import { isDockerfile, languageOf, walkSources } from "./walk.js";
 import { dockerfileEnv } from "./dockerfile.js";
 
@@ -31,9 +30,31 @@ export interface CodeOptions {
   dirs: string[];
   entries: string[];
   includeTests: boolean;
+  /** Wrappers from outside the scanned code, declared in the policy file's `readers`. */
+  readers?: readonly PolicyReader[];
 }
 
-export function scanCode(opts: CodeOptions): { scan: CodeScan; summary: SourceSummary } {
+interface Pass<D> {
+  scanner: LanguageScanner<D>;
+  defs: D;
+}
+
+/** The scanners by grammar; each keeps its own project-wide definitions for one check. */
+function passes(readers: readonly PolicyReader[]): Map<Grammar, Pass<unknown>> {
+  const out = new Map<Grammar, Pass<unknown>>();
+  const add = <D>(scanner: LanguageScanner<D>): void => {
+    const pass = { scanner, defs: scanner.definitions(readers) } as Pass<unknown>;
+    for (const g of scanner.grammars) out.set(g, pass);
+  };
+  add(pythonScanner);
+  add(jsScanner);
+  add(goScanner);
+  return out;
+}
+
+export async function scanCode(
+  opts: CodeOptions,
+): Promise<{ scan: CodeScan; summary: SourceSummary }> {
   resetImportCache();
   const roots = opts.dirs.map((d) => resolve(opts.cwd, d));
   const walked = new Set<string>();
@@ -58,9 +79,6 @@ export function scanCode(opts: CodeOptions): { scan: CodeScan; summary: SourceSu
     opts.entries.length > 0
       ? reachable(opts, roots, textOf)
       : [...walked].filter((f) => languageOf(f));
-  const settings = settingsClosure(
-    files.filter((f) => f.endsWith(".py")).flatMap((f) => classDeclarations(textOf(f))),
-  );
   const reads = new Map<string, CodeRead[]>();
   const dynamic: DynamicRead[] = [];
   const imageDefaults = new Map<string, Location>();
@@ -69,45 +87,70 @@ export function scanCode(opts: CodeOptions): { scan: CodeScan; summary: SourceSu
       if (!imageDefaults.has(name)) imageDefaults.set(name, at);
     }
   }
-  for (const file of files) {
-    const language = languageOf(file);
-    if (!language) continue;
-    const result = scanFile(textOf(file), displayPath(opts.cwd, file), language, settings);
-    for (const { name, read } of result.reads) {
-      const list = reads.get(name);
-      if (list) list.push(read);
-      else reads.set(name, [read]);
-    }
-    dynamic.push(...result.dynamic);
+  const byGrammar = passes(opts.readers ?? []);
+  const sources: SourceFile[] = [];
+  for (const path of files) {
+    const grammar = grammarOf(path);
+    if (grammar) sources.push({ path, shown: displayPath(opts.cwd, path), text: "", grammar });
   }
-  const detail =
+  const trees = new Map<SourceFile, Tree>();
+  const skipped: string[] = [];
+  const treeOf = (file: SourceFile): Tree | undefined => {
+    const known = trees.get(file);
+    if (known) return known;
+    const parsed = parse(file.grammar, file.text);
+    if ("skipped" in parsed) {
+      skipped.push(`${file.shown} (${parsed.skipped})`);
+      return undefined;
+    }
+    trees.set(file, parsed.tree);
+    return parsed.tree;
+  };
+  try {
+    // Pass 1: project-wide definitions (wrappers, settings classes).
+    const defining = sources.filter((f) => {
+      f.text = textOf(f.path);
+      return (byGrammar.get(f.grammar) as Pass<unknown>).scanner.mayDefine(f.text);
+    });
+    await loadGrammars(defining.map((f) => f.grammar));
+    for (const file of defining) {
+      const pass = byGrammar.get(file.grammar) as Pass<unknown>;
+      const tree = treeOf(file);
+      if (tree) pass.scanner.define(tree.rootNode, file, pass.defs);
+    }
+    // Pass 2: the reads, with every definition known.
+    const reading = sources.filter((f) => {
+      const pass = byGrammar.get(f.grammar) as Pass<unknown>;
+      return pass.scanner.mayRead(f.text, pass.defs);
+    });
+    await loadGrammars(reading.map((f) => f.grammar));
+    for (const file of reading) {
+      const pass = byGrammar.get(file.grammar) as Pass<unknown>;
+      const tree = treeOf(file);
+      if (!tree) continue;
+      const result = pass.scanner.scan(tree.rootNode, file, pass.defs);
+      for (const { name, read } of result.reads) {
+        const list = reads.get(name);
+        if (list) list.push(read);
+        else reads.set(name, [read]);
+      }
+      dynamic.push(...result.dynamic);
+    }
+  } finally {
+    for (const tree of trees.values()) tree.delete();
+  }
+  const counted =
     opts.entries.length > 0
       ? `${files.length} files reachable from ${opts.entries.join(", ")}`
       : `${files.length} files`;
+  const detail =
+    skipped.length === 0
+      ? counted
+      : `${counted}; ${skipped.length} not read: ${skipped.slice(0, 5).join(", ")}${skipped.length > 5 ? ", …" : ""}`;
   return {
     scan: { reads, dynamic, files: files.filter((f) => languageOf(f)).length, imageDefaults },
     summary: { kind: "code", path: opts.dirs.join(", "), detail },
   };
-}
-
-function scanFile(
-  text: string,
-  shown: string,
-  language: Language,
-  settings: Set<string>,
-): FileReads {
-  const empty: FileReads = { reads: [], dynamic: [] };
-  if (language === "js")
-    return mayReadEnvJs(text) ? scanJs(stripComments(text, "js"), shown) : empty;
-  if (language === "go")
-    return mayReadEnvGo(text) ? scanGo(stripComments(text, "go"), shown) : empty;
-  const hasSettings = settings.size > 0 && [...settings].some((s) => text.includes(s));
-  if (!mayReadEnvPython(text) && !hasSettings) return empty;
-  const stripped = stripComments(text, "python");
-  const result = mayReadEnvPython(text) ? scanPython(stripped, shown) : empty;
-  if (!hasSettings) return result;
-  const fields = scanPydantic(stripped, shown, settings);
-  return { reads: [...result.reads, ...fields.reads], dynamic: result.dynamic };
 }
 
 /** Files reachable from the entries through imports, limited to the scanned folders. */

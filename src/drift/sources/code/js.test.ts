@@ -5,11 +5,7 @@ import { stripComments } from "./strip.js";
 function scan(source: string) {
   const result = scanJs(stripComments(source, "js"), "app.ts");
   return {
-    reads: result.reads.map((r) => [
-      r.name,
-      r.read.optional ? "optional" : "required",
-      r.read.location.line,
-    ]),
+    reads: result.reads.map((r) => [r.name, r.read.need, r.read.location.line]),
     dynamic: result.dynamic.map((d) => [d.text, d.location.line]),
   };
 }

@@ -50,10 +50,7 @@ class Legacy(BaseSettings):
 function fields(text: string, classes: Set<string>): Record<string, string> {
   const result = scanPydantic(text, "settings.py", classes);
   return Object.fromEntries(
-    result.reads.map((r) => [
-      r.name,
-      `${r.read.optional ? "optional" : "required"}@${r.read.location.line}`,
-    ]),
+    result.reads.map((r) => [r.name, `${r.read.need}@${r.read.location.line}`]),
   );
 }
 

@@ -5,10 +5,7 @@ import { stripComments } from "./strip.js";
 function reads(source: string): Record<string, string> {
   const result = scanPython(stripComments(source, "python"), "app.py");
   return Object.fromEntries(
-    result.reads.map((r) => [
-      r.name,
-      `${r.read.optional ? "optional" : "required"}@${r.read.location.line}`,
-    ]),
+    result.reads.map((r) => [r.name, `${r.read.need}@${r.read.location.line}`]),
   );
 }
 

@@ -23,7 +23,10 @@ export class FileScan {
   }
 
   read(name: string, offset: number, optional: boolean, via: string): void {
-    this.result.reads.push({ name, read: { location: this.at(offset), optional, via } });
+    this.result.reads.push({
+      name,
+      read: { location: this.at(offset), need: optional ? "optional" : "required", via },
+    });
   }
 
   dynamicRead(offset: number, text: string): void {
