@@ -82,6 +82,11 @@ export interface Unresolved {
   location: Location;
   /** True when it may provide variables not otherwise listed (so absences are not certain). */
   mayProvide: boolean;
+  /**
+   * True when a whole target or manifest could not be read (a Helm chart, a container list that
+   * cannot be evaluated): reported as a `not-read` warning rather than an `unresolved` note.
+   */
+  unread?: boolean;
 }
 
 export type TargetKind = "terraform" | "task-definition" | "ecs-service" | "k8s" | "compose";
@@ -110,6 +115,12 @@ export interface Target {
   unresolved: Unresolved[];
   /** Remarks for the report (container chosen, family assumed, …). */
   notes: string[];
+  /**
+   * What names the target, for pairing it with one service's folder when the code holds several:
+   * workload, compose service, family and container names, image names, and the folders an image
+   * is built from (compose `build`, relative to the working directory, forward slashes).
+   */
+  identity?: { names: string[]; images: string[]; builds: string[] };
 }
 
 export interface SourceSummary {
