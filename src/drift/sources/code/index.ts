@@ -22,8 +22,9 @@ import { pythonScanner } from "./python/index.js";
 import type { LanguageScanner, PolicyReader, SourceFile } from "./scanner.js";
 import type { Grammar, Tree } from "./syntax.js";
 import { grammarOf, loadGrammars, parse } from "./syntax.js";
-import { isDockerfile, languageOf, walkSources } from "./walk.js";
+import { isDockerfile, isPrismaSchema, languageOf, walkSources } from "./walk.js";
 import { dockerfileEnv } from "./dockerfile.js";
+import { prismaReads } from "./js/prisma.js";
 
 export interface CodeOptions {
   cwd: string;
@@ -87,6 +88,14 @@ export async function scanCode(
       if (!imageDefaults.has(name)) imageDefaults.set(name, at);
     }
   }
+  // Prisma schemas are read in every mode: no import reaches them, the client loads them.
+  for (const file of [...walked].filter((f) => isPrismaSchema(f))) {
+    for (const { name, read } of prismaReads(textOf(file), displayPath(opts.cwd, file))) {
+      const list = reads.get(name);
+      if (list) list.push(read);
+      else reads.set(name, [read]);
+    }
+  }
   const byGrammar = passes(opts.readers ?? []);
   const sources: SourceFile[] = [];
   for (const path of files) {
@@ -110,7 +119,8 @@ export async function scanCode(
     // Pass 1: project-wide definitions (wrappers, settings classes).
     const defining = sources.filter((f) => {
       f.text = textOf(f.path);
-      return (byGrammar.get(f.grammar) as Pass<unknown>).scanner.mayDefine(f.text);
+      const pass = byGrammar.get(f.grammar) as Pass<unknown>;
+      return pass.scanner.mayDefine(f.text, pass.defs);
     });
     await loadGrammars(defining.map((f) => f.grammar));
     for (const file of defining) {

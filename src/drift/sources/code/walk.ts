@@ -85,6 +85,11 @@ export function isDockerfile(name: string): boolean {
   return /^(?:Dockerfile|Containerfile)(?:\..+)?$|\.(?:Dockerfile|dockerfile)$/.test(name);
 }
 
+/** A Prisma schema: its `env("X")` reads are the database client's configuration. */
+export function isPrismaSchema(name: string): boolean {
+  return name.endsWith(".prisma");
+}
+
 export function isTestFile(name: string): boolean {
   return (
     /\.(test|spec)\.[cm]?[jt]sx?$/.test(name) ||
@@ -125,7 +130,10 @@ export function walkSources(root: string, shown: string, opts: WalkOptions): str
         if (SKIP_DIRS.has(name) || (name.startsWith(".") && name !== ".")) continue;
         if (!opts.includeTests && TEST_DIRS.has(name)) continue;
         stack.push(join(dir, name));
-      } else if (entry.isFile() && (languageOf(name) || isDockerfile(name))) {
+      } else if (
+        entry.isFile() &&
+        (languageOf(name) || isDockerfile(name) || isPrismaSchema(name))
+      ) {
         if (!opts.includeTests && isTestFile(name)) continue;
         files.push(join(dir, name));
       }
