@@ -33,6 +33,8 @@ export interface CodeOptions {
   includeTests: boolean;
   /** Wrappers from outside the scanned code, declared in the policy file's `readers`. */
   readers?: readonly PolicyReader[];
+  /** `--exclude` globs of code paths not scanned. */
+  exclude?: readonly string[];
 }
 
 interface Pass<D> {
@@ -60,8 +62,8 @@ export async function scanCode(
   const roots = opts.dirs.map((d) => resolve(opts.cwd, d));
   const walked = new Set<string>();
   roots.forEach((root, i) => {
-    for (const f of walkSources(root, opts.dirs[i] ?? root, { includeTests: opts.includeTests }))
-      walked.add(f);
+    const walk = { includeTests: opts.includeTests, exclude: opts.exclude ?? [] };
+    for (const f of walkSources(root, opts.dirs[i] ?? root, walk)) walked.add(f);
   });
   const texts = new Map<string, string>();
   const textOf = (file: string): string => {

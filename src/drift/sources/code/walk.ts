@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix, relative, sep } from "node:path";
 import { inputError } from "../../errors.js";
 
 export type Language = "js" | "python" | "go";
@@ -101,6 +101,42 @@ export function isTestFile(name: string): boolean {
 
 export interface WalkOptions {
   includeTests: boolean;
+  /**
+   * `--exclude` globs: matched against each path relative to the working directory (as the
+   * folder was given), and — for a pattern without `/` — against each file or folder name.
+   */
+  exclude?: readonly string[];
+}
+
+/** `**` any folders, `*` anything but `/`, `?` one character but `/`; `dir/**` is `dir` too. */
+export function globToRegExp(glob: string): RegExp {
+  const g = glob.replace(/^\.\//, "").replace(/\/+$/, "");
+  let re = "";
+  for (let i = 0; i < g.length; i++) {
+    const c = g.charAt(i);
+    if (g.startsWith("**/", i)) {
+      re += "(?:.*/)?";
+      i += 2;
+    } else if (g.startsWith("/**", i) && i + 3 === g.length) {
+      re += "(?:/.*)?";
+      i += 2;
+    } else if (g.startsWith("**", i)) {
+      re += ".*";
+      i += 1;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Whether a walked path is excluded: `rel` is relative to the working directory. */
+function excluder(globs: readonly string[]): (rel: string, name: string) => boolean {
+  const rules = globs.map((g) => ({
+    re: globToRegExp(g),
+    byName: !g.replace(/\/+$/, "").includes("/"),
+  }));
+  return (rel, name) => rules.some((r) => r.re.test(rel) || (r.byName && r.re.test(name)));
 }
 
 /** Every source file under `root` (absolute paths), skipping dependencies, builds and tests. */
@@ -114,6 +150,12 @@ export function walkSources(root: string, shown: string, opts: WalkOptions): str
   }
   const files: string[] = [];
   const stack = [root];
+  const excluded = excluder(opts.exclude ?? []);
+  const base = posix.normalize(shown.split(sep).join("/")).replace(/\/+$/, "");
+  const rel = (path: string) => {
+    const inside = relative(root, path).split(sep).join("/");
+    return base === "." ? inside : `${base}/${inside}`;
+  };
   while (stack.length > 0) {
     const dir = stack.pop() as string;
     let entries;
@@ -129,12 +171,14 @@ export function walkSources(root: string, shown: string, opts: WalkOptions): str
       if (entry.isDirectory()) {
         if (SKIP_DIRS.has(name) || (name.startsWith(".") && name !== ".")) continue;
         if (!opts.includeTests && TEST_DIRS.has(name)) continue;
+        if (excluded(rel(join(dir, name)), name)) continue;
         stack.push(join(dir, name));
       } else if (
         entry.isFile() &&
         (languageOf(name) || isDockerfile(name) || isPrismaSchema(name))
       ) {
         if (!opts.includeTests && isTestFile(name)) continue;
+        if (excluded(rel(join(dir, name)), name)) continue;
         files.push(join(dir, name));
       }
     }
