@@ -45,8 +45,12 @@ export interface LanguageScanner<D> {
   readonly grammars: readonly Grammar[];
   /** Fresh project-wide facts, seeded with the policy file's readers. */
   definitions(readers: readonly PolicyReader[]): D;
-  /** Pass-1 pre-filter: can this file define a wrapper or a settings class, or read the environment? */
-  mayDefine(text: string): boolean;
+  /**
+   * Pass-1 pre-filter: can this file define a wrapper or a settings class, or read the
+   * environment? It may record cheap textual facts in `defs` for a file it does not select
+   * (the Python scanner keeps class headers, to follow settings subclasses across modules).
+   */
+  mayDefine(text: string, defs?: D): boolean;
   /** Pass 1: record what this file defines. */
   define(root: Node, file: SourceFile, defs: D): void;
   /** Pass-2 pre-filter, knowing every definition (a file calling `mustEnv` only). */
