@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { scanTs } from "./test-support/harness.js";
+
+async function needs(lines: string[]): Promise<Record<string, string>> {
+  return (await scanTs(lines.join("\n"))).needs;
+}
+
+describe("JS/TS scanner: required, by what the code does", () => {
+  it("a non-null assertion, a direct test that throws or exits, assert()", async () => {
+    expect(
+      await needs([
+        "const a = process.env.NON_NULL!;",
+        "if (!process.env.THROWS) throw new Error('THROWS is required');",
+        "if (!process.env.EXITS) { console.error('no EXITS'); process.exit(1); }",
+        "if (process.env.ELSE_THROWS) { start(); } else { throw new Error('x'); }",
+        "if (process.env.UNDEF_CHECK === undefined) throw new Error('x');",
+        "if (!process.env.EITHER_A || !process.env.EITHER_B) throw new Error('x');",
+        "assert(process.env.ASSERTED, 'ASSERTED is required');",
+        "invariant(process.env.INVARIANT, 'x');",
+        "const f = process.env.FAIL_FALLBACK ?? fail('FAIL_FALLBACK is required');",
+        "const g = process.env.IIFE_FALLBACK ?? (() => { throw new Error('x'); })();",
+      ]),
+    ).toEqual({
+      NON_NULL: "required",
+      THROWS: "required",
+      EXITS: "required",
+      ELSE_THROWS: "required",
+      UNDEF_CHECK: "required",
+      EITHER_A: "required",
+      EITHER_B: "required",
+      ASSERTED: "required",
+      INVARIANT: "required",
+      FAIL_FALLBACK: "required",
+      IIFE_FALLBACK: "required",
+    });
+  });
+
+  it("through a local, a module constant or a class property checked elsewhere", async () => {
+    expect(
+      await needs([
+        "const TOKEN = process.env.MODULE_TOKEN;",
+        "export function connect() {",
+        "  const v = process.env.LOCAL_KEY;",
+        "  if (!v) throw new Error('LOCAL_KEY is required');",
+        "  if (!TOKEN) throw new Error('MODULE_TOKEN is required');",
+        "  return v + TOKEN;",
+        "}",
+        "export class Client {",
+        "  private readonly field = process.env.FIELD_KEY;",
+        "  private token: string | undefined;",
+        "  constructor() {",
+        "    this.token = process.env.HUGGINGFACE_API_KEY;",
+        "  }",
+        "  predict() {",
+        "    if (!this.token) throw new HttpException(500, 'no token');",
+        "    if (!this.field) { process.exit(2); }",
+        "  }",
+        "}",
+        "const { DESTRUCTURED } = process.env;",
+        "if (!DESTRUCTURED) throw new Error('x');",
+      ]),
+    ).toEqual({
+      MODULE_TOKEN: "required",
+      LOCAL_KEY: "required",
+      FIELD_KEY: "required",
+      HUGGINGFACE_API_KEY: "required",
+      DESTRUCTURED: "required",
+    });
+  });
+});
+
+describe("JS/TS scanner: optional, when absence is handled", () => {
+  it("defaults, conversions with defaults, presence tests and comparisons", async () => {
+    expect(
+      await needs([
+        'const host = process.env.HOST ?? "0.0.0.0";',
+        "const port = Number(process.env.PORT) || 3000;",
+        "const workers = parseInt(process.env.WORKERS, 10) || 2;",
+        "const retries = Number(process.env.RETRIES ?? 3);",
+        'const mode = process.env.MODE ? "a" : "b";',
+        "if (process.env.DEBUG) enableDebug();",
+        'const prod = process.env.NODE_ENV === "production";',
+        'const on = process.env.FLAG?.toLowerCase() === "1";',
+        "const b = Boolean(process.env.BOOL_FLAG);",
+        "const c = !!process.env.BANG_FLAG;",
+        "const d = process.env.AND_GUARD && connect();",
+        'const list = process.env.LIST?.split(",") ?? [];',
+        "process.env.SET_IF_MISSING ??= 'x';",
+        "if (!process.env.SOFT) console.warn('SOFT is not set');",
+        "switch (process.env.SWITCHED) { case 'a': break; }",
+        "if (typeof process.env.TYPEOF !== 'undefined') on();",
+        "if (!process.env.BOTH_A && !process.env.BOTH_B) throw new Error('need one');",
+      ]),
+    ).toEqual({
+      HOST: "optional",
+      PORT: "optional",
+      WORKERS: "optional",
+      RETRIES: "optional",
+      MODE: "optional",
+      DEBUG: "optional",
+      NODE_ENV: "optional",
+      FLAG: "optional",
+      BOOL_FLAG: "optional",
+      BANG_FLAG: "optional",
+      AND_GUARD: "optional",
+      LIST: "optional",
+      SET_IF_MISSING: "optional",
+      SOFT: "optional",
+      SWITCHED: "optional",
+      TYPEOF: "optional",
+      BOTH_A: "optional",
+      BOTH_B: "optional",
+    });
+  });
+
+  it("a local given a default later, or tested before use", async () => {
+    expect(
+      await needs([
+        "let v = process.env.LATER_DEFAULT;",
+        'if (!v) v = "d";',
+        "let w = process.env.COALESCED;",
+        'w ??= "d";',
+        "const x = process.env.TESTED;",
+        "if (x) use(x);",
+      ]),
+    ).toEqual({ LATER_DEFAULT: "optional", COALESCED: "optional", TESTED: "optional" });
+  });
+});
+
+describe("JS/TS scanner: unknown, never guessed as required", () => {
+  it("a bare read passed on, stored in an object, or converted without a check", async () => {
+    expect(
+      await needs([
+        "connect(process.env.PASSED_ON);",
+        "export const config = { url: process.env.IN_CONFIG };",
+        "const u = new URL(process.env.NEW_URL);",
+        "const local = process.env.UNUSED_LOCAL;",
+        "const j = JSON.parse(process.env.JSON_VALUE);",
+        "export default { secret: process.env.EXPORTED };",
+        // A failure after a fallback does not depend on this variable alone.
+        "if (!(opts.token || process.env.SECOND_SOURCE)) throw new Error('x');",
+        "const t = cond ? process.env.ONE_BRANCH : 'x';",
+        "if (!t) throw new Error('x');",
+      ]),
+    ).toEqual({
+      PASSED_ON: "unknown",
+      IN_CONFIG: "unknown",
+      NEW_URL: "unknown",
+      UNUSED_LOCAL: "unknown",
+      JSON_VALUE: "unknown",
+      EXPORTED: "unknown",
+      SECOND_SOURCE: "unknown",
+      ONE_BRANCH: "unknown",
+    });
+  });
+});
