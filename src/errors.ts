@@ -100,6 +100,14 @@ export const ERROR_CATALOGUE = {
     status: 503,
     doc: "The model's source could not be reached: retry after Retry-After seconds.",
   },
+  source_too_large: {
+    status: 503,
+    doc: "The model's source delivered more than a limit allows (package size, archive entries or metadata, decompression ratio); the limit and the setting that changes it are named.",
+  },
+  source_file_refused: {
+    status: 503,
+    doc: "A file of a folder source's package is not a regular file (a link, a device, a FIFO) and is never read: put the file itself in the folder.",
+  },
   store_unavailable: { status: 503, doc: "The database cannot be reached." },
   auth_unavailable: {
     status: 503,

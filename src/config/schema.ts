@@ -263,6 +263,36 @@ export const CONFIG_SCHEMA = {
       "Retries of a request to a model source that failed with a 5xx, a 429 or a network error, with exponential backoff and jitter (Retry-After is honoured).",
     neededBy: "models whose source is hf:// or http(s)",
   } satisfies IntVar,
+  sourceDownloadTimeoutS: {
+    env: "MODELGATE_SOURCE_DOWNLOAD_TIMEOUT_S",
+    type: "int",
+    default: 1800,
+    min: 1,
+    max: 86_400,
+    description:
+      "Longest time one file of a model package may take to download, retries included; past it the download stops and the model gets 503 source_unreachable (a slow-dripping or endless source).",
+    neededBy: "models whose source is hf:// or http(s)",
+  } satisfies IntVar,
+  modelMaxPackageMb: {
+    env: "MODEL_MAX_PACKAGE_MB",
+    type: "int",
+    default: 2048,
+    min: 1,
+    max: 1_048_576,
+    description:
+      "Largest model package a source may deliver: the files modelgate.json names (and, for a .tar.gz, everything it decompresses to); past it the model gets 503 source_too_large and nothing is kept on disk.",
+    neededBy: "models (every source)",
+  } satisfies IntVar,
+  modelMaxArchiveRatio: {
+    env: "MODEL_MAX_ARCHIVE_RATIO",
+    type: "int",
+    default: 100,
+    min: 2,
+    max: 100_000,
+    description:
+      "Largest decompressed-to-compressed size ratio of a .tar.gz package (past its first MiB): a compression bomb stops early with 503 source_too_large.",
+    neededBy: "models whose source is an http(s) .tar.gz",
+  } satisfies IntVar,
   modelCacheMaxMb: {
     env: "MODEL_CACHE_MAX_MB",
     type: "int",

@@ -18,6 +18,7 @@ import {
 } from "./huggingface/errors.js";
 import type { HfSource } from "./huggingface/fetch.js";
 import { hfRequirements, probeHf } from "./huggingface/probe.js";
+import { limitsOf } from "./limits.js";
 import { resolveLocalSource } from "./local.js";
 import { HttpStatusError } from "./net/download.js";
 import { resilientFetch } from "./net/transport.js";
@@ -34,9 +35,13 @@ import type {
 
 type LocalSource = Extract<Source, { kind: "builtin" | "local" }>;
 
-async function localProblem(source: LocalSource, modelId: string): Promise<ModelgateError | null> {
+async function localProblem(
+  source: LocalSource,
+  modelId: string,
+  ctx: SourceContext,
+): Promise<ModelgateError | null> {
   try {
-    await resolveLocalSource(source, modelId);
+    await resolveLocalSource(source, modelId, limitsOf(ctx));
     return null;
   } catch (err) {
     if (isModelgateError(err)) return err;
@@ -103,7 +108,7 @@ export async function checkSourceOf(
   switch (source.kind) {
     case "builtin":
     case "local": {
-      const error = await localProblem(source, modelId);
+      const error = await localProblem(source, modelId, ctx);
       return error
         ? { ok: false, fromCache: false, reason: error.detail, error }
         : {
@@ -186,9 +191,9 @@ export async function probeSourceOf(
   switch (source.kind) {
     case "builtin":
     case "local": {
-      const error = await localProblem(source, modelId);
+      const error = await localProblem(source, modelId, ctx);
       if (error) return { ok: false, error, private: null, cachedRevision: null };
-      const dir = await resolveLocalSource(source, modelId);
+      const dir = await resolveLocalSource(source, modelId, limitsOf(ctx));
       if (!(await stat(join(dir, SPEC_FILE)).catch(() => undefined))) {
         const missing = new ModelgateError(
           "source_not_found",

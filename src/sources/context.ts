@@ -35,6 +35,9 @@ export function sourceContextFromConfig(
     | "sourceTimeoutMs"
     | "sourceRetries"
     | "hfHubOffline"
+    | "sourceDownloadTimeoutS"
+    | "modelMaxPackageMb"
+    | "modelMaxArchiveRatio"
   >,
 ): SourceContext {
   return {
@@ -44,5 +47,10 @@ export function sourceContextFromConfig(
     timeoutMs: config.sourceTimeoutMs,
     offline: config.hfHubOffline,
     retry: { attempts: config.sourceRetries + 1 },
+    limits: {
+      maxPackageBytes: config.modelMaxPackageMb * 1024 * 1024,
+      maxArchiveRatio: config.modelMaxArchiveRatio,
+      downloadTimeoutMs: config.sourceDownloadTimeoutS * 1000,
+    },
   };
 }

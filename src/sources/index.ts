@@ -8,6 +8,7 @@
 import { checkSourceOf, probeSourceOf, requirementsOf } from "./check.js";
 import { fetchHttpPackage } from "./http/fetch.js";
 import { fetchHfPackage } from "./huggingface/fetch.js";
+import { limitsOf } from "./limits.js";
 import { resolveLocalSource } from "./local.js";
 import { toSource } from "./parse.js";
 import type {
@@ -25,11 +26,15 @@ export { ACCEPTED_FORMS, formatSource, normaliseSource, parseSource } from "./pa
 export { sourceContextFromConfig } from "./context.js";
 export { BUILTIN_MODELS_DIR } from "./local.js";
 export { verifyComplete as verifyCachedPackage } from "./cache/store.js";
+export { readRegularFile } from "./safe-file.js";
+export { SourceAbortedError } from "./limits.js";
 
 /**
  * Makes a registered model's package available on disk. Throws a ModelgateError naming the
  * problem: source_credentials_missing, source_unauthorized, source_not_found,
- * source_unreachable (with Retry-After), model_invalid, invalid_request (a malformed source).
+ * source_unreachable (with Retry-After), source_too_large (a limit, named with its setting),
+ * source_file_refused (a link or device in a folder), model_invalid, invalid_request (a
+ * malformed source); SourceAbortedError when `options.signal` fires.
  * @param source the stored source text (or a parsed Source)
  */
 export async function fetchPackage(
@@ -42,7 +47,11 @@ export async function fetchPackage(
   switch (parsed.kind) {
     case "builtin":
     case "local":
-      return { dir: await resolveLocalSource(parsed, modelId), revision: null, fromCache: false };
+      return {
+        dir: await resolveLocalSource(parsed, modelId, limitsOf(ctx)),
+        revision: null,
+        fromCache: false,
+      };
     case "huggingface":
       return fetchHfPackage(parsed, modelId, ctx, options);
     case "http":

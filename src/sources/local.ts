@@ -1,7 +1,22 @@
 import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { isAbsolute, join, resolve } from "node:path";
-import { ModelgateError } from "../errors.js";
+import { isModelgateError, ModelgateError } from "../errors.js";
+import type { SourceLimits } from "./limits.js";
+import {
+  DEFAULT_LIMITS,
+  MAX_SPEC_BYTES,
+  packageTooLarge,
+  SourceLimitError,
+  tooLargeError,
+} from "./limits.js";
+import { parsePackageSpec, runtimeFiles, SPEC_FILE } from "./package-files.js";
+import {
+  checkParents,
+  NotRegularFileError,
+  openRegularFile,
+  readRegularFile,
+} from "./safe-file.js";
 
 /** The models shipped with modelgate (`models/` in the package), addressed as `builtin:NAME`. */
 export const BUILTIN_MODELS_DIR = fileURLToPath(new URL("../../models/", import.meta.url));
@@ -32,8 +47,16 @@ export function formatLocalSource(source: LocalSource): string {
   return source.kind === "builtin" ? `builtin:${source.name}` : source.path;
 }
 
-/** The folder holding the package; a missing folder is a named, actionable error. */
-export async function resolveLocalSource(source: LocalSource, modelId: string): Promise<string> {
+/**
+ * The folder holding the package; a missing folder is a named, actionable error. Its package
+ * files are checked as they will be read: regular files only (no link, device or FIFO — a
+ * `model.onnx` that became a link to /dev/zero must not be read), within MODEL_MAX_PACKAGE_MB.
+ */
+export async function resolveLocalSource(
+  source: LocalSource,
+  modelId: string,
+  limits: SourceLimits = DEFAULT_LIMITS,
+): Promise<string> {
   const dir = source.kind === "builtin" ? join(BUILTIN_MODELS_DIR, source.name) : source.path;
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
@@ -42,5 +65,59 @@ export async function resolveLocalSource(source: LocalSource, modelId: string): 
       `Model ${modelId} cannot be served: its folder ${dir} does not exist; restore it or register the model again with \`modelgate models register ${modelId} --source DIR\`.`,
     );
   }
+  try {
+    await checkPackageFiles(dir, modelId, limits);
+  } catch (err) {
+    if (err instanceof NotRegularFileError) {
+      throw new ModelgateError(
+        "source_file_refused",
+        `Model ${modelId} cannot be served: ${err.message} in its folder ${dir}, and modelgate reads only regular files from a folder source (no links, devices or FIFOs): put the file itself there.`,
+        { cause: err },
+      );
+    }
+    if (err instanceof SourceLimitError) throw tooLargeError(err, modelId, dir);
+    throw err;
+  }
   return dir;
+}
+
+/** The spec's bytes, or null when it is missing or unreadable as a spec (the loader says why). */
+async function specOf(dir: string, modelId: string) {
+  let text: Buffer;
+  try {
+    text = await readRegularFile(join(dir, SPEC_FILE), MAX_SPEC_BYTES, SPEC_FILE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+  try {
+    const spec = parsePackageSpec(text.toString("utf8"), modelId, dir);
+    return { size: text.length, files: runtimeFiles(spec, modelId, dir) };
+  } catch (err) {
+    if (isModelgateError(err)) return null;
+    throw err;
+  }
+}
+
+async function checkPackageFiles(dir: string, modelId: string, limits: SourceLimits) {
+  const spec = await specOf(dir, modelId);
+  if (!spec) return;
+  let total = spec.size;
+  for (const file of spec.files) {
+    await checkParents(dir, file).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    });
+    let opened: Awaited<ReturnType<typeof openRegularFile>>;
+    try {
+      opened = await openRegularFile(join(dir, file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // the loader names it
+      throw err;
+    }
+    await opened.fh.close();
+    total += opened.size;
+    if (total > limits.maxPackageBytes) {
+      throw packageTooLarge(`the package's files together`, total, limits.maxPackageBytes);
+    }
+  }
 }

@@ -3,11 +3,12 @@
  * Nothing else in a repository is downloaded — no pickles, no Python, no README — and a spec
  * naming a code or pickle file as its model is refused: no code is ever loaded from a source.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isModelgateError, ModelgateError } from "../errors.js";
 import type { ModelSpec } from "../spec/index.js";
 import { parseSpec, SPEC_FILE } from "../spec/index.js";
+import { MAX_SPEC_BYTES } from "./limits.js";
+import { readRegularFile } from "./safe-file.js";
 
 export { SPEC_FILE };
 
@@ -52,7 +53,14 @@ export async function readPackageSpec(
   modelId: string,
   where: string,
 ): Promise<ModelSpec> {
-  const text = await readFile(join(dir, SPEC_FILE), "utf8");
+  const text = (await readRegularFile(join(dir, SPEC_FILE), MAX_SPEC_BYTES, SPEC_FILE)).toString(
+    "utf8",
+  );
+  return parsePackageSpec(text, modelId, where);
+}
+
+/** Validates modelgate.json's text; any problem is `model_invalid`, named. */
+export function parsePackageSpec(text: string, modelId: string, where: string): ModelSpec {
   let json: unknown;
   try {
     json = JSON.parse(text);

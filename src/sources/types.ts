@@ -1,4 +1,5 @@
 import type { ModelgateError } from "../errors.js";
+import type { SourceLimits } from "./limits.js";
 
 /** Where a model package comes from, as parsed from its stored source text. */
 export type Source =
@@ -39,6 +40,8 @@ export interface SourceContext {
   /** Serve only what the disk cache holds; never contact a remote source. */
   offline?: boolean;
   retry?: Partial<RetryPolicy>;
+  /** Package size, archive ratio, download deadline (defaults: ./limits.ts DEFAULT_LIMITS). */
+  limits?: Partial<SourceLimits>;
   /** The fetch used for every remote request (default: the global fetch). */
   fetch?: typeof fetch;
 }
@@ -58,6 +61,11 @@ export interface FetchOptions {
    * be asked, a verified cached copy of it is served.
    */
   lastRevision?: string | null;
+  /**
+   * The caller giving up: its own wait ends at once (the fetch throws SourceAbortedError), and
+   * the download stops when no other caller shares it. Never retried, never a timeout.
+   */
+  signal?: AbortSignal;
 }
 
 /** A model package made available on local disk, ready for a runtime to open. */

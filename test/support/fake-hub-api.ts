@@ -26,9 +26,14 @@ export interface HubRequest {
   error(status: number, message: string, code?: string): void;
 }
 
-/** A byte range request on `content`: 206 with Content-Range, 416, or the whole file. */
+/**
+ * A byte range request on `content`: 206 with Content-Range, 416, or the whole file — the whole
+ * file too when If-Range no longer names this content's ETag (it changed since).
+ */
 export function sendContent(r: HubRequest, content: Buffer, headers: Record<string, string>): void {
-  const range = /^bytes=(\d*)-(\d*)$/.exec(r.req.headers.range ?? "");
+  const ifRange = r.req.headers["if-range"];
+  const stale = ifRange !== undefined && ifRange !== headers.ETag;
+  const range = stale ? null : /^bytes=(\d*)-(\d*)$/.exec(r.req.headers.range ?? "");
   const base = { "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream", ...headers };
   if (!range) return r.send(200, base, content);
   const size = content.length;

@@ -40,6 +40,7 @@ export interface RecordedRequest {
   method: string;
   path: string;
   range: string | null;
+  ifRange: string | null;
   authorization: boolean;
 }
 
@@ -120,6 +121,7 @@ export async function startFakeHub(
       method,
       path: url.pathname,
       range: req.headers.range ?? null,
+      ifRange: typeof req.headers["if-range"] === "string" ? req.headers["if-range"] : null,
       authorization: Boolean(authHeader),
     });
     let cutAfter: number | null = null;

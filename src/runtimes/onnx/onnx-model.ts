@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { ModelgateError } from "../../errors.js";
+import { readRegularFile } from "../../sources/safe-file.js";
 import {
   compileFeaturePipeline,
   compileOutputMapper,
@@ -27,7 +27,8 @@ export interface OnnxModel {
 
 async function readModelFile(path: string): Promise<Uint8Array> {
   try {
-    return await readFile(path);
+    // Only a regular file, read to its size at open: never a link, /dev/zero or a FIFO.
+    return await readRegularFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "file not found" : `cannot be read (${code ?? String(err)})`;

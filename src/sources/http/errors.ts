@@ -2,6 +2,7 @@ import { ModelgateError } from "../../errors.js";
 import { HttpStatusError } from "../net/download.js";
 import { IntegrityError, TransportError } from "../net/transport.js";
 import { unreachable } from "../huggingface/errors.js";
+import { SourceLimitError, tooLargeError } from "../limits.js";
 import { TarError } from "./tar.js";
 
 /** A URL as shown in messages: without its query (a signed URL's signature is a secret). */
@@ -14,6 +15,7 @@ export function shownUrl(url: string): string {
 export function httpError(err: unknown, modelId: string, url: string): ModelgateError {
   if (err instanceof ModelgateError) return err;
   const shown = shownUrl(url);
+  if (err instanceof SourceLimitError) return tooLargeError(err, modelId, shown);
   if (err instanceof TransportError) {
     const tries = err.attempts > 1 ? `, ${err.attempts} attempts` : "";
     return unreachable(

@@ -21,6 +21,7 @@ import {
   writeRef,
 } from "../cache/store.js";
 import { offlineError } from "../huggingface/errors.js";
+import { limitsOf, packageTooLarge } from "../limits.js";
 import { downloadToFile } from "../net/download.js";
 import { readPackageSpec, runtimeFiles, SPEC_FILE } from "../package-files.js";
 import { formatSource } from "../parse.js";
@@ -73,6 +74,7 @@ async function fetchArchive(
   modelId: string,
   ctx: SourceContext,
   emit: (event: ProgressEvent) => void,
+  signal: AbortSignal,
 ): Promise<Fetched> {
   const base = await readySourceDir(ctx, source);
   const archive = join(base, tempName("archive"));
@@ -81,14 +83,17 @@ async function fetchArchive(
     const got = await downloadToFile(ctx, {
       url: source.url,
       dest: archive,
+      name: "the archive",
       expected: { ...unpinned, sha256: source.sha256 },
       onProgress: (bytes, total) => emit({ file: shownUrl(source.url), bytes, total }),
+      signal,
     });
     const revision = `sha256:${got.sha256}`;
     const hit = await findCached(ctx, source, [revision]);
     if (hit) return { dir: hit.dir, revision, fromCache: true };
     await mkdir(staging);
-    const files = await extractPackage(archive, staging, modelId, shownUrl(source.url));
+    const where = shownUrl(source.url);
+    const files = await extractPackage(archive, staging, modelId, where, limitsOf(ctx));
     await finish(ctx, source, staging, revision, files);
     return { dir: revisionDir(ctx, source, revision), revision, fromCache: false };
   } finally {
@@ -102,19 +107,30 @@ async function fetchFolder(
   modelId: string,
   ctx: SourceContext,
   emit: (event: ProgressEvent) => void,
+  signal: AbortSignal,
 ): Promise<Fetched> {
   const base = await readySourceDir(ctx, source);
   const staging = join(base, tempName("staging"));
+  const { maxPackageBytes } = limitsOf(ctx);
   await mkdir(staging);
   try {
     const files: ManifestFile[] = [];
+    // The package's files share one budget: each may take what the others left.
+    let used = 0;
     const get = async (path: string) => {
+      if (used >= maxPackageBytes) {
+        throw packageTooLarge("the package's files together", null, maxPackageBytes);
+      }
       const got = await downloadToFile(ctx, {
         url: new URL(path, source.url).href,
         dest: join(staging, path),
+        name: path,
         expected: unpinned,
         onProgress: (bytes, total) => emit({ file: path, bytes, total }),
+        maxBytes: maxPackageBytes - used,
+        signal,
       });
+      used += got.size;
       files.push({ path, size: got.size, sha256: got.sha256, etag: got.etag });
     };
     await get(SPEC_FILE);
@@ -176,13 +192,14 @@ export async function fetchHttpPackage(
   try {
     const got = await singleFlight(
       key,
-      async (emit) => {
+      async (emit, signal) => {
         const run = source.layout === "archive" ? fetchArchive : fetchFolder;
-        const result = await run(source, modelId, ctx, emit);
+        const result = await run(source, modelId, ctx, emit, signal);
         await writeRef(ctx, source, LATEST, result.revision);
         return result;
       },
       options.onProgress,
+      options.signal,
     );
     return got;
   } catch (err) {

@@ -2,8 +2,16 @@
  * A small streaming reader of (ustar / pax / GNU) tar archives, for package archives only: it
  * yields regular files and folders and refuses everything else — symlinks, hard links, devices,
  * absolute paths, ".." — for the whole archive, so nothing can be written outside the package
- * folder. Content is streamed to the caller, never held whole in memory.
+ * folder. Content is streamed to the caller, never held whole in memory. Sizes come from
+ * headers an attacker writes: each is checked against the limits before anything is allocated
+ * or streamed (SourceLimitError), and the number of entries is capped.
  */
+import {
+  ARCHIVE_MAX_ENTRIES,
+  ARCHIVE_MAX_METADATA_BYTES,
+  packageTooLarge,
+  SourceLimitError,
+} from "../limits.js";
 
 export class TarError extends Error {
   constructor(message: string) {
@@ -28,7 +36,14 @@ export interface ContentSink {
 type Chunks = ((chunk: Buffer) => Promise<void>) | null;
 
 const BLOCK = 512;
-const MAX_ENTRIES = 100_000;
+
+export interface TarLimits {
+  /** Largest regular file (the package size limit). */
+  maxEntryBytes: number;
+  maxEntries?: number;
+  /** Largest pax header or GNU long name. */
+  maxMetadataBytes?: number;
+}
 
 class ByteReader {
   private buffer = Buffer.alloc(0);
@@ -145,11 +160,14 @@ const REFUSED: Record<string, string> = {
 export async function readTar(
   source: AsyncIterable<Uint8Array>,
   onEntry: (entry: TarEntry) => Promise<ContentSink | null>,
+  limits: TarLimits,
 ): Promise<void> {
+  const maxEntries = limits.maxEntries ?? ARCHIVE_MAX_ENTRIES;
+  const maxMetadata = limits.maxMetadataBytes ?? ARCHIVE_MAX_METADATA_BYTES;
   const reader = new ByteReader(source[Symbol.asyncIterator]());
   let pax: Record<string, string> = {};
   let longName: string | null = null;
-  for (let count = 0; count < MAX_ENTRIES; count++) {
+  for (let count = 0; count < maxEntries; count++) {
     const block = await reader.take(BLOCK);
     if (block === null || block.every((b) => b === 0)) return;
     if (!checksumOk(block)) throw new TarError("the archive is not a tar file, or is corrupted");
@@ -162,6 +180,12 @@ export async function readTar(
       pax.path ?? longName ?? (prefix ? `${prefix}/${text(block, 0, 100)}` : text(block, 0, 100));
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     if (type === "x" || type === "g" || type === "L") {
+      // Checked before the allocation: a header may claim gigabytes of "name".
+      if (size > maxMetadata) {
+        throw new SourceLimitError(
+          `the archive holds a ${size}-byte ${type === "L" ? "long name" : "pax header"}, over the ${maxMetadata} bytes a package archive's metadata may take; repack it with ordinary names`,
+        );
+      }
       const data = Buffer.alloc(size);
       let at = 0;
       await reader.pipe(size, async (chunk) => {
@@ -183,10 +207,15 @@ export async function readTar(
     }
     const path = safeEntryPath(name);
     const entryType = type === "5" ? "directory" : "file";
+    if (size > limits.maxEntryBytes) {
+      throw packageTooLarge(`the archive's entry "${path}"`, size, limits.maxEntryBytes);
+    }
     const sink = path === "" ? null : await onEntry({ path, type: entryType, size });
     await reader.pipe(size, sink ? (chunk) => sink.write(chunk) : null);
     await sink?.end();
     await reader.pipe(padded - size, null);
   }
-  throw new TarError(`the archive has more than ${MAX_ENTRIES} entries`);
+  throw new SourceLimitError(
+    `the archive has more than ${maxEntries} entries, more than a package archive may hold; put only modelgate.json and its model file in it`,
+  );
 }

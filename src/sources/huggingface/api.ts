@@ -35,8 +35,9 @@ async function call<T>(
   ctx: SourceContext,
   site: HubCallSite,
   run: (fetch: typeof globalThis.fetch) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
-  const transport = resilientFetch(ctx);
+  const transport = resilientFetch(ctx, signal);
   try {
     return await run(transport);
   } catch (err) {
@@ -48,16 +49,21 @@ async function call<T>(
 export async function resolveRevision(
   ctx: SourceContext,
   site: HubCallSite,
+  signal?: AbortSignal,
 ): Promise<ResolvedRevision> {
-  const info = await call(ctx, site, (fetch) =>
-    modelInfo({
-      name: site.repo,
-      revision: site.revision ?? undefined,
-      additionalFields: ["sha"],
-      hubUrl: hubBase(ctx),
-      fetch,
-      ...credentials(ctx),
-    }),
+  const info = await call(
+    ctx,
+    site,
+    (fetch) =>
+      modelInfo({
+        name: site.repo,
+        revision: site.revision ?? undefined,
+        additionalFields: ["sha"],
+        hubUrl: hubBase(ctx),
+        fetch,
+        ...credentials(ctx),
+      }),
+    signal,
   );
   const commit = info.sha;
   if (typeof commit !== "string" || !COMMIT_SHA.test(commit)) {
@@ -71,16 +77,21 @@ export async function filesInfo(
   ctx: SourceContext,
   site: HubCallSite & { commit: string },
   paths: string[],
+  signal?: AbortSignal,
 ): Promise<Map<string, HubFile>> {
-  const infos = await call(ctx, site, (fetch) =>
-    pathsInfo({
-      repo: { type: "model", name: site.repo },
-      paths,
-      revision: site.commit,
-      hubUrl: hubBase(ctx),
-      fetch,
-      ...credentials(ctx),
-    }),
+  const infos = await call(
+    ctx,
+    site,
+    (fetch) =>
+      pathsInfo({
+        repo: { type: "model", name: site.repo },
+        paths,
+        revision: site.commit,
+        hubUrl: hubBase(ctx),
+        fetch,
+        ...credentials(ctx),
+      }),
+    signal,
   );
   const files = new Map<string, HubFile>();
   for (const info of infos) {

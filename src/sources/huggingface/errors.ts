@@ -6,6 +6,7 @@ import { HubApiError, InvalidApiResponseFormatError } from "@huggingface/hub";
 import { ModelgateError } from "../../errors.js";
 import { HttpStatusError } from "../net/download.js";
 import { describeFailure, IntegrityError, TransportError } from "../net/transport.js";
+import { SourceLimitError, tooLargeError } from "../limits.js";
 import { formatHfSource } from "./repo.js";
 
 export const TOKEN_VARIABLE = "HUGGINGFACE_API_KEY";
@@ -121,6 +122,9 @@ function byStatus(status: number, errorCode: string | null, site: HubCallSite): 
  */
 export function hubError(err: unknown, site: HubCallSite, errorCode: string | null): never {
   if (err instanceof ModelgateError) throw err;
+  if (err instanceof SourceLimitError) {
+    throw tooLargeError(err, site.modelId, formatHfSource(site.repo, site.revision));
+  }
   const what = `The Hugging Face Hub at ${site.hubUrl} is unavailable for model ${site.modelId}'s repository ${site.repo}`;
   if (err instanceof TransportError) {
     const tries = err.attempts > 1 ? `, ${err.attempts} attempts` : "";

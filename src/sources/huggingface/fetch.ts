@@ -25,6 +25,7 @@ import {
   writeRef,
 } from "../cache/store.js";
 import { hubBase } from "../context.js";
+import { limitsOf, MAX_SPEC_BYTES, packageTooLarge } from "../limits.js";
 import { downloadToFile, HttpStatusError } from "../net/download.js";
 import { readPackageSpec, runtimeFiles, SPEC_FILE } from "../package-files.js";
 import { singleFlight } from "../single-flight.js";
@@ -99,6 +100,7 @@ async function ensureFile(
   site: HubCallSite & { commit: string },
   info: HubFile,
   emit: (event: ProgressEvent) => void,
+  signal: AbortSignal,
 ): Promise<ManifestFile> {
   const dest = join(dir, info.path);
   await mkdir(dirname(dest), { recursive: true });
@@ -124,6 +126,7 @@ async function ensureFile(
       dest,
       expected,
       onProgress: (bytes, total) => emit({ file: info.path, bytes, total }),
+      signal,
     });
     return {
       path: info.path,
@@ -147,22 +150,33 @@ async function downloadCommit(
   source: HfSource,
   site: HubCallSite & { commit: string },
   emit: (event: ProgressEvent) => void,
+  signal: AbortSignal,
 ): Promise<string> {
   const dir = revisionDir(ctx, source, site.commit);
   await mkdir(dir, { recursive: true });
   await removeStaleParts(dir);
   const where = `${formatHfSource(source.repo, source.revision)} (commit ${site.commit})`;
-  const specInfo = (await filesInfo(ctx, site, [SPEC_FILE])).get(SPEC_FILE);
+  const { maxPackageBytes } = limitsOf(ctx);
+  const specInfo = (await filesInfo(ctx, site, [SPEC_FILE], signal)).get(SPEC_FILE);
   if (!specInfo) missingFile(site, SPEC_FILE);
-  const files = [await ensureFile(ctx, dir, site, specInfo, emit)];
+  // Sizes come from the Hub's metadata, checked before a byte is downloaded.
+  if (specInfo.size > MAX_SPEC_BYTES) {
+    hubError(packageTooLarge(SPEC_FILE, specInfo.size, MAX_SPEC_BYTES), site, null);
+  }
+  const files = [await ensureFile(ctx, dir, site, specInfo, emit, signal)];
   const spec = await readPackageSpec(dir, site.modelId, where);
   const needed = runtimeFiles(spec, site.modelId, where);
   if (needed.length > 0) {
-    const infos = await filesInfo(ctx, site, needed);
+    const infos = await filesInfo(ctx, site, needed, signal);
+    let total = specInfo.size;
+    for (const path of needed) total += infos.get(path)?.size ?? 0;
+    if (total > maxPackageBytes) {
+      hubError(packageTooLarge("the package's files together", total, maxPackageBytes), site, null);
+    }
     for (const path of needed) {
       const info = infos.get(path);
       if (!info) missingFile(site, path);
-      files.push(await ensureFile(ctx, dir, site, info, emit));
+      files.push(await ensureFile(ctx, dir, site, info, emit, signal));
     }
   }
   await writeComplete(dir, {
@@ -176,11 +190,16 @@ async function downloadCommit(
 }
 
 /** Resolves the revision and records what the Hub said; shared by concurrent callers. */
-function resolveShared(ctx: SourceContext, source: HfSource, site: HubCallSite) {
+function resolveShared(
+  ctx: SourceContext,
+  source: HfSource,
+  site: HubCallSite,
+  callerSignal: AbortSignal | undefined,
+) {
   const key = `hf-resolve\0${hubBase(ctx)}\0${ctx.dataDir}\0${source.repo}\0${refName(source)}\0${tokenKey(ctx)}`;
-  return singleFlight(key, async () => {
+  const run = async (_emit: unknown, signal: AbortSignal) => {
     try {
-      const resolved = await resolveRevision(ctx, site);
+      const resolved = await resolveRevision(ctx, site, signal);
       await writeMeta(ctx, source, resolved.private ? "private" : "public");
       return resolved;
     } catch (err) {
@@ -190,7 +209,8 @@ function resolveShared(ctx: SourceContext, source: HfSource, site: HubCallSite) 
       }
       throw err;
     }
-  });
+  };
+  return singleFlight(key, run, undefined, callerSignal);
 }
 
 export async function fetchHfPackage(
@@ -227,7 +247,7 @@ export async function fetchHfPackage(
 
   let commit: string;
   try {
-    commit = (await resolveShared(ctx, source, site)).commit;
+    commit = (await resolveShared(ctx, source, site, options.signal)).commit;
   } catch (err) {
     if (isModelgateError(err) && REFRESH_BLOCKERS.has(err.code)) return serveCached(err);
     throw err;
@@ -244,8 +264,9 @@ export async function fetchHfPackage(
   try {
     dir = await singleFlight(
       key,
-      (emit) => downloadCommit(ctx, source, { ...site, commit }, emit),
+      (emit, signal) => downloadCommit(ctx, source, { ...site, commit }, emit, signal),
       options.onProgress,
+      options.signal,
     );
   } catch (err) {
     // A new commit that cannot be downloaded now: keep serving the one we have.

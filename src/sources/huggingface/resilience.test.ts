@@ -1,9 +1,9 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { leadScoringFiles, PRIVATE_REPO, PUBLIC_REPO } from "../../../test/support/fake-hub.js";
 import type { ModelgateError } from "../../errors.js";
-import { fetchPackage } from "../index.js";
+import { fetchPackage, SourceAbortedError } from "../index.js";
 import { flightsInProgress } from "../single-flight.js";
 import { testContext } from "../test-support/context.js";
 import { useFakeHub } from "../test-support/hub.js";
@@ -60,11 +60,51 @@ describe("hf:// sources: retries, timeouts, cut connections", () => {
     const before = fake.hub.requests.length;
     const pkg = await fetchPackage(source, "21", fake.ctx);
     expect(pkg.fromCache).toBe(false);
-    const ranges = fake.hub.requests
-      .slice(before)
-      .filter((r) => r.server === "cdn")
-      .map((r) => r.range);
-    expect(ranges).toEqual([null, expect.stringMatching(/^bytes=\d+-$/)]);
+    const cdn = fake.hub.requests.slice(before).filter((r) => r.server === "cdn");
+    expect(cdn.map((r) => r.range)).toEqual([null, expect.stringMatching(/^bytes=\d+-$/)]);
+    // Conditional on the version begun: the CDN's ETag (the LFS sha256).
+    expect(cdn[1]?.ifRange).toMatch(/^"[0-9a-f]{64}"$/);
+  });
+
+  it("checks the package size the Hub announces before downloading (MODEL_MAX_PACKAGE_MB)", async () => {
+    const small = testContext(
+      fake.hub.url,
+      { limits: { maxPackageBytes: 100_000 } },
+      fake.ctx.dataDir,
+    );
+    const lfs = fake.hub.hits("/lfs/");
+    const resolves = fake.hub.hits(/\/resolve\/[0-9a-f]{40}\/model\.onnx$/);
+    const err = await fail(fetchPackage(source, "21", small));
+    expect(err?.code).toBe("source_too_large");
+    expect(err?.message).toMatch(/over the 0\.1 MiB a package may take \(MODEL_MAX_PACKAGE_MB/);
+    expect(fake.hub.hits("/lfs/")).toBe(lfs);
+    expect(fake.hub.hits(/\/resolve\/[0-9a-f]{40}\/model\.onnx$/)).toBe(resolves);
+  });
+
+  it("a caller's abort ends its own wait only; the shared download goes on for the others", async () => {
+    fake.hub.fault({ fault: { kind: "delay", ms: 300 }, match: "/lfs/", times: 1 });
+    const lfs = fake.hub.hits("/lfs/");
+    const impatient = new AbortController();
+    const first = fail(fetchPackage(source, "21", fake.ctx, { signal: impatient.signal }));
+    const second = fetchPackage(source, "21", fake.ctx);
+    setTimeout(() => impatient.abort(), 100);
+    expect(await first).toBeInstanceOf(SourceAbortedError);
+    expect((await second).revision).toBe(main());
+    expect(fake.hub.hits("/lfs/") - lfs).toBe(1);
+    expect(fake.ctx.delays).toEqual([]);
+  });
+
+  it("a caller's abort alone stops the download, without a retry", async () => {
+    fake.hub.fault({ fault: { kind: "delay", ms: 2_000 }, match: "/lfs/" });
+    const lfs = fake.hub.hits("/lfs/");
+    const err = await fail(
+      fetchPackage(source, "21", fake.ctx, { signal: AbortSignal.timeout(200) }),
+    );
+    expect(err).toBeInstanceOf(SourceAbortedError);
+    expect(fake.hub.hits("/lfs/") - lfs).toBe(1);
+    expect(fake.ctx.delays).toEqual([]);
+    // The shared run had no other caller: it is aborted too, and ends (its cleanup is async).
+    await vi.waitFor(() => expect(flightsInProgress()).toBe(0));
   });
 
   it("a cut connection never leaves a file that is served; the next fetch recovers", async () => {

@@ -2,15 +2,38 @@
  * One file from a remote source onto disk, atomically: the bytes go to a temporary name in the
  * destination's folder, are hashed as they arrive, fsynced, checked against the expected size and
  * hashes, and only then renamed to their final name. A cut connection resumes with a ranged
- * request; whatever fails, the temporary file is removed, so a partial file is never served.
+ * request made conditional by If-Range (the first answer's strong ETag or Last-Modified), so a
+ * file that changed meanwhile starts over instead of being spliced; without a validator it
+ * starts over. Whatever fails, the temporary file is removed, so a partial file is never served.
+ *
+ * Bounded: the file's size (MODEL_MAX_PACKAGE_MB, checked against what the source announces
+ * before reading and against what arrives), silence between bytes (MODELGATE_SOURCE_TIMEOUT_MS)
+ * and the whole download, retries included (MODELGATE_SOURCE_DOWNLOAD_TIMEOUT_S). A caller's
+ * abort ends it at once and is never retried.
  */
-import type { Hash } from "node:crypto";
-import { createHash, randomBytes } from "node:crypto";
-import type { FileHandle } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fetchOf, retryPolicy } from "../context.js";
+import {
+  limitsOf,
+  packageTooLarge,
+  SourceAbortedError,
+  SourceLimitError,
+  sleepUnlessAborted,
+  throwIfAborted,
+} from "../limits.js";
 import type { SourceContext } from "../types.js";
+import type { DownloadedFile, DownloadRequest } from "./download-parts.js";
+import {
+  announcedTotal,
+  attemptSignal,
+  rangeStart,
+  receive,
+  start,
+  validatorOf,
+  verify,
+} from "./download-parts.js";
 import {
   backoffMs,
   describeFailure,
@@ -21,20 +44,7 @@ import {
   TransportError,
 } from "./transport.js";
 
-/** What the source says the file is; null where it does not say. */
-export interface ExpectedFile {
-  size: number | null;
-  sha256: string | null;
-  /** The git blob id (sha1 of "blob <size>\0" + content): the Hub's oid for non-LFS files. */
-  gitSha1: string | null;
-}
-
-export interface DownloadedFile {
-  size: number;
-  sha256: string;
-  gitSha1: string | null;
-  etag: string | null;
-}
+export type { DownloadedFile, DownloadRequest, ExpectedFile } from "./download-parts.js";
 
 /** The source answered a status that retrying will not change (401, 403, 404, ...). */
 export class HttpStatusError extends Error {
@@ -48,92 +58,23 @@ export class HttpStatusError extends Error {
   }
 }
 
-export interface DownloadRequest {
-  url: string;
-  /** Sent to the URL; fetch drops Authorization when a redirect leaves its origin. */
-  headers?: Record<string, string>;
-  dest: string;
-  expected: ExpectedFile;
-  onProgress?: (bytes: number, total: number | null) => void;
-}
-
-interface Progress {
-  bytes: number;
-  sha256: Hash;
-  git: Hash | null;
-}
-
-function start(expected: ExpectedFile): Progress {
-  const git =
-    expected.gitSha1 && expected.size !== null
-      ? createHash("sha1").update(`blob ${expected.size}\0`)
-      : null;
-  return { bytes: 0, sha256: createHash("sha256"), git };
-}
-
-/** The total size an answer announces (Content-Range for a 206, else Content-Length). */
-function announcedTotal(res: Response): number | null {
-  const range = res.headers.get("content-range");
-  const text =
-    res.status === 206 ? range?.split("/")[1] : (res.headers.get("content-length") ?? undefined);
-  const n = text === undefined ? NaN : Number(text);
-  return Number.isSafeInteger(n) ? n : null;
-}
-
-function rangeStart(res: Response): number | null {
-  const m = /^bytes (\d+)-/.exec(res.headers.get("content-range") ?? "");
-  return m?.[1] === undefined ? null : Number(m[1]);
-}
-
-function verify(p: Progress, expected: ExpectedFile, total: number | null): DownloadedFile {
-  const size = expected.size ?? total;
-  if (size !== null && p.bytes !== size) {
-    throw new IntegrityError(`received ${p.bytes} bytes where ${size} were announced`, "size");
-  }
-  const sha256 = p.sha256.digest("hex");
-  if (expected.sha256 && sha256 !== expected.sha256) {
-    throw new IntegrityError(`its sha256 is ${sha256}, the source says ${expected.sha256}`, "hash");
-  }
-  const gitSha1 = p.git?.digest("hex") ?? null;
-  if (expected.gitSha1 && gitSha1 !== expected.gitSha1) {
-    throw new IntegrityError(
-      `its git blob id is ${gitSha1}, the source says ${expected.gitSha1}`,
-      "hash",
-    );
-  }
-  return { size: p.bytes, sha256, gitSha1, etag: null };
-}
-
-/** Streams one answer's body into the file at the current offset, hashing as it goes. */
-async function receive(
-  res: Response,
-  fh: FileHandle,
-  p: Progress,
-  req: DownloadRequest,
-  total: number | null,
-  touch: () => void,
-): Promise<void> {
-  if (!res.body) return;
-  for await (const chunk of res.body) {
-    touch();
-    await fh.write(chunk, 0, chunk.length, p.bytes);
-    p.sha256.update(chunk);
-    p.git?.update(chunk);
-    p.bytes += chunk.length;
-    if (total !== null && p.bytes > total) {
-      throw new IntegrityError(`the source sent more than the ${total} bytes it announced`, "size");
-    }
-    req.onProgress?.(p.bytes, total);
-  }
-}
-
 /** Downloads `req.url` to `req.dest` (see the module comment); throws typed errors only. */
 export async function downloadToFile(
   ctx: SourceContext,
   req: DownloadRequest,
 ): Promise<DownloadedFile> {
   const policy = retryPolicy(ctx);
+  const limits = limitsOf(ctx);
   const doFetch = fetchOf(ctx);
+  const name = req.name ?? basename(req.dest);
+  const maxBytes = req.maxBytes ?? limits.maxPackageBytes;
+  const deadline = Date.now() + limits.downloadTimeoutMs;
+  const overallReason = () =>
+    `the download did not finish within ${limits.downloadTimeoutMs / 1000} s (MODELGATE_SOURCE_DOWNLOAD_TIMEOUT_S; raise it for a large model on a slow link)`;
+  throwIfAborted(req.signal);
+  if (req.expected.size !== null && req.expected.size > maxBytes) {
+    throw packageTooLarge(name, req.expected.size, maxBytes);
+  }
   const temp = join(
     dirname(req.dest),
     `.${basename(req.dest)}.part-${process.pid}-${randomBytes(4).toString("hex")}`,
@@ -141,33 +82,56 @@ export async function downloadToFile(
   const fh = await open(temp, "wx");
   let closed = false;
   let p = start(req.expected);
+  let validator: string | null = null;
   let reason = "no attempt was made";
   let retryAfter: number | null = null;
   let made = 0;
   const restart = async () => {
     await fh.truncate(0);
     p = start(req.expected);
+    validator = null;
   };
   try {
     for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+      if (attempt > 1) {
+        const wait = retryAfter ?? backoffMs(attempt - 1, policy);
+        if (Date.now() + wait >= deadline) {
+          reason = `${reason}; ${overallReason()}`;
+          break;
+        }
+        await sleepUnlessAborted(policy.sleep, wait, req.signal);
+      }
       made = attempt;
-      if (attempt > 1) await policy.sleep(retryAfter ?? backoffMs(attempt - 1, policy));
       retryAfter = null;
-      const controller = new AbortController();
-      let timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
-      const touch = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
+      // Without a validator a resumed answer could be another file's tail: start over.
+      if (p.bytes > 0 && validator === null) await restart();
+      const attemptCtl = attemptSignal(ctx.timeoutMs, deadline, req.signal);
+      const why = () => {
+        const stop = attemptCtl.stopped();
+        if (stop === "caller") throw new SourceAbortedError(req.signal?.reason);
+        return stop;
       };
       try {
-        const headers = { ...req.headers, ...(p.bytes > 0 ? { Range: `bytes=${p.bytes}-` } : {}) };
+        const resume: Record<string, string> =
+          p.bytes > 0 && validator !== null
+            ? { Range: `bytes=${p.bytes}-`, "If-Range": validator }
+            : {};
         let res: Response;
         try {
-          res = await doFetch(req.url, { headers, signal: controller.signal });
+          res = await doFetch(req.url, {
+            headers: { ...req.headers, ...resume },
+            signal: attemptCtl.signal,
+          });
         } catch (err) {
-          reason = controller.signal.aborted
-            ? `timed out after ${ctx.timeoutMs} ms`
-            : describeFailure(err, ctx.timeoutMs);
+          const stop = why();
+          if (stop === "deadline") {
+            reason = overallReason();
+            break;
+          }
+          reason =
+            stop === "idle"
+              ? `timed out after ${ctx.timeoutMs} ms (MODELGATE_SOURCE_TIMEOUT_MS)`
+              : describeFailure(err, ctx.timeoutMs);
           continue;
         }
         if (isRetryableStatus(res.status)) {
@@ -181,18 +145,42 @@ export async function downloadToFile(
           await res.body?.cancel().catch(() => undefined);
           throw new HttpStatusError(res.status, res.headers.get("x-error-code"));
         }
-        // A resumed request answered with the whole file, or from elsewhere: start over.
-        if (p.bytes > 0 && (res.status !== 206 || rangeStart(res) !== p.bytes)) await restart();
+        // A resumed request answered with the whole file (If-Range: it changed), or with
+        // another range, or with another version than the one begun: start over from zero.
+        const current = validatorOf(res);
+        if (
+          p.bytes > 0 &&
+          (res.status !== 206 || rangeStart(res) !== p.bytes || current !== validator)
+        ) {
+          await restart();
+          if (res.status === 206) {
+            await res.body?.cancel().catch(() => undefined);
+            reason = "the source changed while it was being downloaded";
+            continue;
+          }
+        }
+        validator = current;
         const total = req.expected.size ?? announcedTotal(res);
+        if (total !== null && total > maxBytes) {
+          await res.body?.cancel().catch(() => undefined);
+          throw packageTooLarge(name, total, maxBytes);
+        }
         try {
-          await receive(res, fh, p, req, total, touch);
+          await receive(res, fh, p, req, { total, maxBytes, name }, () => attemptCtl.touch());
         } catch (err) {
-          if (err instanceof IntegrityError) throw err;
-          reason = controller.signal.aborted
-            ? `stalled for ${ctx.timeoutMs} ms`
-            : `${describeFailure(err, ctx.timeoutMs)} after ${p.bytes} bytes`;
+          if (err instanceof IntegrityError || err instanceof SourceLimitError) throw err;
+          const stop = why();
+          if (stop === "deadline") {
+            reason = `${overallReason()}; ${p.bytes} bytes had arrived`;
+            break;
+          }
+          reason =
+            stop === "idle"
+              ? `stalled: no byte for ${ctx.timeoutMs} ms (MODELGATE_SOURCE_TIMEOUT_MS) after ${p.bytes} bytes`
+              : `${describeFailure(err, ctx.timeoutMs)} after ${p.bytes} bytes`;
           continue;
         }
+        why();
         if (total !== null && p.bytes < total) {
           reason = `connection closed after ${p.bytes} of ${total} bytes`;
           continue;
@@ -213,7 +201,7 @@ export async function downloadToFile(
         await rename(temp, req.dest);
         return { ...done, etag: res.headers.get("x-linked-etag") ?? res.headers.get("etag") };
       } finally {
-        clearTimeout(timer);
+        attemptCtl.dispose();
       }
     }
     throw new TransportError(reason, retryAfterSeconds(retryAfter), made);

@@ -5,6 +5,7 @@
  * source turns into `source_unreachable` with a Retry-After for the client.
  */
 import { DEFAULT_RETRY_AFTER_S, fetchOf, retryPolicy } from "../context.js";
+import { sleepUnlessAborted, throwIfAborted } from "../limits.js";
 import type { RetryPolicy, SourceContext } from "../types.js";
 
 /** The source could not be reached or kept failing; `retryAfterS` is what clients are told. */
@@ -77,23 +78,32 @@ export function retryAfterSeconds(ms: number | null): number {
  */
 export function resilientFetch(
   ctx: SourceContext,
+  /** The caller giving up (FetchOptions.signal): ends the call at once, never retried. */
+  callerSignal?: AbortSignal,
 ): typeof fetch & { lastErrorCode: string | null } {
   const policy = retryPolicy(ctx);
   const base = fetchOf(ctx);
   const wrapped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const callers = [init?.signal, callerSignal].filter((s): s is AbortSignal => Boolean(s));
+    const caller = callers.length > 1 ? AbortSignal.any(callers) : callers[0];
     let lastReason = "no attempt was made";
     let lastRetryAfter: number | null = null;
     let made = 0;
     for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+      throwIfAborted(caller);
       made = attempt;
       const deadline = AbortSignal.timeout(ctx.timeoutMs);
-      const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+      const signal = caller ? AbortSignal.any([caller, deadline]) : deadline;
       let response: Response;
       try {
         response = await base(input, { ...init, signal });
       } catch (err) {
+        // The caller's own abort is not the source failing: no retry, no "timed out".
+        throwIfAborted(caller);
         lastReason = describeFailure(err, ctx.timeoutMs);
-        if (attempt < policy.attempts) await policy.sleep(backoffMs(attempt, policy));
+        if (attempt < policy.attempts) {
+          await sleepUnlessAborted(policy.sleep, backoffMs(attempt, policy), caller);
+        }
         continue;
       }
       wrapped.lastErrorCode = response.headers.get("x-error-code");
@@ -104,7 +114,7 @@ export function resilientFetch(
       if (attempt === policy.attempts) break;
       // A server asking for a longer pause than we may wait: stop now and pass its figure on.
       if (lastRetryAfter !== null && lastRetryAfter > policy.maxDelayMs) break;
-      await policy.sleep(lastRetryAfter ?? backoffMs(attempt, policy));
+      await sleepUnlessAborted(policy.sleep, lastRetryAfter ?? backoffMs(attempt, policy), caller);
     }
     throw new TransportError(lastReason, retryAfterSeconds(lastRetryAfter), made);
   };

@@ -2,9 +2,14 @@ import { gzipSync } from "node:zlib";
 
 export interface TarSpec {
   path: string;
-  type?: "file" | "directory" | "symlink" | "hardlink";
+  /** "pax" and "longname": a metadata entry whose content is written as given. */
+  type?: "file" | "directory" | "symlink" | "hardlink" | "pax" | "longname";
   content?: Buffer | string;
   linkname?: string;
+  /** The size the header claims, when it must differ from the content's (a lying header). */
+  claimedSize?: number;
+  /** Stop after this entry's header: nothing of its content follows (for lying headers). */
+  headerOnly?: boolean;
 }
 
 function header(name: string, size: number, type: string, linkname = ""): Buffer {
@@ -46,9 +51,18 @@ export function tarOf(entries: TarSpec[]): Buffer {
       const pax = Buffer.from(record(len));
       blocks.push(header("././@PaxHeader", pax.length, "x"), pad(pax));
     }
-    const type = { file: "0", directory: "5", symlink: "2", hardlink: "1" }[e.type ?? "file"];
-    const size = e.type === undefined || e.type === "file" ? content.length : 0;
-    blocks.push(header(e.path, size, type, e.linkname));
+    const type = {
+      file: "0",
+      directory: "5",
+      symlink: "2",
+      hardlink: "1",
+      pax: "x",
+      longname: "L",
+    }[e.type ?? "file"];
+    const hasContent = e.type === undefined || ["file", "pax", "longname"].includes(e.type);
+    const size = hasContent ? content.length : 0;
+    blocks.push(header(e.path, e.claimedSize ?? size, type, e.linkname));
+    if (e.headerOnly) return Buffer.concat(blocks);
     if (size > 0) blocks.push(pad(content));
   }
   blocks.push(Buffer.alloc(1024));
