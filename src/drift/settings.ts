@@ -20,6 +20,9 @@ export function resolveSources(given: Partial<Sources>, policy: Policy): Sources
       : base[k];
   const out = {} as Sources;
   for (const k of LISTS) out[k] = (pick(k) as string[] | undefined) ?? [];
+  // Excluded code paths are not a source: flags win, else the policy's, even with source flags.
+  out.exclude =
+    (given.exclude?.length ?? 0) > 0 ? (given.exclude ?? []) : (policy.sources?.exclude ?? []);
   out.schema = pick("schema") ?? false;
   out.includeTests = pick("includeTests") ?? false;
   const region = pick("region");

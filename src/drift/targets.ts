@@ -1,4 +1,5 @@
 /** Merging the targets of several sources: --tf-json over HCL for one address, unique ids. */
+import { usageError } from "./errors.js";
 import type { Target } from "./model.js";
 
 /**
@@ -41,4 +42,39 @@ export function uniqueIds(targets: Target[]): void {
     seen.set(t.id, n);
     if (n > 1) t.id = `${t.id}#${n}`;
   }
+}
+
+/** `--container NAME` or `--container WORKLOAD/CONTAINER`. */
+export interface ContainerSelector {
+  /** A workload (Kubernetes object, compose service, task definition family); absent for NAME. */
+  workload?: string;
+  container: string;
+  text: string;
+}
+
+export function parseSelector(text: string | undefined): ContainerSelector | undefined {
+  if (text === undefined) return undefined;
+  const slash = text.lastIndexOf("/");
+  if (slash === -1) {
+    if (text.trim() === "")
+      throw usageError("--container needs a name: NAME or WORKLOAD/CONTAINER.");
+    return { container: text, text };
+  }
+  const workload = text.slice(0, slash);
+  const container = text.slice(slash + 1);
+  if (workload === "" || container === "")
+    throw usageError(
+      `--container ${text}: give NAME or WORKLOAD/CONTAINER (e.g. frontend/server), with both parts.`,
+    );
+  return { workload, container, text };
+}
+
+/** Whether a target is the workload a selector names (family, workload or service name). */
+export function isWorkload(t: Target, workload: string): boolean {
+  return (
+    (t.family?.kind === "known" && t.family.name === workload) ||
+    (t.identity?.names[0] ?? "") === workload ||
+    t.label === workload ||
+    t.label.endsWith(`.${workload}`)
+  );
 }

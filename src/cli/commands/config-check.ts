@@ -27,6 +27,7 @@ export interface SourceFlags {
   k8s?: string[];
   compose?: string[];
   container?: string;
+  exclude?: string[];
   schema?: boolean;
   config?: string;
 }
@@ -59,6 +60,7 @@ export async function runDriftCheck(
   if (opts.container !== undefined) sources.container = opts.container;
   if (opts.schema) sources.schema = true;
   if (opts.includeTests) sources.includeTests = true;
+  if (opts.exclude && opts.exclude.length > 0) sources.exclude = opts.exclude;
   try {
     return await runCheck({ cwd: ctx.cwd, sources, config: opts.config, env: ctx.env }, deps);
   } catch (err) {
@@ -117,6 +119,11 @@ export function addSourceOptions(cmd: Command): Command {
       "--include-tests",
       "also scan tests, fixtures, examples, docs and notebooks (skipped by default)",
     )
+    .option(
+      "--exclude <glob>",
+      "code paths not scanned: a glob relative to the working directory (src/legacy/**) or a name (loadgenerator); repeatable",
+      collect,
+    )
     .option("--env-example <file>", "a .env.example-style file; repeatable", collect)
     .option(
       "--terraform <dir>",
@@ -134,8 +141,8 @@ export function addSourceOptions(cmd: Command): Command {
       collect,
     )
     .option(
-      "--task-definition <file>",
-      "an ECS task definition (describe-task-definition output); repeatable",
+      "--task-definition <path>",
+      "an ECS task definition (describe-task-definition output), or a folder of them; repeatable",
       collect,
     )
     .option(
@@ -144,11 +151,19 @@ export function addSourceOptions(cmd: Command): Command {
       collect,
     )
     .option("--region <region>", "AWS region for --ecs-service (default: the AWS SDK's)")
-    .option("--k8s <dir>", "a folder of Kubernetes manifests; repeatable", collect)
-    .option("--compose <file>", "a Docker Compose file; repeatable", collect)
+    .option(
+      "--k8s <path>",
+      "Kubernetes manifests: a file, a folder, a Kustomize folder, or - for stdin (`helm template … | … --k8s -`); repeatable",
+      collect,
+    )
+    .option(
+      "--compose <path>",
+      "a Docker Compose file, or a folder's compose files; repeatable",
+      collect,
+    )
     .option(
       "--container <name>",
-      "the container (or compose service) to compare, where there are several",
+      "the container (or compose service) to compare where there are several: NAME, or WORKLOAD/CONTAINER (frontend/server)",
     )
     .option(
       "--schema",
@@ -156,7 +171,7 @@ export function addSourceOptions(cmd: Command): Command {
     )
     .option(
       "--config <file>",
-      "policy file (default: .modelgate/drift.json, then modelgate.drift.json)",
+      "policy file (default: .modelgate/drift.json or modelgate.drift.json, from the checked repository, else the working directory)",
     );
 }
 
@@ -177,6 +192,8 @@ export function addConfigCheckCommand(config: Command, ctx: CliContext): void {
         "  $ modelgate config check --code src --entry src/api/main.py --env-example .env.example \\",
         "      --terraform infra --task-definition hokusai-api-development-150.json",
         "  $ modelgate config check --code . --ecs-service hokusai-development/hokusai-api-development --region us-east-1",
+        "  $ modelgate config check --code src --k8s kubernetes-manifests   # each Deployment with its src/<name>",
+        "  $ helm template ./chart -f values-prod.yaml | modelgate config check --code . --k8s -",
         "  $ modelgate config check --format sarif --output drift.sarif",
         "",
         "With no source flag, the sources listed in the policy file are used. Exit codes: 0 no error",

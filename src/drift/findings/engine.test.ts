@@ -86,7 +86,11 @@ describe("findings engine", () => {
       { family: { kind: "known", name: "svc" }, revision: 150 },
     );
     expect(
-      run({ code: code({ NEEDED: false, OPTIONAL: true }), targets: [declared, deployed] }),
+      run({
+        code: code({ NEEDED: false, OPTIONAL: true }),
+        docs: [docs("NEEDED", "OPTIONAL")],
+        targets: [declared, deployed],
+      }),
     ).toEqual([
       "error not-applied IN_TF_ONLY @ td",
       "error not-applied NEEDED @ td",
@@ -107,6 +111,14 @@ describe("findings engine", () => {
     ).toEqual([
       "error missing-in-deploy REQUIRED @ td",
       "warning documented-not-deployed ONLY_DOCUMENTED @ td",
+    ]);
+  });
+
+  it("a variable read with a default and documented nowhere is no gap in a target that lacks it", () => {
+    const t = target("td", "deployed", {});
+    expect(run({ code: code({ WORKERS: true }), targets: [t] })).toEqual([]);
+    expect(run({ code: code({ WORKERS: true }), docs: [docs()], targets: [t] })).toEqual([
+      "warning undocumented WORKERS @ env-example",
     ]);
   });
 
@@ -201,16 +213,34 @@ describe("findings engine", () => {
       "error missing-in-deploy HF_TOKEN @ tf-api",
       "error plaintext-secret MLFLOW_DB_PASSWORD @ tf-mlflow",
     ]);
-    expect(mlflow.notes).toEqual([
-      "not compared with the code: no deployed task definition of its family was given",
-    ]);
+    const coverage = analyse({
+      code: reads,
+      docs: [],
+      targets: [api, mlflow, deployed],
+      unresolved: [],
+      policy: EMPTY_POLICY,
+    }).coverage;
+    expect(coverage.find((c) => c.target === "tf-mlflow")).toEqual({
+      target: "tf-mlflow",
+      compared: false,
+      code: [],
+      read: true,
+      reason: "no deployed task definition of its family was given",
+    });
     // Without a deployed target: a target sharing no variable with the code is another service.
     const db = target("compose-db", "manifest", { POSTGRES_DB: "value" });
     const app = target("compose-app", "manifest", { DATABASE_URL: "value" });
     expect(run({ code: reads, targets: [app, db] })).toEqual([
       "error missing-in-deploy HF_TOKEN @ compose-app",
     ]);
-    expect(db.notes[0]).toMatch(/^not compared with the code: it provides none of the variables/);
+    const dbCoverage = analyse({
+      code: reads,
+      docs: [],
+      targets: [app, db],
+      unresolved: [],
+      policy: EMPTY_POLICY,
+    }).coverage[1];
+    expect(dbCoverage?.reason).toMatch(/^it provides none of the variables/);
   });
 
   it("a variable the image sets (Dockerfile ENV) is not required from the deployment", () => {
@@ -234,7 +264,11 @@ describe("findings engine", () => {
 
   describe("policy", () => {
     const t = target("td", "deployed", { LEGACY_FLAG: "value" });
-    const input = { code: code({ NEEDED: false, AWS_THING: false, OPTIONAL: true }), targets: [t] };
+    const input = {
+      code: code({ NEEDED: false, AWS_THING: false, OPTIONAL: true }),
+      docs: [docs("NEEDED", "AWS_THING", "OPTIONAL")],
+      targets: [t],
+    };
 
     it("ignores variables by name or pattern", () => {
       expect(run(input, { ignore: ["AWS_*", "LEGACY_FLAG"] })).toEqual([

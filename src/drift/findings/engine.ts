@@ -2,8 +2,9 @@
  * Compares what the code reads and .env.example documents with what every deployment target
  * provides, and turns each gap into one finding per variable and target, the most specific kind
  * winning (`not-applied` over `missing-in-deploy`). The policy then ignores, forces or re-rates.
+ * A run given deployment sources that compared none of them fails (`nothing-compared`).
  */
-import type { CodeRead, CodeScan, Location, Provision, Target, Unresolved } from "../model.js";
+import type { CodeScan, Location, Target, Unresolved } from "../model.js";
 import { isSecretLike } from "../secret-like.js";
 import type { EnvExample } from "../sources/env-example.js";
 import type { SchemaVar } from "../sources/schema.js";
@@ -13,8 +14,16 @@ import * as say from "./messages.js";
 import type { Policy } from "./policy.js";
 import { matches } from "./policy.js";
 import { isRuntimeVariable } from "./runtime.js";
-import { targetsComparedWithCode } from "./scope.js";
-import type { Analysis, Finding, VariableInfo } from "./types.js";
+import type { Decision } from "./scope.js";
+import { decideComparisons } from "./scope.js";
+import type { Analysis, CodeService, Coverage, Finding, VariableInfo } from "./types.js";
+import { collectVariables, needOf, scopedView } from "./variables.js";
+
+/** A deployment source as given (`--k8s deploy`, `--ecs-service c/s`). */
+export interface DeploymentSource {
+  label: string;
+  location: Location;
+}
 
 export interface EngineInput {
   code?: CodeScan;
@@ -23,13 +32,18 @@ export interface EngineInput {
   unresolved: Unresolved[];
   schema?: Map<string, SchemaVar>;
   policy: Policy;
+  /** The code's services, for comparing each target only with its own service's reads. */
+  services?: CodeService[];
+  /** The --code folders as shown, for saying what a target was compared with. */
+  codePaths?: string[];
+  /** The deployment sources given: when none of their targets is compared, the run fails. */
+  deploymentSources?: DeploymentSource[];
 }
 
 export function analyse(input: EngineInput): Analysis {
   const { policy } = input;
   const ignored = (name: string) => policy.ignore.some((p) => matches(p, name));
   const vars = collectVariables(input, ignored);
-  const byName = new Map(vars.map((v) => [v.name, v]));
   const alternativeOf = new Map<string, string>();
   for (const v of vars) for (const a of v.alternatives) alternativeOf.set(a, v.name);
   const findings: Finding[] = [];
@@ -38,109 +52,126 @@ export function analyse(input: EngineInput): Analysis {
     const declared = input.schema?.get(alternativeOf.get(name) ?? name);
     return declared ? declared.secret : isSecretLike(name);
   };
+  const undocumented = undocumentedVariables(input, vars);
   const pairs = pairFamilies(input.targets);
-  const compared = targetsComparedWithCode(input.targets, pairs, vars);
-
+  const services = input.services ?? [];
+  const decisions = decideComparisons(input.targets, pairs, vars, services);
+  const views = new Map<string, VariableInfo[]>();
+  const viewOf = (d: Decision): VariableInfo[] => {
+    const key = d.services?.map((s) => s.path).join("\n") ?? "";
+    let view = views.get(key);
+    if (!view) views.set(key, (view = scopedView(vars, d.services, services.length)));
+    return view;
+  };
+  const coverage: Coverage[] = [];
   for (const t of input.targets) {
-    const provides = (v: VariableInfo, target: Target) =>
-      [v.name, ...v.alternatives].some((n) => target.provisions.has(n));
-    const openEnds = t.unresolved.filter((u) => u.mayProvide);
+    const decision = decisions.get(t.id) ?? { compared: true, services: null };
+    const view = decision.compared ? viewOf(decision) : [];
     const declared = pairs.get(t.id) ?? [];
     if (declared.length > 1) findings.push(say.ambiguousFamily(t, declared));
-    for (const v of compared.has(t.id) ? vars : []) {
-      if (provides(v, t)) continue;
-      const inTerraform = declared.find((d) => provides(v, d));
-      if (inTerraform) findings.push(say.notApplied(v, t, inTerraform));
-      else if (openEnds.length > 0 && (v.required || v.docs.length > 0 || v.reads.length > 0)) {
-        if (v.required) findings.push(say.maybeProvided(v, t, openEnds));
-      } else if (v.required) findings.push(say.missingInDeploy(v, t));
-      else if (v.docs.length > 0 || v.reads.length > 0)
-        findings.push(say.documentedNotDeployed(v, t));
-    }
+    findings.push(...compareTarget(t, view, declared));
+    const readBy = new Set(view.filter((v) => v.reads.length > 0).map((v) => v.name));
+    const scope = decision.services?.map((s) => s.path);
+    // A service whose code reads nothing is most often in a language this check does not read.
+    const silent = scope !== undefined && readBy.size === 0;
+    if (silent)
+      t.notes.push(
+        `no code in ${scope.join(", ")} reads a variable (a language this check does not read?): nothing is reported unused`,
+      );
     for (const [name, provisions] of t.provisions) {
       if (ignored(name) || ignored(alternativeOf.get(name) ?? name)) continue;
       const plain = provisions.find((p) => p.kind === "value" || p.kind === "configmap");
       if (plain && secretName(name)) findings.push(say.plaintextSecret(name, t, plain));
       else if (
         input.code &&
-        compared.has(t.id) &&
-        !byName.get(name)?.reads.length &&
+        decision.compared &&
+        !silent &&
+        !readBy.has(name) &&
         !alternativeOf.has(name) &&
         !isRuntimeVariable(name)
       ) {
-        findings.push(say.unused(name, t, provisions));
+        findings.push(say.unused(name, t, provisions, scope));
       }
     }
-    for (const u of t.unresolved) findings.push(say.unresolved(u, t.id));
+    for (const u of t.unresolved)
+      findings.push(u.unread ? say.notRead(u, t.id) : say.unresolved(u, t.id));
+    coverage.push(coverageOf(t, decision, input));
   }
-  if (input.docs.length > 0) {
-    const docTarget = input.docs.map((d) => d.file).join(", ");
-    for (const v of vars) {
-      if (v.reads.length === 0 || v.docs.length > 0) continue;
-      if (input.docs.some((d) => v.alternatives.some((a) => d.entries.has(a)))) continue;
-      findings.push(say.undocumented(v, docTarget));
-    }
-  }
+  for (const v of undocumented)
+    findings.push(say.undocumented(v, input.docs.map((d) => d.file).join(", ")));
   for (const d of input.code?.dynamic ?? []) findings.push(say.dynamicRead(d));
-  for (const u of input.unresolved) findings.push(say.unresolved(u, null));
-  return { variables: vars, findings: applyPolicy(findings, policy), targets: input.targets };
+  for (const u of input.unresolved)
+    findings.push(u.unread ? say.notRead(u, null) : say.unresolved(u, null));
+  const given = input.deploymentSources ?? [];
+  if (given.length > 0 && !coverage.some((c) => c.compared && c.read)) {
+    const unread = [...input.unresolved, ...input.targets.flatMap((t) => t.unresolved)].filter(
+      (u) => u.unread,
+    );
+    findings.push(say.nothingCompared(given, input.targets, coverage, unread));
+  }
+  return {
+    variables: vars,
+    findings: applyPolicy(findings, policy),
+    targets: input.targets,
+    coverage,
+  };
 }
 
-function collectVariables(input: EngineInput, ignored: (n: string) => boolean): VariableInfo[] {
-  const vars = new Map<string, VariableInfo>();
-  const get = (name: string): VariableInfo => {
-    let v = vars.get(name);
-    if (!v) {
-      v = {
-        name,
-        required: undefined,
-        secret: isSecretLike(name),
-        reads: [],
-        docs: [],
-        provided: new Map(),
-        alternatives: [],
-      };
-      vars.set(name, v);
-    }
-    return v;
+/** Read by the code, listed in none of the .env.example files given (nor under an alias). */
+function undocumentedVariables(input: EngineInput, vars: VariableInfo[]): VariableInfo[] {
+  if (input.docs.length === 0) return [];
+  return vars.filter(
+    (v) =>
+      v.reads.length > 0 &&
+      v.docs.length === 0 &&
+      !input.docs.some((d) => v.alternatives.some((a) => d.entries.has(a))),
+  );
+}
+
+/** The gaps between what the code (as this target sees it) needs and what the target provides. */
+function compareTarget(t: Target, view: VariableInfo[], declared: Target[]): Finding[] {
+  const out: Finding[] = [];
+  const provides = (v: VariableInfo, target: Target) =>
+    [v.name, ...v.alternatives].some((n) => target.provisions.has(n));
+  const openEnds = t.unresolved.filter((u) => u.mayProvide);
+  for (const v of view) {
+    if (provides(v, t)) continue;
+    const inTerraform = declared.find((d) => provides(v, d));
+    const need = needOf(v);
+    if (inTerraform) out.push(say.notApplied(v, t, inTerraform));
+    else if (!v.required && v.docs.length === 0 && v.reads.length === 0) continue;
+    else if (openEnds.length > 0) {
+      if (v.required) out.push(say.maybeProvided(v, t, openEnds));
+    } else if (v.required) out.push(say.missingInDeploy(v, t));
+    else if (need === "unknown") out.push(say.unknownNeed(v, t));
+    // Read with a default and documented nowhere: the default applies, which is no gap (and
+    // `undocumented` says the rest, once — not once per target).
+    else if (v.docs.length === 0 && !v.imageDefault) continue;
+    else out.push(say.documentedNotDeployed(v, t));
+  }
+  return out;
+}
+
+function coverageOf(t: Target, decision: Decision, input: EngineInput): Coverage {
+  const open = t.unresolved.filter((u) => u.mayProvide);
+  const read = t.provisions.size > 0 || open.length === 0;
+  const whole =
+    input.code && (input.codePaths?.length ?? 0) > 0
+      ? (input.codePaths ?? [])
+      : input.docs.map((d) => d.file);
+  const out: Coverage = {
+    target: t.id,
+    compared: decision.compared,
+    code: decision.compared ? (decision.services?.map((s) => s.path) ?? whole) : [],
+    read,
   };
-  const owners = new Map<string, VariableInfo>();
-  for (const [name, reads] of input.code?.reads ?? new Map<string, CodeRead[]>()) {
-    const v = get(name);
-    v.reads.push(...reads);
-    for (const r of reads)
-      for (const a of r.alternatives ?? []) if (!v.alternatives.includes(a)) v.alternatives.push(a);
-    v.alternatives.forEach((a) => owners.set(a, v));
-    v.required = reads.some((r) => r.need === "required");
-  }
-  for (const doc of input.docs) {
-    for (const [name, entry] of doc.entries)
-      (owners.get(name) ?? get(name)).docs.push({ file: doc.file, entry });
-  }
-  for (const [name, at] of input.code?.imageDefaults ?? new Map<string, Location>()) {
-    const v = vars.get(name);
-    if (!v) continue;
-    v.imageDefault = at;
-    v.required = false;
-  }
-  for (const name of input.policy.required) get(name).required = true;
-  for (const name of input.policy.optional) if (vars.has(name)) get(name).required = false;
-  for (const [name, spec] of input.schema ?? new Map<string, SchemaVar>()) {
-    const v = vars.get(name);
-    if (!v) continue;
-    v.description = spec.description;
-    v.secret = spec.secret;
-  }
-  for (const t of input.targets) {
-    for (const [name, provisions] of t.provisions) {
-      const v = owners.get(name) ?? get(name);
-      v.provided.set(t.id, [...(v.provided.get(t.id) ?? []), ...provisions]);
-      if (provisions.some((p: Provision) => p.kind === "secret")) v.secret = true;
-    }
-  }
-  return [...vars.values()]
-    .filter((v) => !ignored(v.name))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (!decision.compared && decision.reason) out.reason = decision.reason;
+  else if (!read)
+    out.reason = `its variables come only from ${open
+      .slice(0, 3)
+      .map((u) => `${u.what} (${u.reason})`)
+      .join(", ")}`;
+  return out;
 }
 
 function applyPolicy(findings: Finding[], policy: Policy): Finding[] {

@@ -18,6 +18,11 @@ export const FINDING_KINDS = {
     title: "Secret-like variable given as a plain value",
     help: "Use a secret reference (ECS secrets valueFrom, a Kubernetes Secret) instead of a value.",
   },
+  "nothing-compared": {
+    severity: "error",
+    title: "Deployment sources given, but no target's variables were compared",
+    help: "No target was found, none could be read, or none belongs to the code: fix the sources (see what was not compared and why) so the check compares something.",
+  },
   "documented-not-deployed": {
     severity: "warning",
     title: "Documented or defaulted variable absent from a deployment target",
@@ -32,6 +37,11 @@ export const FINDING_KINDS = {
     severity: "warning",
     title: "Provided by a deployment target, read by no code",
     help: "Remove it, or ignore it in the policy file if a dependency reads it.",
+  },
+  "not-read": {
+    severity: "warning",
+    title: "A deployment source or target that could not be read",
+    help: "A Helm chart, an unrendered template or a target whose variables cannot be evaluated: pass rendered output (`helm template`, `kubectl kustomize`, `terraform show -json`).",
   },
   unresolved: {
     severity: "info",

@@ -4,7 +4,7 @@ import { isSecretLike } from "../secret-like.js";
 import { describeFamily } from "./families.js";
 import { FINDING_KINDS } from "./kinds.js";
 import type { FindingKind, LocationRole } from "./kinds.js";
-import type { Finding, FindingLocation, VariableInfo } from "./types.js";
+import type { Coverage, Finding, FindingLocation, VariableInfo } from "./types.js";
 
 function at(loc: Location): string {
   if (loc.file) return loc.line ? `${loc.file}:${loc.line}` : loc.file;
@@ -102,6 +102,17 @@ export function documentedNotDeployed(v: VariableInfo, t: Target): Finding {
   );
 }
 
+export function unknownNeed(v: VariableInfo, t: Target): Finding {
+  const read = v.reads.find((r) => r.need === "unknown") ?? v.reads[0];
+  return finding(
+    "unresolved",
+    v.name,
+    t.id,
+    `${v.name} is read${read ? ` (${at(read.location)})` : ""} but what the code does without it could not be told, and ${deployedName(t)} does not set it: check whether the code needs it, then set it there or list it under \`required\` or \`optional\` in the policy file.`,
+    [loc("missing", t.location), ...evidence(v)],
+  );
+}
+
 export function maybeProvided(v: VariableInfo, t: Target, open: Unresolved[]): Finding {
   const first = open[0] as Unresolved;
   return finding(
@@ -131,12 +142,18 @@ export function plaintextSecret(name: string, t: Target, p: Provision): Finding 
   );
 }
 
-export function unused(name: string, t: Target, provisions: Provision[]): Finding {
+export function unused(
+  name: string,
+  t: Target,
+  provisions: Provision[],
+  scope: string[] | undefined,
+): Finding {
+  const code = scope ? `no code in ${scope.join(", ")}` : "no scanned code";
   return finding(
     "unused",
     name,
     t.id,
-    `${t.label} sets ${name} but no scanned code reads it: remove it, or ignore it in the policy file if a dependency reads it.`,
+    `${t.label} sets ${name} but ${code} reads it: remove it, or ignore it in the policy file if a dependency reads it.`,
     provisions.slice(0, 1).map((p) => loc("provided", p.location)),
   );
 }
@@ -183,5 +200,48 @@ export function ambiguousFamily(t: Target, declared: Target[]): Finding {
     t.id,
     `${declared.length} Terraform task definitions resolve to family ${describeFamily(t.family)} (${declared.map((d) => d.label).join(", ")}); each is compared with ${t.label}: give each its own family if they are different services.`,
     declared.map((d) => loc("declared", d.location)),
+  );
+}
+
+export function notRead(u: Unresolved, target: string | null): Finding {
+  return finding("not-read", null, target, `${u.what} is not read: ${u.reason}.`, [
+    loc("expression", u.location),
+  ]);
+}
+
+/** Deployment sources were given and no target's variables were compared with anything. */
+export function nothingCompared(
+  given: { label: string; location: Location }[],
+  targets: Target[],
+  coverage: Coverage[],
+  unread: Unresolved[],
+): Finding {
+  const sources = given.map((g) => g.label).join(", ");
+  const fix =
+    "so this check proves nothing: fix the sources (pass the folder or file that holds the service's targets, rendered manifests, an env_file that exists), or lower nothing-compared in the policy file if this is expected.";
+  if (targets.length === 0) {
+    const why = unread
+      .slice(0, 3)
+      .map((u) => `${u.what}: ${u.reason}`)
+      .join("; ");
+    return finding(
+      "nothing-compared",
+      null,
+      null,
+      `No deployment target was found in ${sources}${why ? ` (${why})` : ""}: nothing was compared, ${fix}`,
+      given.map((g) => loc("missing", g.location)),
+    );
+  }
+  const label = new Map(targets.map((t) => [t.id, t.label]));
+  const why = coverage
+    .slice(0, 4)
+    .map((c) => `${label.get(c.target) ?? c.target}: ${c.reason ?? "not compared"}`)
+    .join("; ");
+  return finding(
+    "nothing-compared",
+    null,
+    null,
+    `None of the ${targets.length} deployment target(s) in ${sources} was compared (${why}${coverage.length > 4 ? "; …" : ""}): ${fix}`,
+    targets.slice(0, 5).map((t) => loc("missing", t.location)),
   );
 }

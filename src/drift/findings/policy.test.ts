@@ -37,6 +37,7 @@ describe("policy file", () => {
     tree = tempTree({ "modelgate.drift.json": JSON.stringify(POLICY, null, 2) });
     expect(loadPolicy(tree.dir, undefined)).toEqual({
       file: "modelgate.drift.json",
+      searched: "the working directory",
       ignore: ["AWS_*"],
       required: ["HUGGINGFACE_API_KEY"],
       optional: ["DEBUG"],

@@ -1,16 +1,19 @@
 /**
- * The policy file: `--config FILE`, else `.modelgate/drift.json`, else `modelgate.drift.json`
- * (committable; `.modelgate/` is modelgate's data folder and usually ignored by git). It holds
- * ignore lists, variables forced required or optional, severity changes, and optionally the
- * sources, so `config check` and `config docs` can run with no flags. Unknown keys are refused,
- * so a typo never silently disables a check.
+ * The policy file: `--config FILE`, else `.modelgate/drift.json` or `modelgate.drift.json` found
+ * from the checked repository, else in the working directory (committable; `.modelgate/` is
+ * modelgate's data folder and usually ignored by git). It holds ignore lists, variables forced
+ * required or optional, severity changes, the project's own env-reading wrappers (`readers`),
+ * and optionally the sources, so `config check` and `config docs` can run with no flags. Unknown
+ * keys are refused, so a typo never silently disables a check.
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { inputError } from "../errors.js";
+import type { PolicyReader } from "../sources/code/scanner.js";
 import { LineIndex, displayPath, findWordLine, isObject, parseJson, readText } from "../text.js";
 import type { FindingKind, Severity } from "./kinds.js";
 import { KIND_NAMES } from "./kinds.js";
+import { parseReaders } from "./policy-readers.js";
 
 export type PolicySeverity = Severity | "off";
 
@@ -36,16 +39,22 @@ export interface SourceSettings {
   container?: string;
   schema?: boolean;
   includeTests?: boolean;
+  /** Globs of code paths not scanned. */
+  exclude?: string[];
 }
 
 export interface Policy {
   file?: string;
+  /** Where it was found (`--config`, the checked repository, the working directory), or why none. */
+  searched?: string;
   ignore: string[];
   required: string[];
   optional: string[];
   severity: Partial<Record<FindingKind, PolicySeverity>>;
   overrides: PolicyOverride[];
   sources?: SourceSettings;
+  /** Wrappers around environment reads from outside the scanned code. */
+  readers?: PolicyReader[];
 }
 
 export const EMPTY_POLICY: Policy = {
@@ -71,17 +80,63 @@ export const LIST_SOURCES = [
 ] as const;
 const SEVERITIES = ["error", "warning", "info", "off"];
 
-export function findPolicyFile(cwd: string, explicit: string | undefined): string | undefined {
-  if (explicit !== undefined) return resolve(cwd, explicit);
-  for (const candidate of [".modelgate/drift.json", "modelgate.drift.json"]) {
-    if (existsSync(resolve(cwd, candidate))) return resolve(cwd, candidate);
-  }
-  return undefined;
+const POLICY_KEYS = [
+  "$schema",
+  "ignore",
+  "required",
+  "optional",
+  "severity",
+  "overrides",
+  "sources",
+  "readers",
+];
+
+const NAMES = [".modelgate/drift.json", "modelgate.drift.json"];
+
+function candidateIn(dir: string): string | undefined {
+  return NAMES.map((n) => join(dir, n)).find((f) => existsSync(f));
 }
 
-export function loadPolicy(cwd: string, explicit: string | undefined): Policy {
-  const abs = findPolicyFile(cwd, explicit);
-  if (!abs) return EMPTY_POLICY;
+/**
+ * The policy file: `--config`; else the nearest one from the checked path (`from`, the first
+ * --code or source path) up to its repository's root (the folder holding `.git`); else the one in
+ * the working directory. Without a repository root above `from`, only the working directory is
+ * searched, so a stray file higher up never applies.
+ */
+export function findPolicyFile(
+  cwd: string,
+  explicit: string | undefined,
+  from?: string,
+): { file?: string; searched: string } {
+  if (explicit !== undefined) return { file: resolve(cwd, explicit), searched: "--config" };
+  if (from !== undefined) {
+    const start = resolve(cwd, from);
+    let dir = statSync(start, { throwIfNoEntry: false })?.isDirectory() ? start : dirname(start);
+    const chain: string[] = [];
+    for (let depth = 0; depth < 64; depth++) {
+      chain.push(dir);
+      if (existsSync(join(dir, ".git"))) {
+        const found = chain.map(candidateIn).find((f) => f !== undefined);
+        if (found) return { file: found, searched: "the checked repository" };
+        break;
+      }
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  const inCwd = candidateIn(cwd);
+  return inCwd
+    ? { file: inCwd, searched: "the working directory" }
+    : {
+        searched: `no ${NAMES.join(" or ")} ${from !== undefined ? `from ${from} up to its repository root, nor ` : ""}in the working directory`,
+      };
+}
+
+export function loadPolicy(cwd: string, explicit: string | undefined, from?: string): Policy {
+  const found = findPolicyFile(cwd, explicit, from);
+  const abs = found.file;
+  if (!abs) return { ...EMPTY_POLICY, searched: found.searched };
   const shown = displayPath(cwd, abs);
   const text = readText(abs, shown);
   const doc = parseJson(text, shown);
@@ -108,13 +163,8 @@ export function loadPolicy(cwd: string, explicit: string | undefined): Policy {
     return v as FindingKind;
   };
   for (const key of Object.keys(d)) {
-    if (
-      !["$schema", "ignore", "required", "optional", "severity", "overrides", "sources"].includes(
-        key,
-      )
-    ) {
-      fail(key, "is not a policy key (ignore, required, optional, severity, overrides, sources)");
-    }
+    if (!POLICY_KEYS.includes(key))
+      fail(key, `is not a policy key (${POLICY_KEYS.slice(1).join(", ")})`);
   }
   const policy: Policy = {
     file: shown,
@@ -146,6 +196,12 @@ export function loadPolicy(cwd: string, explicit: string | undefined): Policy {
     }
   }
   if (d.sources !== undefined) policy.sources = sources(d.sources, fail, strings);
+  if (d.readers !== undefined) {
+    const parsed = parseReaders(d.readers);
+    if (parsed.problems.length > 0) fail("readers", parsed.problems.join("; "));
+    policy.readers = parsed.readers;
+  }
+  if (found.searched !== "--config") policy.searched = found.searched;
   return policy;
 }
 
@@ -164,13 +220,15 @@ function sources(
     } else if (key === "region" || key === "container") {
       if (typeof value !== "string") fail(key, "must be a string");
       out[key] = value as string;
+    } else if (key === "exclude") {
+      out.exclude = typeof value === "string" ? [value] : strings(key, value);
     } else if (key === "schema" || key === "includeTests") {
       if (typeof value !== "boolean") fail(key, "must be true or false");
       out[key] = value as boolean;
     } else
       fail(
         key,
-        `is not a source (${[...LIST_SOURCES, "region", "container", "schema", "includeTests"].join(", ")})`,
+        `is not a source (${[...LIST_SOURCES, "region", "container", "schema", "includeTests", "exclude"].join(", ")})`,
       );
   }
   return out;

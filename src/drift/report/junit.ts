@@ -79,9 +79,18 @@ export function renderJunit(report: Report): string {
   const failures = (cs: Case[]) =>
     cs.filter((c) => c.findings.some((f) => f.severity === "error")).length;
   const total = suites.reduce((n, s) => n + s.cases.length, 0);
+  // Every suite carries the sources read (the policy first), as JUnit properties.
+  const properties = [
+    "    <properties>",
+    ...report.sources.map(
+      (x) =>
+        `      <property name="${xml(x.kind === "policy" ? "policy" : `source.${x.kind}`)}" value="${xml(x.kind === "policy" ? x.path : `${x.path}: ${x.detail}`)}"/>`,
+    ),
+    "    </properties>",
+  ].join("\n");
   const body = suites.map(
     (s) =>
-      `  <testsuite name="${xml(s.name)}" tests="${s.cases.length}" failures="${failures(s.cases)}" errors="0" skipped="0">\n${s.cases.map((c) => testcase(s.name, c)).join("\n")}\n  </testsuite>`,
+      `  <testsuite name="${xml(s.name)}" tests="${s.cases.length}" failures="${failures(s.cases)}" errors="0" skipped="0">\n${properties}\n${s.cases.map((c) => testcase(s.name, c)).join("\n")}\n  </testsuite>`,
   );
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -18,12 +18,32 @@ function table(headers: string[], rows: string[][]): string[] {
 export function renderMarkdown(report: Report): string {
   const s = report.summary;
   const verdict = s.errors > 0 ? "failed" : "passed";
+  const policy = report.sources.find((x) => x.kind === "policy" && x.path !== "none")?.path;
   const out = [
     `### modelgate config check ${verdict}: ${s.errors} error(s), ${s.warnings} warning(s), ${s.infos} note(s)`,
     "",
-    `Checked ${s.variables} variable(s) across ${report.sources.map((x) => `${x.kind} \`${x.path}\``).join(", ")}.`,
+    `Checked ${s.variables} variable(s) across ${report.sources
+      .filter((x) => x.kind !== "policy")
+      .map((x) => `${x.kind} \`${x.path}\``)
+      .join(", ")}. Policy: ${policy ? `\`${policy}\`` : "none"}.`,
     "",
   ];
+  if (report.targets.length > 0) {
+    out.push(
+      ...table(
+        ["Target", "Compared with"],
+        report.targets.map((t) => [
+          t.label,
+          !t.comparison.compared
+            ? `not compared: ${t.comparison.reason ?? "?"}`
+            : !t.comparison.read
+              ? `not read: ${t.comparison.reason ?? "?"}`
+              : t.comparison.code.map((p) => `\`${p}\``).join(", ") || "(nothing to compare with)",
+        ]),
+      ),
+      "",
+    );
+  }
   if (report.findings.length > 0) {
     out.push(
       ...table(

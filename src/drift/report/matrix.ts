@@ -10,7 +10,7 @@ export interface Matrix {
 
 function codeCell(v: ReportVariable): string {
   if (v.readBy.length === 0) return v.required ? "required" : "-";
-  return v.required ? "required" : "optional";
+  return v.need ?? (v.required ? "required" : "optional");
 }
 
 const KIND_CELL: Record<string, string> = {

@@ -5,7 +5,8 @@
  */
 import { readVersion } from "../../version.js";
 import type { CheckResult } from "../check.js";
-import type { Finding } from "../findings/types.js";
+import type { Coverage, Finding } from "../findings/types.js";
+import { needOf } from "../findings/variables.js";
 import type { Location, Need, ProvisionKind, Target } from "../model.js";
 
 export const REPORT_VERSION = 1;
@@ -22,11 +23,15 @@ export interface ReportTarget {
   status?: string;
   containers: string[];
   notes: string[];
+  /** Whether it was compared with the code, with which (folders), and why not. */
+  comparison: { compared: boolean; code: string[]; read: boolean; reason?: string };
 }
 
 export interface ReportVariable {
   name: string;
   required: boolean | null;
+  /** What the code does without it: required, optional, unknown (could not be told), or null. */
+  need: Need | null;
   secret: boolean;
   description?: string;
   /** `optional` is kept for version-1 readers: it is `need !== "required"`. */
@@ -61,7 +66,7 @@ export interface Report {
   };
 }
 
-function target(t: Target): ReportTarget {
+function target(t: Target, coverage: Coverage | undefined): ReportTarget {
   const out: ReportTarget = {
     id: t.id,
     kind: t.kind,
@@ -72,7 +77,13 @@ function target(t: Target): ReportTarget {
     revision: t.revision ?? null,
     containers: t.containers,
     notes: t.notes,
+    comparison: {
+      compared: coverage?.compared ?? true,
+      code: coverage?.code ?? [],
+      read: coverage?.read ?? true,
+    },
   };
+  if (coverage?.reason) out.comparison.reason = coverage.reason;
   if (t.family && t.family.kind !== "known") out.familyExpression = t.family.text;
   if (t.status) out.status = t.status;
   return out;
@@ -85,11 +96,17 @@ export function buildReport(result: CheckResult): Report {
     version: REPORT_VERSION,
     tool: { name: "modelgate", version: readVersion().version },
     sources: result.sources,
-    targets: result.targets.map(target),
+    targets: result.targets.map((t) =>
+      target(
+        t,
+        result.coverage.find((c) => c.target === t.id),
+      ),
+    ),
     variables: result.variables.map((v) => {
       const out: ReportVariable = {
         name: v.name,
         required: v.required ?? null,
+        need: needOf(v) ?? null,
         secret: v.secret,
         readBy: v.reads.map((r) => ({
           ...r.location,

@@ -45,7 +45,7 @@ let result: CheckResult;
 beforeAll(async () => {
   tree = tempTree({
     "app/main.py":
-      'import os\nTOKEN = os.getenv("API_TOKEN")\nDB = os.environ["DATABASE_URL"]\nLEVEL = os.getenv("LOG_LEVEL", "info")\n',
+      'import os\nTOKEN = os.environ["API_TOKEN"]\nDB = os.environ["DATABASE_URL"]\nLEVEL = os.getenv("LOG_LEVEL", "info")\n',
     ".env.example": "# The API token\nAPI_TOKEN=example\nLOG_LEVEL=info\n",
     "td.json": JSON.stringify({
       taskDefinition: {

@@ -43,6 +43,12 @@ export function renderSarif(report: Report): string {
             })),
           },
         },
+        // Which policy and sources this run read, and what each target was compared with.
+        properties: {
+          policy: report.sources.find((x) => x.kind === "policy")?.path ?? "none",
+          sources: report.sources,
+          comparisons: report.targets.map((t) => ({ target: t.id, ...t.comparison })),
+        },
         results: report.findings.map((f) => {
           const main = primary(f.locations);
           const result: Record<string, unknown> = {

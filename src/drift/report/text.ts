@@ -14,7 +14,7 @@ export function renderText(report: Report, colour: boolean): string {
     warning: "yellow",
     info: "cyan",
   };
-  const out: string[] = [c("bold", "Sources")];
+  const out: string[] = [...compared(report, c), c("bold", "Sources")];
   const kindWidth = Math.max(0, ...report.sources.map((s) => s.kind.length)) + 2;
   const pathWidth = Math.max(0, ...report.sources.map((s) => s.path.length)) + 2;
   for (const s of report.sources) {
@@ -63,4 +63,34 @@ export function renderText(report: Report, colour: boolean): string {
     s.errors > 0 ? c("red", `Check failed: ${total}.`) : c("green", `Check passed: ${total}.`),
   );
   return out.join("\n");
+}
+
+/**
+ * The first lines: which targets were compared with which code, which were not and why — so a
+ * run that compared nothing says so before anything else.
+ */
+function compared(report: Report, c: (name: Colour, s: string) => string): string[] {
+  const nothing = report.findings.some((f) => f.kind === "nothing-compared");
+  if (report.targets.length === 0)
+    return nothing ? [c("bold", "Compared: nothing (no deployment target was found)"), ""] : [];
+  const ok = report.targets.filter((t) => t.comparison.compared && t.comparison.read).length;
+  const out = [
+    c(
+      "bold",
+      ok === 0 ? "Compared: nothing" : `Compared (${ok} of ${report.targets.length} targets)`,
+    ),
+  ];
+  report.targets.forEach((t, i) => {
+    const x = t.comparison;
+    const what = !x.compared
+      ? c("yellow", `not compared: ${x.reason ?? "?"}`)
+      : !x.read
+        ? c("yellow", `not read: ${x.reason ?? "?"}`)
+        : x.code.length > 0
+          ? `with ${x.code.join(", ")}`
+          : "read (no code or .env.example to compare it with)";
+    out.push(`  T${i + 1}  ${t.label} [${t.kind}]  ${what}`);
+  });
+  out.push("");
+  return out;
 }

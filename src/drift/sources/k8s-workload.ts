@@ -4,6 +4,7 @@
  * in the manifests, with its prefix). An `envFrom` of an object not found is unresolved.
  */
 import type { Location, Provision, ProvisionKind, Target } from "../model.js";
+import type { ContainerSelector } from "../targets.js";
 import { isObject } from "../text.js";
 
 export interface Found {
@@ -25,15 +26,32 @@ function podSpec(kind: string, doc: Record<string, unknown>): Record<string, unk
   return isObject(template) && isObject(template.spec) ? template.spec : undefined;
 }
 
+/**
+ * The containers a selector picks: `W/C` container C of workload W; `NAME` the containers named
+ * NAME, or — when none is — every container of the workload named NAME.
+ */
+function selected(
+  w: Found,
+  all: Record<string, unknown>[],
+  selector: ContainerSelector | undefined,
+): Record<string, unknown>[] {
+  if (!selector) return all;
+  if (selector.workload !== undefined && selector.workload !== w.name) return [];
+  const byName = all.filter((c) => c.name === selector.container);
+  return byName.length > 0 || selector.workload !== undefined || w.name !== selector.container
+    ? byName
+    : all;
+}
+
 export function workload(
   w: Found,
   configMaps: Map<string, string[]>,
   secrets: Map<string, string[]>,
-  container: string | undefined,
+  selector: ContainerSelector | undefined,
 ): Target | undefined {
   const spec = podSpec(w.kind, w.doc);
-  let containers = (Array.isArray(spec?.containers) ? spec.containers : []).filter(isObject);
-  if (container !== undefined) containers = containers.filter((c) => c.name === container);
+  const all = (Array.isArray(spec?.containers) ? spec.containers : []).filter(isObject);
+  const containers = selected(w, all, selector);
   if (containers.length === 0) return undefined;
   const target: Target = {
     id: `k8s:${w.kind}/${w.name}`,
@@ -45,6 +63,11 @@ export function workload(
     provisions: new Map(),
     unresolved: [],
     notes: [],
+    identity: {
+      names: [w.name, ...containers.map((c) => String(c.name))],
+      images: containers.map((c) => (typeof c.image === "string" ? c.image : "")).filter(Boolean),
+      builds: [],
+    },
   };
   if (containers.length > 1)
     target.notes.push(

@@ -18,7 +18,7 @@ function kinds(t: Target | undefined): Record<string, string> {
 }
 
 describe("Kubernetes source", () => {
-  const { targets, unresolved } = readK8s(FIXTURES, ["k8s"], undefined);
+  const { targets, unresolved } = readK8s({ cwd: FIXTURES, paths: ["k8s"] });
 
   it("reads env and envFrom of workloads, resolving ConfigMaps and Secrets in the folder", () => {
     expect(targets.map((t) => t.id)).toEqual(["k8s:CronJob/nightly", "k8s:Deployment/api"]);
@@ -50,15 +50,15 @@ describe("Kubernetes source", () => {
     expect(unresolved).toEqual([]);
   });
 
-  it("reports unrendered Helm templates, and fails on invalid YAML naming file and line", () => {
+  it("reports unrendered templates as not read, and fails on invalid YAML naming file and line", () => {
     tree = tempTree({
       "chart/deployment.yaml": "kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
     });
-    expect(readK8s(tree.dir, ["chart"], undefined).unresolved[0]?.what).toBe(
-      "Helm template chart/deployment.yaml",
-    );
+    expect(readK8s({ cwd: tree.dir, paths: ["chart"] }).unresolved).toEqual([
+      expect.objectContaining({ what: "template chart/deployment.yaml", unread: true }),
+    ]);
     tree.write("bad/pod.yaml", "kind: Pod\nspec:\n  containers: [\n  - name: x\n");
-    expect(() => readK8s(tree?.dir ?? "", ["bad"], undefined)).toThrow(
+    expect(() => readK8s({ cwd: tree?.dir ?? "", paths: ["bad"] })).toThrow(
       /^bad\/pod\.yaml:\d+: invalid YAML/,
     );
   });

@@ -1,11 +1,14 @@
 /**
  * The `--task-definition` source: an ECS task definition as `aws ecs describe-task-definition`
- * prints it, its bare `taskDefinition`, or `register-task-definition` input. It is what runs (or
- * is about to), so it is a deployed target; its family and revision are reported.
+ * prints it, its bare `taskDefinition`, or `register-task-definition` input — a file, or the
+ * task definitions in a folder. It is what runs (or is about to), so it is a deployed target;
+ * its family and revision are reported.
  */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { inputError } from "../errors.js";
 import type { Location, SourceSummary, Target } from "../model.js";
-import { LineIndex, isObject, parseJson } from "../text.js";
+import { LineIndex, displayPath, isObject, parseJson } from "../text.js";
 import { readContainers } from "./containers.js";
 import { readSourceFiles } from "./files.js";
 
@@ -55,13 +58,95 @@ export function taskDefinitionTarget(
     provisions: read.provisions,
     unresolved: read.unresolved,
     notes: read.notes,
+    identity: {
+      names: [...(td.family ? [td.family] : []), ...read.containers],
+      images: (Array.isArray(td.containerDefinitions) ? td.containerDefinitions : [])
+        .map((c: unknown) => (isObject(c) && typeof c.image === "string" ? c.image : ""))
+        .filter(Boolean),
+      builds: [],
+    },
   };
   if (td.family) target.family = { kind: "known", name: td.family };
   if (td.revision !== undefined) target.revision = td.revision;
   return { target, selected: read.selected };
 }
 
+/** JSON files looked at in one folder at most. */
+const MAX_FILES = 2000;
+
+/**
+ * A file as given, or the task definitions in a folder (recursively): JSON files that hold one.
+ * Other JSON in the folder is skipped, and said so.
+ */
+function taskDefinitionFiles(
+  cwd: string,
+  path: string,
+): { files: string[]; skipped: SourceSummary[] } {
+  const abs = resolve(cwd, path);
+  if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory())
+    return { files: [path], skipped: [] };
+  const shown = displayPath(cwd, abs);
+  const json: string[] = [];
+  const stack = [abs];
+  while (stack.length > 0) {
+    const dir = stack.pop() as string;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") stack.push(p);
+      else if (e.isFile() && e.name.endsWith(".json")) json.push(p);
+    }
+    if (json.length > MAX_FILES)
+      throw inputError(
+        shown,
+        undefined,
+        `holds more than ${MAX_FILES} JSON files; pass the task definition files themselves`,
+      );
+  }
+  const files = json.sort().filter((f) => {
+    try {
+      return unwrapTaskDefinition(JSON.parse(readFileSync(f, "utf8"))) !== undefined;
+    } catch {
+      return false;
+    }
+  });
+  if (files.length === 0)
+    throw inputError(
+      shown,
+      undefined,
+      "has no ECS task definition (a .json file with containerDefinitions); pass the output of `aws ecs describe-task-definition`",
+    );
+  const others = json.length - files.length;
+  const skipped =
+    others > 0
+      ? [
+          {
+            kind: "task-definition",
+            path: shown,
+            detail: `${others} other JSON file(s) skipped (not task definitions)`,
+          },
+        ]
+      : [];
+  return { files, skipped };
+}
+
 export function readTaskDefinitionFiles(
+  cwd: string,
+  paths: string[],
+  container: string | undefined,
+): { targets: Target[]; summaries: SourceSummary[] } {
+  const listed = paths.map((p) => taskDefinitionFiles(cwd, p));
+  const read = readFiles(
+    cwd,
+    listed.flatMap((l) => l.files),
+    container,
+  );
+  return {
+    targets: read.targets,
+    summaries: [...read.summaries, ...listed.flatMap((l) => l.skipped)],
+  };
+}
+
+function readFiles(
   cwd: string,
   files: string[],
   container: string | undefined,
