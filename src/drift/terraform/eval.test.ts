@@ -64,7 +64,7 @@ describe("Terraform expressions", () => {
     expect(run('lookup({ a = "x" }, "b", "fallback")')).toBe("fallback");
     expect(run("jsondecode(jsonencode({ n = [1, 2] }))")).toEqual({ n: [1, 2] });
     expect(run('join(",", ["a", "b"])')).toBe("a,b");
-    expect(run('try(var.missing, "default")')).toBe("default");
+    expect(run('try(local.env_map.MISSING, "default")')).toBe("default");
   });
 
   it("renders templates: interpolation, escapes, %{ if } and %{ for }", () => {

@@ -86,18 +86,40 @@ function locate(file: TfFile, header: RegExp): { from: number; to: number; line:
 
 const q = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-export function resources(files: TfFile[], type: string): Block[] {
+/** The files already read from a folder (./index.ts reads every module before evaluating). */
+export function cachedModuleFiles(dir: string): TfFile[] | undefined {
+  return cache.get(dir);
+}
+
+/** `resource "TYPE" "NAME"` blocks, or `data "TYPE" "NAME"` ones. */
+export function resources(
+  files: TfFile[],
+  type: string,
+  kind: "resource" | "data" = "resource",
+): Block[] {
   const out: Block[] = [];
   for (const file of files) {
-    const byType = isObject(file.json.resource) ? file.json.resource[type] : undefined;
+    const all = file.json[kind];
+    const byType = isObject(all) ? all[type] : undefined;
     if (!isObject(byType)) continue;
     for (const [name, body] of Object.entries(byType)) {
       const at = locate(
         file,
-        new RegExp(`^\\s*resource\\s+"?${q(type)}"?\\s+"?${q(name)}"?\\s*\\{`, "m"),
+        new RegExp(`^[ \\t]*${kind}\\s+"?${q(type)}"?\\s+"?${q(name)}"?\\s*\\{`, "m"),
       );
       out.push({ file, type, name, body: firstBody(body), ...at });
     }
+  }
+  return out;
+}
+
+/** `output "NAME" { value = … }` blocks: name → the raw value. */
+export function outputs(files: TfFile[]): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const file of files) {
+    if (!isObject(file.json.output)) continue;
+    for (const [name, body] of Object.entries(file.json.output))
+      out.set(name, firstBody(body).value);
   }
   return out;
 }
@@ -107,7 +129,7 @@ export function moduleCalls(files: TfFile[]): Block[] {
   for (const file of files) {
     if (!isObject(file.json.module)) continue;
     for (const [name, body] of Object.entries(file.json.module)) {
-      const at = locate(file, new RegExp(`^\\s*module\\s+"?${q(name)}"?\\s*\\{`, "m"));
+      const at = locate(file, new RegExp(`^[ \\t]*module\\s+"?${q(name)}"?\\s*\\{`, "m"));
       out.push({ file, type: "", name, body: firstBody(body), ...at });
     }
   }

@@ -124,7 +124,7 @@ describe("Terraform source (variants fixture)", async () => {
 });
 
 describe("Terraform source: edge cases", () => {
-  it("keeps the known parts of a family (a pattern) and reports a registry module it cannot read", async () => {
+  it("keeps the known parts of a family (a pattern) and reads a remote module's call when it was not fetched", async () => {
     tree = tempTree({
       "main.tf": [
         'variable "stage" {}',
@@ -143,9 +143,11 @@ describe("Terraform source: edge cases", () => {
       kind: "pattern",
       parts: ["hokusai-api-", null],
     });
-    expect(result.unresolved.map((u) => [u.what, u.location.line])).toEqual([
-      ['module "ecs" (cloudposse/ecs-alb-service-task/aws)', 6],
+    const ecs = result.targets.find((t) => t.id === "terraform:module.ecs");
+    expect(ecs?.unresolved.map((u) => [u.what, u.location.line, u.unread])).toEqual([
+      ['module "ecs" (cloudposse/ecs-alb-service-task/aws)', 6, true],
     ]);
+    expect(ecs?.unresolved[0]?.reason).toMatch(/terraform init/);
   });
 
   it("fails on invalid HCL, naming the file and the line", async () => {
@@ -186,14 +188,21 @@ describe("Terraform source: edge cases", () => {
     ).rejects.toThrow(/^c\.json:3: invalid JSON/);
   });
 
-  it("fails when file() names a file that does not exist", async () => {
+  it("reports a target whose file() names a missing file as not read, with the file and line", async () => {
     tree = tempTree({
       "main.tf":
         'resource "aws_ecs_task_definition" "x" {\n  family = "x"\n  container_definitions = file("missing.json")\n}\n',
     });
-    await expect(
-      readTerraform({ cwd: tree.dir, dirs: ["."], varFiles: [], envVars: {} }),
-    ).rejects.toThrow(/^main\.tf:3: file\("missing\.json"\) does not exist/);
+    const result = await readTerraform({ cwd: tree.dir, dirs: ["."], varFiles: [], envVars: {} });
+    expect(result.targets[0]?.unresolved).toEqual([
+      {
+        what: 'aws_ecs_task_definition.x (container_definitions file("missing.json"))',
+        reason: "file(): the file missing.json does not exist",
+        location: { file: "main.tf", line: 3 },
+        mayProvide: true,
+        unread: true,
+      },
+    ]);
   });
 
   it("fails on a folder that does not exist", async () => {

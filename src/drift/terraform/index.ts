@@ -1,25 +1,46 @@
 /**
  * The `--terraform DIR` source: every `aws_ecs_task_definition` in the configuration (and in the
- * local modules it calls) becomes a declared target, with its family resolved as far as static
- * evaluation allows. Container definitions may be jsonencode([...]), a heredoc, file() or
- * templatefile() JSON; whatever cannot be resolved is reported with its location.
+ * modules it calls: local ones, remote ones `terraform init` fetched, and a Terragrunt unit's
+ * module) becomes a declared target, with its family resolved as far as static evaluation allows.
+ * Nothing is dropped without a word: a target whose containers cannot be evaluated, a remote
+ * module that was not fetched and a task definition in a folder nothing here calls are each a
+ * `not-read` warning naming the file, the line and why.
  */
-import { resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { relative, resolve, sep } from "node:path";
 import type { SourceSummary, Target, Unresolved } from "../model.js";
 import { displayPath } from "../text.js";
-import { clearTerraformCache, moduleCalls, readModuleFiles, resources } from "./files.js";
 import { expand } from "./expand.js";
-import type { RunContext } from "./module.js";
-import { ModuleInstance, evalJson, installedModuleDir, rootInputs } from "./module.js";
-import { resourceSource, taskDefinition } from "./target.js";
+import type { Block } from "./files.js";
+import {
+  cachedModuleFiles,
+  clearTerraformCache,
+  moduleCalls,
+  readModuleFiles,
+  resources,
+} from "./files.js";
+import { rootInputs } from "./inputs.js";
 import {
   isContainerDefinitionModule,
   isTaskDefinitionModule,
   moduleTaskDefinitions,
 } from "./known-modules.js";
-import type { Block } from "./files.js";
-import type { ValueObject } from "./value.js";
-import type { Value } from "./value.js";
+import { Budget } from "./limits.js";
+import type { ModuleInputs, RunContext } from "./module.js";
+import { META, ModuleInstance, evalJson } from "./module.js";
+import { preloadModules } from "./preload.js";
+import { remoteModuleTarget } from "./remote-module.js";
+import { unvisitedTaskDefinitions } from "./scan.js";
+import { clearManifestCache, locateModule } from "./sources.js";
+import { resourceSource, taskDefinition } from "./target.js";
+import {
+  fetchedTerragruntSource,
+  findUnits,
+  localTerragruntSource,
+  readTerragruntUnit,
+} from "./terragrunt.js";
+import type { Value, ValueObject } from "./value.js";
+import { Unknown } from "./value.js";
 
 export interface TerraformOptions {
   cwd: string;
@@ -36,48 +57,129 @@ export interface TerraformResult {
   unresolved: Unresolved[];
 }
 
-const META = new Set(["source", "version", "providers", "count", "for_each", "depends_on"]);
+/** Modules followed below the root, at most. */
+const MAX_MODULE_DEPTH = 8;
+
+interface Walk {
+  out: TerraformResult;
+  opts: TerraformOptions;
+  /** Every .tf file read, so task definitions elsewhere in the folder are reported. */
+  visited: Set<string>;
+}
 
 export async function readTerraform(opts: TerraformOptions): Promise<TerraformResult> {
   clearTerraformCache();
+  clearManifestCache();
   const result: TerraformResult = { targets: [], summaries: [], unresolved: [] };
   for (const dir of opts.dirs) {
     const rootDir = resolve(opts.cwd, dir);
-    const run: RunContext = {
-      cwd: opts.cwd,
-      rootDir,
-      fileOrigins: new Map(),
-      at: { file: dir, line: 1 },
-      extraFiles: [],
-    };
-    const files = await readModuleFiles(rootDir, opts.cwd);
-    const inputs = await rootInputs(rootDir, opts.cwd, opts.varFiles, opts.envVars, run.extraFiles);
+    const w: Walk = { out: result, opts, visited: new Set() };
     const before = result.targets.length;
-    await walk(new ModuleInstance(rootDir, "", files, inputs, run), result, opts, "", 0);
+    const files = await readModuleFiles(rootDir, opts.cwd);
+    const units = files.length > 0 ? [] : await unitsOf(rootDir);
+    if (units.length > 0) {
+      for (const unit of units) await readUnit(unit, w);
+    } else {
+      const run = runContext(opts.cwd, rootDir, dir);
+      const inputs = await rootInputs(
+        rootDir,
+        opts.cwd,
+        opts.varFiles,
+        opts.envVars,
+        run.extraFiles,
+      );
+      await preloadModules(rootDir, opts.cwd);
+      const root = new ModuleInstance(rootDir, "", files, inputs, run);
+      walkModule(root, w, 0);
+    }
+    result.unresolved.push(...unvisitedTaskDefinitions(rootDir, opts.cwd, w.visited));
     const ids = result.targets.slice(before).map((t) => t.id);
     result.summaries.push({
       kind: "terraform",
       path: displayPath(opts.cwd, rootDir),
-      detail: `${ids.length} task definition(s)`,
+      detail: `${ids.length} task definition(s)${units.length > 0 ? ` in ${units.length} Terragrunt unit(s)` : ""}`,
       targets: ids,
     });
   }
   return result;
 }
 
-async function walk(
-  mod: ModuleInstance,
-  out: TerraformResult,
-  opts: TerraformOptions,
-  key: string,
-  depth: number,
-): Promise<void> {
+function runContext(cwd: string, rootDir: string, shown: string): RunContext {
+  return {
+    cwd,
+    rootDir,
+    fileOrigins: new Map(),
+    at: { file: shown, line: 1 },
+    extraFiles: [],
+    touched: new Set(),
+    budget: new Budget(),
+  };
+}
+
+/**
+ * The Terragrunt units below a folder; the folder itself when none is below it but it has a
+ * terragrunt.hcl (a folder holding both is the root configuration the units include).
+ */
+async function unitsOf(dir: string): Promise<string[]> {
+  const below = findUnits(dir);
+  if (below.length > 0) return below;
+  return readdirSync(dir).includes("terragrunt.hcl") ? [dir] : [];
+}
+
+/** A Terragrunt unit: its module read with the unit's inputs, or its inputs alone. */
+async function readUnit(unitDir: string, w: Walk): Promise<void> {
+  const { opts, out } = w;
+  const run = runContext(opts.cwd, unitDir, displayPath(opts.cwd, unitDir));
+  const unit = await readTerragruntUnit(unitDir, opts.cwd, opts.envVars, run.budget);
+  if (!unit) return;
+  const source = unit.source;
+  const dir =
+    typeof source === "string"
+      ? (localTerragruntSource(unitDir, source) ?? fetchedTerragruntSource(unitDir, source))
+      : undefined;
+  if (dir) {
+    const files = await readModuleFiles(dir, opts.cwd);
+    await preloadModules(dir, opts.cwd);
+    const inputs: ModuleInputs = { values: new Map(Object.entries(unit.inputs)) };
+    const tfvars = await rootInputs(dir, opts.cwd, opts.varFiles, opts.envVars, run.extraFiles);
+    for (const [k, v] of tfvars.values) inputs.values.set(k, v);
+    inputs.env = tfvars.env;
+    const mod = new ModuleInstance(dir, "", files, inputs, { ...run, rootDir: dir });
+    walkModule(mod, w, 0, `${relative(opts.cwd, unitDir).split(sep).join("/") || "."}:`);
+    return;
+  }
+  const why =
+    source instanceof Unknown
+      ? `its module source ${source.text} cannot be resolved (${source.reason})`
+      : `its source ${String(source)} is not a local folder and Terragrunt has not fetched it into .terragrunt-cache`;
+  const unitName = relative(opts.cwd, unitDir).split(sep).join("/") || ".";
+  const stand = new ModuleInstance(unitDir, "", [], { values: new Map() }, run);
+  const made = remoteModuleTarget(
+    stand,
+    unit.block,
+    { kind: "remote", source: typeof source === "string" ? source : "?", why },
+    unit.inputs,
+    "",
+    opts.container,
+    "run `terragrunt init` in the unit to let modelgate read its module",
+    {
+      address: unitName,
+      what: `Terragrunt unit ${unitName} (${typeof source === "string" ? source : "?"})`,
+    },
+  );
+  if (made.target) out.targets.push(made.target);
+  else if (made.unresolved) out.unresolved.push(made.unresolved);
+}
+
+function walkModule(mod: ModuleInstance, w: Walk, depth: number, prefix = ""): void {
+  const { out, opts } = w;
+  for (const f of mod.files) w.visited.add(f.abs);
   for (const block of resources(mod.files, "aws_ecs_task_definition")) {
     for (const inst of expand(block.body, mod.ev)) {
       const target = taskDefinition(
         mod,
         block,
-        `${mod.address}aws_ecs_task_definition.${block.name}${inst.suffix}`,
+        `${prefix}${mod.address}aws_ecs_task_definition.${block.name}${inst.suffix}`,
         resourceSource(block, inst.ev),
         opts.container,
       );
@@ -86,41 +188,41 @@ async function walk(
       out.targets.push(target);
     }
   }
-  if (depth >= 8) return;
   for (const call of moduleCalls(mod.files)) {
     const source = evalJson(call.body.source, mod.ev);
-    const callKey = key ? `${key}.${call.name}` : call.name;
-    const local =
-      typeof source === "string" && (source.startsWith("./") || source.startsWith("../"));
     // A container-definition module is read through its outputs (see ./known-modules.ts).
-    if (isContainerDefinitionModule(source) || knownModule(mod, call, source, out, opts)) continue;
-    const dir = local ? resolve(mod.dir, source) : installedModuleDir(mod.run.rootDir, callKey);
-    if (!dir) {
-      if (Object.keys(call.body).some((k) => /container|task|environment|secret/i.test(k))) {
-        out.unresolved.push({
-          what: `module "${call.name}" (${typeof source === "string" ? source : "?"})`,
-          reason:
-            "its source is not local and `terraform init` has not downloaded it; its task definitions are not read (pass --tf-json)",
-          location: { file: call.file.shown, line: call.line },
-          mayProvide: true,
-        });
+    if (isContainerDefinitionModule(source)) continue;
+    if (isTaskDefinitionModule(source)) {
+      knownModule(mod, call, source, w, prefix);
+      continue;
+    }
+    const found = locateModule(mod.run.rootDir, mod.dir, mod.childKey(call.name), source);
+    if (!found.dir) {
+      for (const inst of expand(call.body, mod.ev)) {
+        const args: ValueObject = {};
+        for (const [k, v] of Object.entries(call.body))
+          if (!META.has(k)) args[k] = evalJson(v, inst.ev);
+        const made = remoteModuleTarget(mod, call, found, args, inst.suffix, opts.container);
+        if (made.target) out.targets.push(made.target);
+        else if (made.unresolved) out.unresolved.push(made.unresolved);
       }
       continue;
     }
+    if (depth >= MAX_MODULE_DEPTH) {
+      out.unresolved.push({
+        what: `module "${call.name}" (${found.source})`,
+        reason: `modules are followed ${MAX_MODULE_DEPTH} levels deep, and this one is deeper`,
+        location: { file: call.file.shown, line: call.line },
+        mayProvide: true,
+        unread: true,
+      });
+      continue;
+    }
     mod.run.at = { file: call.file.shown, line: call.line };
-    const files = await readModuleFiles(dir, opts.cwd);
+    const files = cachedModuleFiles(found.dir) ?? [];
     for (const inst of expand(call.body, mod.ev)) {
-      const inputs = new Map<string, Value>();
-      for (const [k, v] of Object.entries(call.body))
-        if (!META.has(k)) inputs.set(k, evalJson(v, inst.ev));
-      const child = new ModuleInstance(
-        dir,
-        `${mod.address}module.${call.name}${inst.suffix}.`,
-        files,
-        inputs,
-        mod.run,
-      );
-      await walk(child, out, opts, callKey, depth + 1);
+      const child = mod.child(call, found.dir, files, inst.ev, inst.suffix);
+      walkModule(child, w, depth + 1, prefix);
     }
   }
 }
@@ -130,10 +232,9 @@ function knownModule(
   mod: ModuleInstance,
   call: Block,
   source: Value,
-  out: TerraformResult,
-  opts: TerraformOptions,
-): boolean {
-  if (!isTaskDefinitionModule(source)) return false;
+  w: Walk,
+  prefix: string,
+): void {
   for (const inst of expand(call.body, mod.ev)) {
     const args: ValueObject = {};
     for (const [k, v] of Object.entries(call.body))
@@ -142,16 +243,15 @@ function knownModule(
       const target = taskDefinition(
         mod,
         call,
-        `${mod.address}module.${call.name}${inst.suffix}${d.suffix}`,
+        `${prefix}${mod.address}module.${call.name}${inst.suffix}${d.suffix}`,
         {
           family: () => d.family,
           definitions: () => d.definitions,
           attribute: "container_definitions",
         },
-        opts.container,
+        w.opts.container,
       );
-      if (target) out.targets.push(target);
+      if (target) w.out.targets.push(target);
     }
   }
-  return true;
 }

@@ -12,11 +12,21 @@ const MARK = "__modelgate_unknown_";
 const MARKER = /__modelgate_unknown_(\d+)__/g;
 
 /** The text with markers, and the Unknowns they stand for. */
-export function withMarkers(pattern: (string | Unknown)[]): { text: string; unknowns: Unknown[] } {
+export function withMarkers(pattern: (string | Unknown)[]): {
+  text: string;
+  unknowns: Unknown[];
+  /** Template conditions that could not be resolved (their branch was rendered). */
+  conditions: Unknown[];
+} {
   const unknowns: Unknown[] = [];
+  const conditions: Unknown[] = [];
   let text = "";
   let inString = false;
   for (const part of pattern) {
+    if (part instanceof Unknown && part.maybe !== undefined) {
+      conditions.push(part);
+      continue;
+    }
     if (typeof part === "string") {
       for (let i = 0; i < part.length; i++) {
         const c = part[i];
@@ -30,7 +40,7 @@ export function withMarkers(pattern: (string | Unknown)[]): { text: string; unkn
       text += inString ? marker : `"${marker}"`;
     }
   }
-  return { text, unknowns };
+  return { text, unknowns, conditions };
 }
 
 /** Puts the Unknowns back in place of their markers. */
@@ -52,7 +62,7 @@ export function revive(value: unknown, unknowns: Unknown[]): Value {
     return new Unknown(
       parts.map((p) => (typeof p === "string" ? p : `\${${p.text}}`)).join(""),
       first?.reason ?? "",
-      parts,
+      { pattern: parts },
     );
   }
   if (Array.isArray(value)) return value.map((v) => revive(v, unknowns));

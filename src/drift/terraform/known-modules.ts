@@ -49,7 +49,7 @@ function container(args: ValueObject, fallbackName?: string): ValueObject {
 function encoded(v: Value, text: string): Value {
   return isKnown(v)
     ? JSON.stringify(v)
-    : new Unknown(text, "part of it cannot be resolved", undefined, v);
+    : new Unknown(text, "part of it cannot be resolved", { structured: v });
 }
 
 /** The outputs of a container-definition module call (`module.NAME.json_map_encoded_list`, …). */

@@ -1,6 +1,6 @@
 /** Operators and iteration over known values (Unknowns are handled by the caller). */
 import type { Value } from "./value.js";
-import { isValueObject } from "./value.js";
+import { Unknown, isValueObject } from "./value.js";
 
 /** Key/value pairs of a list (index → item) or a map (sorted keys, as Terraform iterates). */
 export function entriesOf(coll: Value): [Value, Value][] {
@@ -13,18 +13,43 @@ export function entriesOf(coll: Value): [Value, Value][] {
   return [];
 }
 
-export function applyOperator(op: string, l: Value, r: Value): Value {
-  const a = l as never;
-  const b = r as never;
+/** A canonical text of a value: maps compare equal whatever the order of their keys. */
+export function canonical(v: Value): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (isValueObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k] as Value)}`)
+      .join(",")}}`;
+  return JSON.stringify(v);
+}
+
+/** A number from a number or a numeric string, as Terraform converts operands. */
+export function toNumber(v: Value): number | undefined {
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && /^[-+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** Rounds away binary noise (0.1 + 0.2), as Terraform's 512-bit arithmetic does not make it. */
+function tidy(n: number): number {
+  return Number.isInteger(n) || !Number.isFinite(n) ? n : Number(n.toPrecision(15));
+}
+
+export function applyOperator(op: string, l: Value, r: Value, text: string): Value {
+  if (op === "==") return canonical(l) === canonical(r);
+  if (op === "!=") return canonical(l) !== canonical(r);
+  if (op === "&&" || op === "||") {
+    const a = l === "true" ? true : l === "false" ? false : l;
+    const b = r === "true" ? true : r === "false" ? false : r;
+    if (typeof a !== "boolean" || typeof b !== "boolean")
+      return Unknown.error(text, `${op} needs two bools`);
+    return op === "&&" ? a && b : a || b;
+  }
+  const a = toNumber(l);
+  const b = toNumber(r);
+  if (a === undefined || b === undefined) return Unknown.error(text, `${op} needs two numbers`);
   switch (op) {
-    case "==":
-      return JSON.stringify(l) === JSON.stringify(r);
-    case "!=":
-      return JSON.stringify(l) !== JSON.stringify(r);
-    case "&&":
-      return Boolean(l) && Boolean(r);
-    case "||":
-      return Boolean(l) || Boolean(r);
     case ">":
       return a > b;
     case ">=":
@@ -34,14 +59,14 @@ export function applyOperator(op: string, l: Value, r: Value): Value {
     case "<=":
       return a <= b;
     case "+":
-      return Number(l) + Number(r);
+      return tidy(a + b);
     case "-":
-      return Number(l) - Number(r);
+      return tidy(a - b);
     case "*":
-      return Number(l) * Number(r);
+      return tidy(a * b);
     case "/":
-      return Number(l) / Number(r);
+      return tidy(a / b);
     default:
-      return Number(l) % Number(r);
+      return tidy(a % b);
   }
 }

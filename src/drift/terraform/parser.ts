@@ -26,9 +26,23 @@ const BINARY: string[][] = [
   ["*", "/", "%"],
 ];
 
+/** Brackets, calls and templates nested deeper than this are refused, not recursed into. */
+export const MAX_NESTING = 128;
+
 export class Parser {
   pos = 0;
-  constructor(readonly src: string) {}
+  private depth = 0;
+  constructor(
+    readonly src: string,
+    depth = 0,
+  ) {
+    this.depth = depth;
+  }
+
+  /** A parser for text nested inside this one (a heredoc body), sharing the nesting bound. */
+  nested(src: string): Parser {
+    return new Parser(src, this.depth);
+  }
 
   fail(message: string, at = this.pos): never {
     throw new HclSyntaxError(message, at);
@@ -81,16 +95,22 @@ export class Parser {
   }
 
   expr(): Node {
-    this.space();
-    const start = this.pos;
-    const test = this.binary(0);
-    if (this.eat("?")) {
-      const yes = this.expr();
-      this.expect(":");
-      const no = this.expr();
-      return this.node(start, { t: "cond", test, yes, no });
+    if (++this.depth > MAX_NESTING)
+      this.fail(`expressions nested more than ${MAX_NESTING} levels deep are not read`);
+    try {
+      this.space();
+      const start = this.pos;
+      const test = this.binary(0);
+      if (this.eat("?")) {
+        const yes = this.expr();
+        this.expect(":");
+        const no = this.expr();
+        return this.node(start, { t: "cond", test, yes, no });
+      }
+      return test;
+    } finally {
+      this.depth--;
     }
-    return test;
   }
 
   binary(level: number): Node {
@@ -114,7 +134,10 @@ export class Parser {
     const c = this.src[this.pos];
     if ((c === "!" && this.src[this.pos + 1] !== "=") || c === "-") {
       this.pos++;
+      if (++this.depth > MAX_NESTING)
+        this.fail(`expressions nested more than ${MAX_NESTING} levels deep are not read`);
       const arg = this.unary();
+      this.depth--;
       return this.node(start, { t: "unary", op: c, arg });
     }
     return this.postfix(this.primary());

@@ -6,7 +6,9 @@
 import type { Node, TemplatePart } from "./ast.js";
 import { textOf } from "./ast.js";
 import type { Evaluator } from "./eval.js";
+import { LIMITS, tooLong } from "./limits.js";
 import { entriesOf } from "./operators.js";
+import { patterned } from "./partial.js";
 import type { Value } from "./value.js";
 import { Unknown, toStr } from "./value.js";
 
@@ -16,57 +18,81 @@ export function renderTemplate(ev: Evaluator, node: Node, parts: TemplatePart[])
   if (only !== undefined && typeof only !== "string" && only.kind === "interp")
     return ev.eval(only.expr);
   const out: (string | Unknown)[] = [];
-  renderParts(ev, parts, out);
-  const unknowns = out.filter((p): p is Unknown => p instanceof Unknown);
-  if (unknowns.length === 0) return out.join("");
-  const merged: (string | Unknown)[] = [];
-  for (const p of out) {
-    const last = merged[merged.length - 1];
-    if (typeof p === "string" && typeof last === "string") merged[merged.length - 1] = last + p;
-    else merged.push(p);
-  }
-  return new Unknown(textOf(node), (unknowns[0] as Unknown).reason, merged);
+  const length = { n: 0 };
+  const failed = renderParts(ev, parts, out, length);
+  if (failed) return failed;
+  if (length.n > LIMITS.stringLength) return tooLong(textOf(node), length.n);
+  const errors = out.filter((p): p is Unknown => p instanceof Unknown && p.error);
+  if (errors.length > 0 && errors.length === out.filter((p) => p instanceof Unknown).length)
+    return (errors[0] as Unknown).derive(textOf(node));
+  return patterned(textOf(node), out);
 }
 
-function renderParts(ev: Evaluator, parts: TemplatePart[], out: (string | Unknown)[]): void {
+function renderParts(
+  ev: Evaluator,
+  parts: TemplatePart[],
+  out: (string | Unknown)[],
+  length: { n: number },
+): Unknown | undefined {
   for (const part of parts) {
+    if (length.n > LIMITS.stringLength) return undefined;
     if (typeof part === "string") {
       out.push(part);
+      length.n += part.length;
     } else if (part.kind === "interp") {
       const v = ev.eval(part.expr);
       const s = v instanceof Unknown ? v : toStr(v);
-      out.push(
-        s ??
-          (v === null
-            ? ""
-            : new Unknown(
-                textOf(part.expr),
-                `a ${Array.isArray(v) ? "list" : "map"} cannot be put into a string`,
-              )),
-      );
+      if (s === undefined && v !== null)
+        return Unknown.error(
+          textOf(part.expr),
+          `a ${Array.isArray(v) ? "list" : "map"} cannot be put into a string`,
+        );
+      if (v === null)
+        return Unknown.error(textOf(part.expr), "a null value cannot be put into a string");
+      out.push(s as string | Unknown);
+      if (typeof s === "string") length.n += s.length;
     } else if (part.kind === "if") {
       const test = ev.eval(part.test);
-      if (test instanceof Unknown)
+      if (test instanceof Unknown) {
+        if (test.error) return test.derive(textOf(part.test));
+        // As with a for-expression's `if`: what the condition guards is read as if it held, and
+        // a marker (rendering as nothing) says so.
         out.push(
           new Unknown(
             textOf(part.test),
             `the template condition cannot be resolved (${test.reason})`,
+            {
+              maybe: null,
+            },
           ),
         );
-      else renderParts(ev, test ? part.then : part.else, out);
+        const failed = renderParts(ev, part.then.length > 0 ? part.then : part.else, out, length);
+        if (failed) return failed;
+      } else {
+        const failed = renderParts(ev, test ? part.then : part.else, out, length);
+        if (failed) return failed;
+      }
     } else {
       const coll = ev.eval(part.coll);
-      if (coll instanceof Unknown) {
+      if (coll instanceof Unknown && !coll.partial) {
         out.push(
-          new Unknown(textOf(part.coll), `the template loop cannot be resolved (${coll.reason})`),
+          coll.derive(textOf(part.coll), `the template loop cannot be resolved (${coll.reason})`),
         );
         continue;
       }
-      for (const [k, v] of entriesOf(coll)) {
+      const items = coll instanceof Unknown ? entriesOf(coll.partial ?? {}) : entriesOf(coll);
+      for (const [k, v] of items) {
+        if (v instanceof Unknown && v.spread) {
+          out.push(v);
+          continue;
+        }
         const names: Record<string, Value> = { [part.valVar]: v };
         if (part.keyVar) names[part.keyVar] = k;
-        renderParts(ev.with(names), part.body, out);
+        const failed = renderParts(ev.with(names), part.body, out, length);
+        if (failed) return failed;
       }
+      if (coll instanceof Unknown) out.push(coll);
     }
   }
+  return undefined;
 }

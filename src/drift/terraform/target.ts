@@ -11,8 +11,8 @@ import { lineOf } from "./files.js";
 import { revive, withMarkers } from "./json-text.js";
 import type { ModuleInstance, RunContext } from "./module.js";
 import { evalJson } from "./module.js";
-import type { Value } from "./value.js";
-import { Unknown } from "./value.js";
+import type { Value, ValueObject } from "./value.js";
+import { Unknown, fromJson, isValueObject } from "./value.js";
 
 function family(v: Value): Family {
   if (typeof v === "string") return { kind: "known", name: v };
@@ -51,8 +51,14 @@ export function taskDefinition(
   source: TaskDefinitionSource,
   container: string | undefined,
 ): Target | undefined {
-  // file() and templatefile() add the files they read while the definitions are evaluated.
-  const files = (): TfFile[] => [...mod.files, ...mod.run.extraFiles];
+  // file() and templatefile() add the files they read while the definitions are evaluated; a
+  // name is looked for first in the files this target read, then in the module's.
+  mod.run.touched = new Set();
+  const files = (): TfFile[] => {
+    const extra = mod.run.extraFiles;
+    const read = extra.filter((f) => mod.run.touched.has(f.abs));
+    return [...read, ...mod.files, ...extra.filter((f) => !read.includes(f))];
+  };
   const attrLine =
     findWordLine(block.file.text, block.file.index, source.attribute, block.from, block.to) ??
     block.line;
@@ -71,14 +77,46 @@ export function taskDefinition(
     notes: [],
   };
   const raw = source.raw;
-  const definitions = containerValue(
-    source.definitions(),
-    mod.run,
-    block.file.shown,
-    typeof raw === "string" && !raw.startsWith("${") ? attrLine : 0,
+  const notes = new Set<string>();
+  const definitions = readable(
+    containerValue(
+      source.definitions(),
+      mod.run,
+      block.file.shown,
+      typeof raw === "string" && !raw.startsWith("${") ? attrLine : 0,
+    ),
+    notes,
   );
+  if (definitions instanceof Unknown || !Array.isArray(definitions)) {
+    // Nothing of the containers is known: the target is there, but not read.
+    if (container !== undefined) return undefined;
+    target.unresolved.push({
+      what: `${address} (${source.attribute} ${definitions instanceof Unknown ? definitions.text : ""})`.replace(
+        " )",
+        ")",
+      ),
+      reason:
+        definitions instanceof Unknown
+          ? definitions.reason
+          : "they are not a list of container definitions",
+      location: { file: block.file.shown, line: attrLine },
+      mayProvide: true,
+      unread: true,
+    });
+    return target;
+  }
+  // A container that is unknown as a whole is a part of the target not read.
+  for (const c of definitions.filter((d): d is Unknown => d instanceof Unknown)) {
+    target.unresolved.push({
+      what: `a container of ${address} (${c.text})`,
+      reason: c.reason,
+      location: locateText(block, files(), c.text, attrLine),
+      mayProvide: true,
+      unread: true,
+    });
+  }
   const read = readContainers({
-    definitions,
+    definitions: definitions.filter((d) => !(d instanceof Unknown)),
     origin: { file: block.file.shown, line: attrLine },
     where: (name) => lineOf(block, files(), name),
     container,
@@ -89,10 +127,24 @@ export function taskDefinition(
   Object.assign(target, {
     containers: read.containers,
     provisions: read.provisions,
-    unresolved: read.unresolved,
-    notes: read.notes,
+    unresolved: [...target.unresolved, ...read.unresolved],
+    notes: [...read.notes, ...notes],
   });
+  target.identity = identity(target, definitions);
   return target;
+}
+
+/** Names and images that tell which service of the code a target runs. */
+function identity(target: Target, definitions: Value[]): NonNullable<Target["identity"]> {
+  const family = target.family?.kind === "known" ? [target.family.name] : [];
+  const images = definitions
+    .map((c) => (isValueObject(c) && typeof c.image === "string" ? c.image : ""))
+    .filter(Boolean);
+  return {
+    names: [...family, ...target.containers.filter((c) => /^[\w.-]+$/.test(c) && !c.includes("."))],
+    images,
+    builds: [],
+  };
 }
 
 /**
@@ -124,19 +176,50 @@ function locateText(
 }
 
 /** Container definitions as a structure: parsed JSON text, or jsonencode()'s argument. */
-function containerValue(v: Value, run: RunContext, shown: string, lineOffset: number): unknown {
+function containerValue(v: Value, run: RunContext, shown: string, lineOffset: number): Value {
   if (typeof v === "string") {
     const origin = run.fileOrigins.get(v);
-    return parseJson(v, origin ?? `${shown}`, origin ? 0 : lineOffset);
+    return fromJson(parseJson(v, origin ?? `${shown}`, origin ? 0 : lineOffset));
   }
-  if (v instanceof Unknown && v.structured !== undefined) return v.structured;
-  if (v instanceof Unknown && v.pattern) {
-    const { text, unknowns } = withMarkers(v.pattern);
-    try {
-      return revive(JSON.parse(text), unknowns);
-    } catch {
-      return v; // The unknown parts break the JSON shape: the whole list is unresolved.
+  return v;
+}
+
+/**
+ * The known part of partly unknown container definitions, as plain structure for
+ * ../sources/containers.ts: the value a jsonencode() encodes, the known keys of a partial map,
+ * JSON text with unknown parts parsed around them, and the elements of a for-expression whose
+ * `if` cannot be resolved (kept, with a note). What stays unknown is an Unknown there.
+ */
+export function readable(v: Value, notes: Set<string>, depth = 0): Value {
+  if (depth > 64) return v;
+  if (v instanceof Unknown) {
+    if (v.structured !== undefined) return readable(v.structured, notes, depth + 1);
+    if (v.partial) return readable(v.partial, notes, depth + 1);
+    if (v.pattern) {
+      const { text, unknowns, conditions } = withMarkers(v.pattern);
+      try {
+        const parsed = JSON.parse(text) as unknown;
+        for (const c of conditions) notes.add(`read as if ${c.text} held: ${c.reason}`);
+        return readable(revive(parsed, unknowns), notes, depth + 1);
+      } catch {
+        return v; // The unknown parts break the JSON shape: it stays unknown.
+      }
     }
+    return v;
+  }
+  if (Array.isArray(v)) {
+    return v.map((item) => {
+      if (item instanceof Unknown && item.maybe !== undefined) {
+        notes.add(`read although it may not be there: an element of ${item.text} (${item.reason})`);
+        return readable(item.maybe, notes, depth + 1);
+      }
+      return readable(item, notes, depth + 1);
+    });
+  }
+  if (isValueObject(v)) {
+    const out: ValueObject = {};
+    for (const [k, item] of Object.entries(v)) out[k] = readable(item, notes, depth + 1);
+    return out;
   }
   return v;
 }

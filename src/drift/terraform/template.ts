@@ -25,7 +25,7 @@ export function heredoc(p: Parser): Node {
   let body = rest.slice(0, close.index);
   if (m[1] === "-") body = dedent(body);
   p.pos = bodyStart + close.index + close[0].length;
-  const inner = new Parser(body);
+  const inner = p.nested(body);
   return p.node(start, { t: "tpl", parts: templateParts(inner, undefined, false) });
 }
 
