@@ -78,6 +78,10 @@ export const ERROR_CATALOGUE = {
     status: 429,
     doc: "The API key's rate limit is used up: wait for Retry-After seconds.",
   },
+  auth_failures_limited: {
+    status: 429,
+    doc: "Too many requests with invalid API keys came from this address: wait for Retry-After seconds, then send a valid key.",
+  },
   // 503: cannot be served now — configuration or a dependency, never a bug
   model_unavailable: {
     status: 503,

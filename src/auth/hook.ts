@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ModelgateError } from "../errors.js";
+import type { FailureLimiter } from "./failures.js";
+import { failureLimiter } from "./failures.js";
 import type { RateLimiter } from "./ratelimit/index.js";
 import { effectiveLimit, rateLimitedError, rateLimitHeaders } from "./ratelimit/index.js";
 import type { Principal, Scope } from "./scopes.js";
@@ -42,6 +44,18 @@ export interface AuthGuardDeps {
   rateLimiter: Pick<RateLimiter, "consume">;
   /** RATE_LIMIT_DEFAULT_PER_HOUR: the limit of keys that have none of their own. */
   defaultLimitPerHour: number;
+  /** AUTH_FAILED_ATTEMPTS_PER_MINUTE per client address (default 60; 0 turns it off). */
+  failedAttemptsPerMinute?: number;
+}
+
+const KEY_FAILURES = new Set(["api_key_invalid", "api_key_revoked", "api_key_expired"]);
+
+function failuresLimited(waitS: number, perMinute: number): ModelgateError {
+  return new ModelgateError(
+    "auth_failures_limited",
+    `Too many requests with an invalid API key came from this address (more than ${perMinute} a minute): retry after ${waitS} s, with a valid key.`,
+    { headers: { "Retry-After": String(waitS) } },
+  );
 }
 
 /**
@@ -70,11 +84,14 @@ async function verifyOrUnavailable(
 
 /**
  * Route guard factory: `onRequest: auth.require("predict")`. It runs before the body is read,
- * so an unauthenticated caller never costs a parse. Order: key → verification → scope → rate
- * limit, so a refused key or scope never spends the key's quota, and every authenticated
- * answer (including a 429 and the route's own errors) carries X-RateLimit-*.
+ * so an unauthenticated caller never costs a parse. Order: key → the address's failure budget →
+ * verification → scope → rate limit, so a refused key or scope never spends the key's quota,
+ * and every authenticated answer (including a 429 and the route's own errors) carries
+ * X-RateLimit-*. One failure table per guard factory (one per app): per replica.
  */
 export function authGuards(deps: AuthGuardDeps) {
+  const perMinute = deps.failedAttemptsPerMinute ?? 60;
+  const failures: FailureLimiter | null = perMinute > 0 ? failureLimiter({ perMinute }) : null;
   return {
     require(scope: Scope): AuthHook {
       return async function authenticate(request, reply) {
@@ -91,8 +108,18 @@ export function authGuards(deps: AuthGuardDeps) {
             "No API key was sent: put it in the X-API-Key header (or Authorization: Bearer <key>).",
           );
         }
+        // An address over its failure budget is answered without any verification.
+        const wait = failures?.blockedFor(request.ip) ?? 0;
+        if (failures && wait > 0 && !failures.recentlyValid(key)) {
+          throw failuresLimited(wait, failures.perMinute);
+        }
         const result = await verifyOrUnavailable(deps.verifier, key, request);
-        if (!result.valid) throw authFailureError(result);
+        if (!result.valid) {
+          const over = failures && KEY_FAILURES.has(result.code) ? failures.fail(request.ip) : 0;
+          if (failures && over > 0) throw failuresLimited(over, failures.perMinute);
+          throw authFailureError(result);
+        }
+        failures?.succeeded(key);
         if (!hasScope(result.principal, scope)) {
           throw new ModelgateError(
             "scope_missing",

@@ -3,6 +3,7 @@ import { ModelgateError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { KeyRecord, KeyRepository } from "../store/index.js";
 import { generateKey, hashesEqual, hashKey, lookupPrefix, looksLikeKey } from "./keys.js";
+import { knownPrefixes } from "./known-prefixes.js";
 import type { Principal, Scope } from "./scopes.js";
 import { isScope } from "./scopes.js";
 
@@ -48,6 +49,12 @@ interface CacheEntry {
 }
 
 export type KeyService = ReturnType<typeof keyServiceFactory>;
+
+/**
+ * Compared against when no key has the prefix, so an unknown prefix costs the same comparison as
+ * a known one with a wrong secret: the answer's timing does not tell which prefixes exist.
+ */
+const DUMMY_HASH = hashKey("hk_live_no-key-has-this-prefix");
 
 function toPrincipal(record: KeyRecord): Principal {
   return {
@@ -95,6 +102,10 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
   const maxEntries = deps.cacheMaxEntries ?? 10_000;
   const cache = new Map<string, CacheEntry>();
   const used = new Set<string>();
+  // Unknown prefixes are answered from here, never cached one by one: a flood of random keys
+  // neither reaches the store nor evicts the cached real keys.
+  const known = knownPrefixes({ list: () => deps.keys.list(), ttlMs: ttl });
+  const UNKNOWN: CacheEntry = { record: undefined, storedHash: undefined, expiresAt: 0 };
 
   function remember(prefix: string, entry: CacheEntry): void {
     if (cache.size >= maxEntries) {
@@ -108,6 +119,7 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
   async function lookup(prefix: string): Promise<CacheEntry> {
     const cached = cache.get(prefix);
     if (cached && cached.expiresAt > Date.now()) return cached;
+    if (!(await known.mayExist(prefix))) return UNKNOWN;
     const stored = await deps.keys.findByPrefix(prefix);
     let entry: CacheEntry = {
       record: undefined,
@@ -141,6 +153,7 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
         createdAt: now,
       });
       cache.delete(record.prefix);
+      known.add(record.prefix);
       return { key, record };
     },
 
@@ -150,9 +163,8 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
       const prefix = lookupPrefix(key);
       const hash = hashKey(key);
       const entry = await lookup(prefix);
-      if (!entry.record || !entry.storedHash || !hashesEqual(hash, entry.storedHash)) {
-        return { valid: false, code: "api_key_invalid" };
-      }
+      const matches = hashesEqual(hash, entry.storedHash ?? DUMMY_HASH);
+      if (!entry.record || !matches) return { valid: false, code: "api_key_invalid" };
       if (entry.record.revokedAt) return { valid: false, code: "api_key_revoked" };
       if (entry.record.expiresAt && entry.record.expiresAt.getTime() <= clock().getTime()) {
         return { valid: false, code: "api_key_expired" };
@@ -189,6 +201,7 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
     /** Forget every cached verification (another process changed keys). */
     invalidate(): void {
       cache.clear();
+      known.invalidate();
     },
 
     /** Write the last-used times gathered since the previous flush, in one statement. */

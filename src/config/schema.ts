@@ -179,6 +179,16 @@ export const CONFIG_SCHEMA = {
       "How long a local key verification is reused without asking the store; at most 1000 so a revoke is seen by every replica within 1 s.",
     neededBy: "serve",
   } satisfies IntVar,
+  authFailedAttemptsPerMinute: {
+    env: "AUTH_FAILED_ATTEMPTS_PER_MINUTE",
+    type: "int",
+    default: 60,
+    min: 0,
+    max: 1_000_000,
+    description:
+      "Requests with an invalid API key one client address (an IPv6 /64) may make per minute on a replica; past it they get 429 auth_failures_limited without any check, until the minute ends (keys verified recently still pass). 0 turns the limit off.",
+    neededBy: "serve",
+  } satisfies IntVar,
   rateLimitDefaultPerHour: {
     env: "RATE_LIMIT_DEFAULT_PER_HOUR",
     type: "int",

@@ -217,6 +217,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       verifier: external ?? localVerifier(keys),
       rateLimiter: cluster.rateLimiter,
       defaultLimitPerHour: config.rateLimitDefaultPerHour,
+      failedAttemptsPerMinute: config.authFailedAttemptsPerMinute,
     },
     usage: { recorder: usage, report: usageReport },
     models,
