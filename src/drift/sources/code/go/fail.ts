@@ -1,13 +1,14 @@
 /**
- * Does a block of Go fail? The code that runs when a variable is absent decides whether the
- * variable is required: a `panic`, `os.Exit`, any `.Fatal*` or `.Panic*` logger call
+ * What runs when a variable is absent, and does it fail? A test on the value (`v == ""`,
+ * `!ok`, `err != nil`) is climbed through `!`, `||`, `&&` to the `if` or `switch` case it
+ * decides; the branch taken when the variable is absent decides whether it is required: a `panic`, `os.Exit`, any `.Fatal*` or `.Panic*` logger call
  * (`log.Fatal`, `klog.Fatalf`, `logger.Fatal`, zap's `Fatalw`), an `http.Error` with a 5xx
  * status, or a call to a function of the module that does one of those unconditionally, all
  * FAIL; a `return` that hands back a non-nil error (`fmt.Errorf`, `errors.New`, a sentinel
  * `ErrX`) ERRORS. Anything else handles the absence.
  */
 import type { Node } from "../syntax.js";
-import { calleeText, items, statements, unwrap } from "./ast.js";
+import { calleeText, isZeroLiteral, items, operator, same, statements, unwrap } from "./ast.js";
 import type { Symbols } from "./symbols.js";
 import type { GoFile } from "./world.js";
 
@@ -70,6 +71,55 @@ export class Failures {
       if (s.descendantsOfType("return_statement").length > 0) return HANDLED;
     }
     return HANDLED;
+  }
+
+  /**
+   * A boolean `start` is `truth` when the variable is absent: climb through `!`, `||`, `&&` and
+   * parentheses to the `if` it decides, and see what that branch does.
+   */
+  condition(start: Node, truth: boolean, file: GoFile, depth: number): number {
+    let node = start;
+    let t = truth;
+    for (let p = node.parent; p; node = p, p = node.parent) {
+      if (p.type === "parenthesized_expression") continue;
+      if (p.type === "unary_expression" && operator(p) === "!") {
+        t = !t;
+        continue;
+      }
+      if (p.type === "binary_expression") {
+        const op = operator(p);
+        if ((op === "||" && t) || (op === "&&" && !t)) continue;
+        return HANDLED;
+      }
+      if (p.type === "if_statement" && same(p.childForFieldName("condition"), node))
+        return this.branch(p, t, file, depth);
+      if (p.type === "expression_list" && p.parent?.type === "expression_case" && t)
+        return this.block(p.parent, file);
+      return HANDLED;
+    }
+    return HANDLED;
+  }
+
+  private branch(ifNode: Node, taken: boolean, file: GoFile, depth: number): number {
+    const consequence = ifNode.childForFieldName("consequence");
+    if (taken) return this.block(consequence, file, depth);
+    const alternative = ifNode.childForFieldName("alternative");
+    if (alternative?.type === "block") return this.block(alternative, file, depth);
+    if (alternative) return HANDLED;
+    return this.leaves(consequence, file) ? this.after(ifNode, file) : HANDLED;
+  }
+
+  /** `switch os.Getenv("MODE") { case "": …; default: … }`: the case an empty value takes. */
+  switchOn(sw: Node, file: GoFile): number {
+    const cases = items(sw).filter(
+      (c) => c.type === "expression_case" || c.type === "default_case",
+    );
+    const empty =
+      cases.find(
+        (c) =>
+          c.type === "expression_case" && items(c.childForFieldName("value")).some(isZeroLiteral),
+      ) ?? cases.find((c) => c.type === "default_case");
+    return empty ? this.block(empty, file) : HANDLED;
   }
 
   isFailCall(call: Node, file: GoFile, depth: number): boolean {

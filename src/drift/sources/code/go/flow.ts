@@ -11,18 +11,11 @@
  */
 import { dirname } from "node:path";
 import type { Node } from "../syntax.js";
-import {
-  enclosingFunction,
-  isAssigned,
-  isZeroLiteral,
-  items,
-  operator,
-  paramNames,
-  same,
-} from "./ast.js";
+import { isAssigned, isZeroLiteral, items, operator, paramNames, same } from "./ast.js";
 import { Failures, HANDLED, RETURNED } from "./fail.js";
 import { ERRORS, FAILS } from "./fail.js";
 import { guarded } from "./guard.js";
+import { declaringFunction, isDeclaration, localScope, zeroPeers } from "./scope.js";
 import type { Found, Symbols } from "./symbols.js";
 import { occurrences } from "./symbols.js";
 import type { GoFile } from "./world.js";
@@ -46,12 +39,6 @@ const MAX_DEPTH = 6;
 const MAX_USES = 40;
 const IDENT = new Set(["identifier"]);
 const FIELD = new Set(["field_identifier"]);
-const INITIALIZED = new Set([
-  "if_statement",
-  "for_clause",
-  "expression_switch_statement",
-  "type_switch_statement",
-]);
 /** Calls whose result is empty exactly when their argument is: the value flows on. */
 const TRANSPARENT =
   /^(?:strings\.(?:TrimSpace|ToLower|ToUpper|ToTitle|Trim|TrimLeft|TrimRight|TrimPrefix|TrimSuffix)|len|string|\[\]byte)$/;
@@ -86,15 +73,15 @@ export class Flow {
       case "binary_expression":
         return this.binary(p, node, file, mode, depth);
       case "unary_expression":
-        return operator(p) === "!" ? this.condition(p, mode.zero, file, depth) : 0;
+        return operator(p) === "!" ? this.failures.condition(p, mode.zero, file, depth) : 0;
       case "if_statement":
         return same(p.childForFieldName("condition"), node)
-          ? this.condition(node, !mode.zero, file, depth)
+          ? this.failures.condition(node, !mode.zero, file, depth)
           : 0;
       case "expression_list":
         return this.listed(p, node, file, mode, depth);
       case "expression_switch_statement":
-        return same(p.childForFieldName("value"), node) ? this.switchOn(p, file) : 0;
+        return same(p.childForFieldName("value"), node) ? this.failures.switchOn(p, file) : 0;
       case "literal_element":
         return mode.kind === "value" ? this.element(p, file, depth) : 0;
       case "index_expression":
@@ -251,61 +238,13 @@ export class Flow {
     const other = same(left, node) ? p.childForFieldName("right") : left;
     if (!other) return 0;
     if (op === "==" || op === "!=") {
-      if (isZeroLiteral(other)) return this.condition(p, (op === "==") === mode.zero, file, depth);
+      if (isZeroLiteral(other))
+        return this.failures.condition(p, (op === "==") === mode.zero, file, depth);
       return mode.kind === "value" ? HANDLED : 0;
     }
     if ((op === ">" || op === "<" || op === ">=" || op === "<=") && isZeroLiteral(other))
-      return mode.zero ? this.condition(p, op.endsWith("="), file, depth) : HANDLED;
+      return mode.zero ? this.failures.condition(p, op.endsWith("="), file, depth) : HANDLED;
     return op === "+" && mode.kind === "value" ? HANDLED : 0;
-  }
-
-  /**
-   * A boolean `start` is `truth` when the variable is absent: climb through `!`, `||`, `&&` and
-   * parentheses to the `if` it decides, and see what that branch does.
-   */
-  condition(start: Node, truth: boolean, file: GoFile, depth: number): number {
-    let node = start;
-    let t = truth;
-    for (let p = node.parent; p; node = p, p = node.parent) {
-      if (p.type === "parenthesized_expression") continue;
-      if (p.type === "unary_expression" && operator(p) === "!") {
-        t = !t;
-        continue;
-      }
-      if (p.type === "binary_expression") {
-        const op = operator(p);
-        if ((op === "||" && t) || (op === "&&" && !t)) continue;
-        return HANDLED;
-      }
-      if (p.type === "if_statement" && same(p.childForFieldName("condition"), node))
-        return this.branch(p, t, file, depth);
-      if (p.type === "expression_list" && p.parent?.type === "expression_case" && t)
-        return this.failures.block(p.parent, file);
-      return HANDLED;
-    }
-    return HANDLED;
-  }
-
-  private branch(ifNode: Node, taken: boolean, file: GoFile, depth: number): number {
-    const consequence = ifNode.childForFieldName("consequence");
-    if (taken) return this.failures.block(consequence, file, depth);
-    const alternative = ifNode.childForFieldName("alternative");
-    if (alternative?.type === "block") return this.failures.block(alternative, file, depth);
-    if (alternative) return HANDLED;
-    return this.failures.leaves(consequence, file) ? this.failures.after(ifNode, file) : HANDLED;
-  }
-
-  /** `switch os.Getenv("MODE") { case "": …; default: … }`: the case an empty value takes. */
-  private switchOn(sw: Node, file: GoFile): number {
-    const cases = items(sw).filter(
-      (c) => c.type === "expression_case" || c.type === "default_case",
-    );
-    const empty =
-      cases.find(
-        (c) =>
-          c.type === "expression_case" && items(c.childForFieldName("value")).some(isZeroLiteral),
-      ) ?? cases.find((c) => c.type === "default_case");
-    return empty ? this.failures.block(empty, file) : HANDLED;
   }
 
   /** A composite-literal element: a struct field (`Config{DB: v}`) or a map/slice value. */
@@ -317,74 +256,4 @@ export class Flow {
       return this.packageUses(dirname(file.path), "field", key.text, VALUE, depth + 1);
     return HANDLED;
   }
-}
-
-/**
- * The scope of a variable written at `id` when it is local: its function body, or the
- * `if`/`for`/`switch` whose initializer declares it. Undefined for a package-level variable.
- */
-export function localScope(id: Node): Node | undefined {
-  const fn = enclosingFunction(id);
-  if (!fn) return undefined;
-  const decl = id.parent?.type === "expression_list" ? id.parent.parent : id.parent;
-  if (decl?.type === "short_var_declaration" && decl.parent && INITIALIZED.has(decl.parent.type))
-    return decl.parent;
-  if (
-    decl?.type === "short_var_declaration" ||
-    decl?.type === "var_spec" ||
-    decl?.type === "range_clause"
-  )
-    return fn.childForFieldName("body") ?? fn;
-  return declaringFunction(id);
-}
-
-/** The body of the innermost function around `id` that declares its name (a shadowing local). */
-function declaringFunction(id: Node): Node | undefined {
-  for (let f = enclosingFunction(id); f; f = enclosingFunction(f)) {
-    if (paramNames(f).includes(id.text) || declares(f, id.text))
-      return f.childForFieldName("body") ?? f;
-  }
-  return undefined;
-}
-
-function declares(fn: Node, name: string): boolean {
-  for (const d of fn.descendantsOfType(["short_var_declaration", "var_spec", "range_clause"])) {
-    const names =
-      d.type === "var_spec" ? d.childrenForFieldName("name") : items(d.childForFieldName("left"));
-    if (names.some((n) => n.text === name)) return true;
-  }
-  return false;
-}
-
-/**
- * The names that are zero when the variable is absent, for a variable written at `t`: itself,
- * and with `v, ok := os.LookupEnv(…)` both v and ok.
- */
-function zeroPeers(t: Node): Set<string> {
-  const out = new Set([t.text]);
-  const stmt = t.parent?.parent;
-  const right = stmt?.childForFieldName("right");
-  if (right && /(?:^|\.)LookupEnv\(/.test(right.text))
-    for (const n of items(stmt?.childForFieldName("left"))) out.add(n.text);
-  return out;
-}
-
-/** A name being declared (var/const/func/param/field key), not a use of it. */
-function isDeclaration(id: Node): boolean {
-  const p = id.parent;
-  if (!p) return false;
-  if (
-    /^(?:var_spec|const_spec|function_declaration|parameter_declaration|variadic_parameter_declaration|type_spec)$/.test(
-      p.type,
-    )
-  )
-    return (
-      same(p.childForFieldName("name"), id) ||
-      p.childrenForFieldName("name").some((n) => same(n, id))
-    );
-  if (p.type === "literal_element" && p.parent?.type === "keyed_element")
-    return same(p.parent.childForFieldName("key"), p);
-  if (p.type === "expression_list" && p.parent?.type === "short_var_declaration")
-    return same(p.parent.childForFieldName("left"), p);
-  return false;
 }

@@ -9,12 +9,11 @@
  * Calls are resolved in pass 1 (the struct may sit in another file or package), so pass 2 knows
  * which structs were used before it meets a struct's own file.
  */
-import { dirname } from "node:path";
 import type { CodeRead, DynamicRead } from "../../../model.js";
 import { isVarName } from "../scanner.js";
 import type { Node } from "../syntax.js";
-import { stringValue } from "../syntax.js";
 import { callArgs, items, unwrap } from "./ast.js";
+import { fieldsOf, specStruct, structKey, tagText, typeStruct } from "./structs.js";
 import type { Found, Symbols } from "./symbols.js";
 import { occurrences } from "./symbols.js";
 import type { Library } from "./tags.js";
@@ -125,48 +124,72 @@ export class Libraries {
   }
 }
 
+/** A library call as the tree has it: the function's name, its arguments, a type argument. */
+interface Site {
+  call: Node;
+  name: string;
+  args: Node[];
+  typeArg: Node | undefined;
+}
+
 function libraryCalls(file: GoFile, symbols: Symbols): Call[] {
   const out: Call[] = [];
   for (const [alias, path] of symbols.importsOf(file)) {
     const library = libraryOf(path);
     if (!library) continue;
-    for (const hit of occurrences(file, file.root, alias, new Set(["identifier"]))) {
-      const sel = hit.parent;
-      if (
-        sel?.type !== "selector_expression" ||
-        sel.childForFieldName("operand")?.startIndex !== hit.startIndex
-      )
-        continue;
-      const fn = sel.parent?.type === "index_expression" ? sel.parent : sel;
-      const call = fn.parent;
-      if (
-        call?.type !== "call_expression" ||
-        call.childForFieldName("function")?.startIndex !== fn.startIndex
-      )
-        continue;
-      const c = describe(
-        library,
-        sel.childForFieldName("field")?.text ?? "",
-        call,
-        fn,
-        file,
-        symbols,
-      );
+    for (const hit of occurrences(file, file.root, alias, ALIAS)) {
+      const site = siteAt(hit);
+      const c = site ? describe(library, site, file, symbols) : undefined;
       if (c) out.push(c);
     }
   }
   return out;
 }
 
-function describe(
-  library: Library,
-  name: string,
-  call: Node,
-  fn: Node,
-  file: GoFile,
-  symbols: Symbols,
-): Call | undefined {
-  const args = callArgs(call);
+const ALIAS = new Set(["identifier", "package_identifier"]);
+
+/**
+ * `lib.F(args)`, `lib.F[T](args)` — and `lib.F[T](arg)`, which tree-sitter reads as a type
+ * conversion of `arg` to the generic type `lib.F[T]` (the two cannot be told apart by syntax).
+ */
+function siteAt(hit: Node): Site | undefined {
+  const sel = hit.parent;
+  if (hit.type === "package_identifier") {
+    const conversion = sel?.parent?.parent;
+    if (sel?.type !== "qualified_type" || sel.parent?.type !== "generic_type") return undefined;
+    if (conversion?.type !== "type_conversion_expression") return undefined;
+    const operand = conversion.childForFieldName("operand");
+    const typeArgs = sel.parent.childForFieldName("type_arguments");
+    return {
+      call: conversion,
+      name: sel.childForFieldName("name")?.text ?? "",
+      args: operand ? [operand] : [],
+      typeArg: items(items(typeArgs)[0])[0] ?? items(typeArgs)[0],
+    };
+  }
+  if (
+    sel?.type !== "selector_expression" ||
+    sel.childForFieldName("operand")?.startIndex !== hit.startIndex
+  )
+    return undefined;
+  const fn = sel.parent?.type === "index_expression" ? sel.parent : sel;
+  const call = fn.parent;
+  if (
+    call?.type !== "call_expression" ||
+    call.childForFieldName("function")?.startIndex !== fn.startIndex
+  )
+    return undefined;
+  return {
+    call,
+    name: sel.childForFieldName("field")?.text ?? "",
+    args: callArgs(call),
+    typeArg:
+      fn.type === "index_expression" ? (fn.childForFieldName("index") ?? undefined) : undefined,
+  };
+}
+
+function describe(library: Library, site: Site, file: GoFile, symbols: Symbols): Call | undefined {
+  const { call, name, args, typeArg } = site;
   const fold = (n: Node | undefined) => (n ? symbols.fold(n, file) : undefined);
   if (library === "kelseyhightower/envconfig")
     return /^(?:Must)?Process$/.test(name)
@@ -193,16 +216,8 @@ function describe(
   );
   const prefix = options.has("Prefix") ? fold(options.get("Prefix")) : "";
   const requiredIfNoDefault = options.get("RequiredIfNoDef")?.text === "true";
-  const typeArg =
-    fn.type === "index_expression" ? (fn.childForFieldName("index") ?? undefined) : undefined;
-  return {
-    library,
-    call,
-    prefix,
-    spec: args[0],
-    requiredIfNoDefault,
-    ...(typeArg ? { typeArg } : {}),
-  };
+  const spec = name.startsWith("ParseAs") ? undefined : args[0];
+  return { library, call, prefix, spec, requiredIfNoDefault, ...(typeArg ? { typeArg } : {}) };
 }
 
 /** The keyed fields of a composite literal (`env.Options{Prefix: "APP_"}`, through `&`). */
@@ -217,107 +232,4 @@ function keyed(node: Node | undefined): Map<string, Node> {
     if (kv.type === "keyed_element" && key && value) out.set(key, value);
   }
   return out;
-}
-
-/** The struct behind `&cfg`, `cfg`, `&Config{}`, `new(Config)`, `&s.cfg` is not followed. */
-function specStruct(spec: Node, file: GoFile, symbols: Symbols): Found | undefined {
-  let n = unwrap(spec);
-  if (n.type === "unary_expression") n = items(n)[0] ?? n;
-  if (n.type === "composite_literal") return typeStruct(n.childForFieldName("type"), file, symbols);
-  if (n.type === "call_expression" && n.childForFieldName("function")?.text === "new")
-    return typeStruct(callArgs(n)[0], file, symbols);
-  if (n.type !== "identifier") return undefined;
-  const type = declaredType(n, file, symbols);
-  return type ? typeStruct(type.node, type.file, symbols) : undefined;
-}
-
-/** The type a variable was declared with, or the type of the value it was given. */
-function declaredType(id: Node, file: GoFile, symbols: Symbols): Found | undefined {
-  const scopes: Node[] = [];
-  for (let p = id.parent; p; p = p.parent)
-    if (/^(?:function_declaration|method_declaration|func_literal)$/.test(p.type)) scopes.push(p);
-  for (const scope of scopes) {
-    const found = typeIn(scope, id.text);
-    if (found) return { node: found, file };
-  }
-  for (const f of symbols.world.filesMentioning(dirname(file.path), id.text)) {
-    for (const decl of items(f.root).filter((d) => d.type === "var_declaration")) {
-      const found = typeIn(decl, id.text);
-      if (found) return { node: found, file: f };
-    }
-  }
-  return undefined;
-}
-
-function typeIn(scope: Node, name: string): Node | undefined {
-  for (const d of scope.descendantsOfType([
-    "parameter_declaration",
-    "var_spec",
-    "short_var_declaration",
-  ])) {
-    if (d.type === "short_var_declaration") {
-      const left = items(d.childForFieldName("left"));
-      const at = left.findIndex((n) => n.text === name);
-      const value = at >= 0 ? items(d.childForFieldName("right"))[at] : undefined;
-      if (value) return valueType(value);
-      continue;
-    }
-    if (!d.childrenForFieldName("name").some((n) => n.text === name)) continue;
-    const type = d.childForFieldName("type");
-    if (type) return type;
-    const value = items(d.childForFieldName("value"))[0];
-    if (value) return valueType(value);
-  }
-  return undefined;
-}
-
-/** `Config{}`, `&Config{}`, `new(Config)` → the type node. */
-function valueType(value: Node): Node | undefined {
-  let n = unwrap(value);
-  if (n.type === "unary_expression") n = items(n)[0] ?? n;
-  if (n.type === "composite_literal") return n.childForFieldName("type") ?? undefined;
-  if (n.type === "call_expression" && n.childForFieldName("function")?.text === "new")
-    return callArgs(n)[0];
-  return undefined;
-}
-
-/** A type node to the struct it names: `Config`, `*Config`, `config.Config`, or an inline struct. */
-export function typeStruct(
-  type: Node | null | undefined,
-  file: GoFile,
-  symbols: Symbols,
-): Found | undefined {
-  if (!type) return undefined;
-  switch (type.type) {
-    case "struct_type":
-      return { node: type, file };
-    case "pointer_type":
-      return typeStruct(items(type)[0], file, symbols);
-    case "identifier":
-    case "type_identifier":
-      return symbols.struct(dirname(file.path), type.text);
-    case "qualified_type": {
-      const pkg = type.childForFieldName("package")?.text ?? "";
-      const dir = symbols.aliasDir(pkg, file);
-      const name = type.childForFieldName("name")?.text;
-      return dir !== undefined && name ? symbols.struct(dir, name) : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-function fieldsOf(struct: Node): Node[] {
-  const list = items(struct).find((c) => c.type === "field_declaration_list");
-  return items(list).filter((f) => f.type === "field_declaration");
-}
-
-function tagText(field: Node): string | undefined {
-  const tag = field.childForFieldName("tag");
-  if (!tag) return undefined;
-  return stringValue(tag) ?? tag.text.slice(1, -1).replace(/\\"/g, '"');
-}
-
-function structKey(found: Found): string {
-  return `${found.file.path}:${found.node.startIndex}`;
 }
