@@ -24,13 +24,16 @@ export type { JsDefinitions } from "./model.js";
 /** A parameter used as the name in `env[…]`, the only way to write a wrapper. */
 const WRAPPER_TEXT = /env\s*(?:\?\.)?\s*\[\s*[A-Za-z_$]/;
 const SCHEMA_TEXT = /\.(?:object|Object)\s*\(/;
-const READ_TEXT = /process|import\s*\.\s*meta|ConfigService|createEnv|prisma\/config/;
+/** Every read of the environment object names `env` (`process.env`, `{ env }`, `import.meta.env`). */
+const ENV_WORD = /\benv\b/;
+const ENV_HOLDER = /process|import\s*\.\s*meta/;
+const LIBRARY_TEXT = /ConfigService|createEnv|prisma\/config/;
 
 export const jsScanner: LanguageScanner<JsDefinitions> = {
   grammars: ["javascript", "typescript", "tsx"],
   definitions: (readers) => ({ readers, wrappers: new Map(), schemas: new Map() }),
 
-  mayDefine: (text) => WRAPPER_TEXT.test(text) || SCHEMA_TEXT.test(text),
+  mayDefine: (text) => (WRAPPER_TEXT.test(text) || SCHEMA_TEXT.test(text)) && !minified(text),
 
   define(root: Node, file: SourceFile, defs: JsDefinitions): void {
     if (WRAPPER_TEXT.test(file.text)) defineWrappers(root, file.text, defs);
@@ -38,9 +41,12 @@ export const jsScanner: LanguageScanner<JsDefinitions> = {
   },
 
   mayRead(text, defs) {
-    if (READ_TEXT.test(text)) return true;
     defs.callNames ??= callNames(defs);
-    return defs.callNames?.test(text) ?? false;
+    const candidate =
+      (ENV_WORD.test(text) && ENV_HOLDER.test(text)) ||
+      LIBRARY_TEXT.test(text) ||
+      (defs.callNames?.test(text) ?? false);
+    return candidate && !minified(text);
   },
 
   scan(root: Node, file: SourceFile, defs: JsDefinitions): FileReads {
@@ -61,13 +67,33 @@ export const jsScanner: LanguageScanner<JsDefinitions> = {
   },
 };
 
-/** One pattern for every wrapper and policy reader name, or null when there are none. */
+/**
+ * A minified bundle (a vendored `swagger-ui-bundle.js`): the reads in it are its dependencies',
+ * not the service's, and parsing megabytes of one line would cost seconds. Judged on a sample.
+ */
+function minified(text: string): boolean {
+  if (text.length < 20_000) return false;
+  let lines = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < 20_000; i = text.indexOf("\n", i + 1)) lines++;
+  return lines < 20;
+}
+
+/**
+ * One pattern for every wrapper and policy reader call, or null when there are none. A method
+ * wrapper (`get(key)`) only counts where it is called on `this` or with an UPPER_CASE literal,
+ * so that a wrapper with a common name does not make every file with a `.get(` parsed.
+ */
 function callNames(defs: JsDefinitions): RegExp | null {
-  const names = [
-    ...defs.wrappers.keys(),
-    ...defs.readers.map((r) => r.call.split(".").pop() ?? r.call),
-  ].filter((n) => n !== "");
-  if (names.length === 0) return null;
-  const escaped = names.map((n) => n.replace(/[$.*+?^(){}[\]|\\]/g, "\\$&"));
-  return new RegExp(`(?<![\\w$])(?:${escaped.join("|")})\\s*[(<]`);
+  const esc = (n: string) => n.replace(/[$.*+?^(){}[\]|\\]/g, "\\$&");
+  const parts: string[] = [];
+  for (const w of defs.wrappers.values()) {
+    const name = esc(w.name);
+    parts.push(
+      w.method
+        ? `(?<![\\w$])${name}\\s*\\(\\s*["'\`][A-Z]|this\\s*\\.\\s*${name}(?![\\w$])`
+        : `(?<![\\w$])${name}\\s*[(<]`,
+    );
+  }
+  for (const r of defs.readers) parts.push(`(?<![\\w$])${esc(r.call)}\\s*[(<]`);
+  return parts.length === 0 ? null : new RegExp(parts.join("|"));
 }

@@ -97,7 +97,12 @@ describe("JS/TS scanner: configuration libraries", () => {
       [
         'import { createEnv } from "@t3-oss/env-nextjs";',
         "export const env = createEnv({",
-        "  server: { DATABASE_URL: z.string().url(), SMTP_HOST: z.string().optional() },",
+        "  server: {",
+        "    DATABASE_URL: z.string().url(),",
+        "    SMTP_HOST: z.string().optional(),",
+        '    AUTH_SECRET: process.env.NODE_ENV === "production" ? z.string() : z.string().optional(),',
+        "    EITHER: flag ? z.string() : z.string().optional(),",
+        "  },",
         "  client: { NEXT_PUBLIC_KEY: z.string() },",
         '  shared: { NODE_ENV: z.enum(["development", "production"]).default("development") },',
         "  runtimeEnv: {",
@@ -110,10 +115,13 @@ describe("JS/TS scanner: configuration libraries", () => {
       ].join("\n"),
     );
     expect(reads).toEqual([
-      ["DATABASE_URL", "required", 3],
-      ["SMTP_HOST", "optional", 3],
-      ["NEXT_PUBLIC_KEY", "required", 4],
-      ["NODE_ENV", "optional", 5],
+      ["DATABASE_URL", "required", 4],
+      ["SMTP_HOST", "optional", 5],
+      ["NODE_ENV", "optional", 6],
+      ["AUTH_SECRET", "required", 6],
+      ["EITHER", "unknown", 7],
+      ["NEXT_PUBLIC_KEY", "required", 9],
+      ["NODE_ENV", "optional", 10],
     ]);
     expect(detail[0]?.[3]).toBe("t3-env createEnv");
   });

@@ -166,8 +166,10 @@ export function defineSchemas(f: Omit<JsFile, "collector" | "reported">): void {
         up = outer(call).parent;
       }
       const decl = outer(call).parent;
-      const name = decl?.type === "variable_declarator" ? field(decl, "name") : null;
-      if (name?.type !== "identifier" || !same(field(decl as Node, "value"), outer(call))) continue;
+      if (decl?.type !== "variable_declarator" || !same(field(decl, "value"), outer(call)))
+        continue;
+      const name = field(decl, "name");
+      if (name?.type !== "identifier") continue;
       const fields = schemaFields(kind, call, local);
       if (!fields || fields.length === 0) continue;
       const list = f.defs.schemas.get(name.text) ?? [];

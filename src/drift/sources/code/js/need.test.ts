@@ -125,6 +125,51 @@ describe("JS/TS scanner: optional, when absence is handled", () => {
       ]),
     ).toEqual({ LATER_DEFAULT: "optional", COALESCED: "optional", TESTED: "optional" });
   });
+
+  it("a read behind a presence test of the same variable, or after an early return", async () => {
+    const { reads } = await scanTs(
+      [
+        "if (!opts.env && process.env.NODE_OPTIONS) {",
+        "  const o = sanitize(process.env.NODE_OPTIONS);",
+        "}",
+        "const dsn = process.env.SENTRY_DSN ? init(process.env.SENTRY_DSN) : null;",
+        "const t = process.env.TRACE_URL && exporter(process.env.TRACE_URL);",
+        "if (process.env.NO_PROXY === undefined) { direct(); } else { proxy(process.env.NO_PROXY); }",
+        "export function start() {",
+        "  if (!process.env.METRICS_PORT) return;",
+        "  listen(process.env.METRICS_PORT);",
+        "}",
+        "if (process.env.OTHER) connect(process.env.NOT_TESTED);",
+      ].join("\n"),
+    );
+    expect(reads.filter(([, , line]) => line !== 1 && line !== 8)).toEqual([
+      ["NODE_OPTIONS", "optional", 2],
+      ["SENTRY_DSN", "optional", 4],
+      ["SENTRY_DSN", "optional", 4],
+      ["TRACE_URL", "optional", 5],
+      ["TRACE_URL", "optional", 5],
+      ["NO_PROXY", "optional", 6],
+      ["NO_PROXY", "optional", 6],
+      ["METRICS_PORT", "optional", 9],
+      ["OTHER", "optional", 11],
+      ["NOT_TESTED", "unknown", 11],
+    ]);
+  });
+
+  it("a variable assigned inside a branch and checked further down the function", async () => {
+    expect(
+      await needs([
+        "function load(name?: string) {",
+        "  let url: string | undefined;",
+        "  if (name) { url = process.env.ASSIGNED_IN_BRANCH; }",
+        "  if (!url) throw new Error('no url');",
+        "  let p;",
+        "  if (name) { p = process.env.ASSIGNED_WITH_DEFAULT; }",
+        "  return p || 'x';",
+        "}",
+      ]),
+    ).toEqual({ ASSIGNED_IN_BRANCH: "required", ASSIGNED_WITH_DEFAULT: "optional" });
+  });
 });
 
 describe("JS/TS scanner: unknown, never guessed as required", () => {

@@ -15,6 +15,7 @@ import type { Need } from "../../../model.js";
 import type { Node } from "../syntax.js";
 import { ASSERTS, fails, testNeed } from "./presence.js";
 import {
+  FUNCTIONS,
   ancestor,
   callArgs,
   calleeText,
@@ -130,7 +131,9 @@ export function needOf(read: Node, file: NeedFile, depth = 0): Need {
       case "assignment_expression": {
         const left = field(p, "left");
         if (!same(field(p, "right"), node) || !left) return "unknown";
-        if (left.type === "identifier") return cap(followLocal(left, scopeOf(p), file, depth));
+        // An assigned variable was declared further out: its uses span the whole function.
+        const fn = ancestor(p, FUNCTIONS) ?? file.root;
+        if (left.type === "identifier") return cap(followLocal(left, fn, file, depth));
         const object = left.type === "member_expression" ? field(left, "object") : null;
         const prop = field(left, "property");
         if (object?.type !== "this" || !prop) return "unknown";

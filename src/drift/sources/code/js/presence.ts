@@ -79,3 +79,57 @@ export function fails(statement: Node): boolean {
       return false;
   }
 }
+
+/**
+ * Whether a read sits behind a presence test of the same expression: `if (X) use(X)`,
+ * `X ? f(X) : d`, `X && f(X)`, `if (!X) … else use(X)`, or after `if (!X) return;` in its block.
+ * Such a read is optional: the code has already handled absence.
+ */
+export function guarded(read: Node): boolean {
+  const key = normal(read.text);
+  let child = read;
+  for (let p = read.parent; p; child = p, p = p.parent) {
+    if (p.type === "if_statement" || p.type === "ternary_expression") {
+      const condition = field(p, "condition");
+      const inside = same(field(p, "consequence"), child) ? 1 : 0;
+      const otherwise = same(field(p, "alternative"), child) ? -1 : 0;
+      if (condition && (inside || otherwise) && tests(condition, key, inside || otherwise))
+        return true;
+    } else if (p.type === "binary_expression" && operator(p) === "&&") {
+      const left = field(p, "left");
+      if (same(field(p, "right"), child) && left && tests(left, key, 1)) return true;
+    } else if (p.type === "statement_block" || p.type === "program") {
+      for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
+        const condition = s.type === "if_statement" ? field(s, "condition") : null;
+        const then = s.type === "if_statement" ? field(s, "consequence") : null;
+        if (condition && then && leaves(then) && tests(condition, key, -1)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** `return;`, `continue;`, `break;`, or a block that ends with one. */
+function leaves(statement: Node): boolean {
+  if (/^(return|continue|break)_statement$/.test(statement.type)) return true;
+  const last = statement.type === "statement_block" ? statement.lastNamedChild : null;
+  return !!last && leaves(last);
+}
+
+/** Whether `condition` tests `key` for presence (+1) or absence (-1), by its text. */
+function tests(condition: Node, key: string, polarity: number): boolean {
+  const text = normal(condition.text);
+  for (let i = text.indexOf(key); i !== -1; i = text.indexOf(key, i + 1)) {
+    const end = i + key.length;
+    if (/[\w$]/.test(text[i - 1] ?? "") || /[\w$]/.test(text[end] ?? "")) continue;
+    const negated = text[i - 1] === "!" && text[i - 2] !== "!";
+    const compared = /^(?:===?|!==?)(?:undefined|null|""|'')/.exec(text.slice(end));
+    const absent = compared ? compared[0].startsWith("=") !== negated : negated;
+    if (polarity < 0 === absent) return true;
+  }
+  return false;
+}
+
+function normal(text: string): string {
+  return text.replace(/\s+/g, "").replace(/\?\./g, ".");
+}

@@ -151,15 +151,19 @@ describe("JS/TS scanner: what is a read", () => {
     ]);
   });
 
-  it("parses nothing in a file that cannot read the environment", async () => {
+  it("parses nothing in a file that cannot read the environment, or in a minified bundle", async () => {
     const { jsScanner } = await import("./index.js");
     const defs = jsScanner.definitions([]);
     expect(jsScanner.mayRead("export const x = 1; // environment, envelope, .env", defs)).toBe(
       false,
     );
+    expect(jsScanner.mayRead("process.exit(1); // process.cwd()", defs)).toBe(false);
     expect(jsScanner.mayRead("const { env } = process;", defs)).toBe(true);
     expect(jsScanner.mayRead("const u = import.meta.env.VITE_U;", defs)).toBe(true);
     expect(jsScanner.mayDefine("export const x = process.env.X;")).toBe(false);
     expect(jsScanner.mayDefine("const get = (k: string) => process.env[k];")).toBe(true);
+    const bundle = `!function(){var e=process.env.BUNDLED;${"x=1;".repeat(10_000)}}();\n`;
+    expect(jsScanner.mayRead(bundle, defs)).toBe(false);
+    expect(jsScanner.mayDefine(bundle.replace("env.BUNDLED", "env[k]"))).toBe(false);
   });
 });

@@ -4,12 +4,14 @@
  * may read anything: dynamic). Assignments and `delete` set the variable for child processes;
  * they are not reads. A name that is not a literal is a dynamic read, never a guess.
  */
+import type { Need } from "../../../model.js";
 import type { Node } from "../syntax.js";
 import { isVarName } from "../scanner.js";
 import type { EnvObject } from "./env-objects.js";
 import { libraryCall } from "./libraries.js";
 import type { JsFile } from "./model.js";
 import { followLocal, isAssigned, needOf } from "./need.js";
+import { guarded } from "./presence.js";
 import { parameters } from "./wrappers.js";
 import {
   FUNCTIONS,
@@ -95,16 +97,12 @@ function destructure(pattern: Node, scope: Node, via: string, f: JsFile): void {
 }
 
 /** Reports one read once, unless it is a write (`process.env.X = …`, `delete process.env.X`). */
-export function report(
-  f: JsFile,
-  name: string,
-  node: Node,
-  via: string,
-  need = needOf(node, f),
-): void {
+export function report(f: JsFile, name: string, node: Node, via: string, need?: Need): void {
   if (isWrite(node) || f.reported.has(node.id) || inRuntimeEnv(node)) return;
   f.reported.add(node.id);
-  f.collector.read(name, node, need, via);
+  let found = need ?? needOf(node, f);
+  if (found === "unknown" && guarded(node)) found = "optional";
+  f.collector.read(name, node, found, via);
 }
 
 function isWrite(node: Node): boolean {

@@ -125,6 +125,7 @@ function fieldNeed(kind: Kind, value: Node, r: SchemaReader, depth: number): Nee
       node = inner(found);
       continue;
     }
+    if (node.type === "ternary_expression") return chosen(kind, node, r, depth);
     if (node.type !== "call_expression") return "required";
     if (kind === "envalid") return hasKey(callArgs(node)[0], "default") ? "optional" : "required";
     if (kind === "typebox") {
@@ -139,6 +140,21 @@ function fieldNeed(kind: Kind, value: Node, r: SchemaReader, depth: number): Nee
     node = inner(object);
   }
   return "required";
+}
+
+/**
+ * `NODE_ENV === "production" ? z.string() : z.string().optional()`: what production needs, since
+ * deployments are what is checked; any other condition decides nothing unless both sides agree.
+ */
+function chosen(kind: Kind, node: Node, r: SchemaReader, depth: number): Need {
+  const test = field(node, "condition")?.text.replace(/\s+/g, "") ?? "";
+  const yes = field(node, "consequence");
+  const no = field(node, "alternative");
+  if (!yes || !no) return "unknown";
+  const production = /NODE_ENV(!==?|===?)["'`]production["'`]/.exec(test);
+  if (production) return fieldNeed(kind, production[1]?.startsWith("!") ? no : yes, r, depth + 1);
+  const [a, b] = [fieldNeed(kind, yes, r, depth + 1), fieldNeed(kind, no, r, depth + 1)];
+  return a === b ? a : "unknown";
 }
 
 function hasKey(node: Node | undefined, key: string): boolean {

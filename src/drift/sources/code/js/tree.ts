@@ -99,7 +99,7 @@ const WORD = /[\w$]/;
  */
 export function occurrences(text: string, name: string, from = 0, to = text.length): number[] {
   const out: number[] = [];
-  const limit = 500;
+  const limit = 2000;
   for (let i = text.indexOf(name, from); i !== -1 && i < to; i = text.indexOf(name, i + 1)) {
     if (WORD.test(text[i - 1] ?? "") || WORD.test(text[i + name.length] ?? "")) continue;
     out.push(i);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { jsScanner } from "./index.js";
 import { scanFiles, scanTs } from "./test-support/harness.js";
 
 describe("JS/TS scanner: the project's own wrappers", () => {
@@ -15,6 +16,7 @@ describe("JS/TS scanner: the project's own wrappers", () => {
         'import { mustEnv } from "./config.js";',
         'export const url = mustEnv("DB_URL");',
         "export const other = mustEnv(someName);",
+        "export const none = mustEnv(false);",
         '// mustEnv("IN_A_COMMENT")',
       ].join("\n"),
     });
@@ -85,6 +87,22 @@ describe("JS/TS scanner: the project's own wrappers", () => {
     );
     expect(needs).toEqual({ APP_PORT: "optional", APP_TOKEN: "unknown" });
     expect(dynamic).toEqual([]);
+  });
+});
+
+describe("JS/TS scanner: which files a wrapper makes worth parsing", () => {
+  it("a function's name anywhere; a method's only on this or with an UPPER_CASE name", () => {
+    const defs = jsScanner.definitions([{ call: "settings.fetch", nameArg: 1, required: true }]);
+    const base = { nameArg: 0, need: "required" as const, via: "x" };
+    defs.wrappers.set("mustEnv", { ...base, name: "mustEnv", method: false });
+    defs.wrappers.set("get", { ...base, name: "get", method: true });
+    expect(jsScanner.mayRead('const a = mustEnv("A");', defs)).toBe(true);
+    expect(jsScanner.mayRead("const a = mustEnv<string>(k);", defs)).toBe(true);
+    expect(jsScanner.mayRead('const a = cfg.get("API_KEY");', defs)).toBe(true);
+    expect(jsScanner.mayRead("const a = this.get(k);", defs)).toBe(true);
+    expect(jsScanner.mayRead('const a = settings.fetch("A");', defs)).toBe(true);
+    expect(jsScanner.mayRead('const a = map.get(key) ?? cache.get("user:1");', defs)).toBe(false);
+    expect(jsScanner.mayRead("const a = notMustEnv; fetch(u);", defs)).toBe(false);
   });
 });
 

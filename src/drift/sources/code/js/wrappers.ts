@@ -176,9 +176,12 @@ export function scanCalls(f: JsFile): void {
   }
 }
 
+/** Arguments that name no variable: `val("x", config, false)` passes no name at all. */
+const LITERALS = new Set(["false", "true", "null", "undefined", "number"]);
+
 /** The variable a call names; a non-literal name is a dynamic read. */
 function nameIn(arg: Node | undefined, call: Call, f: JsFile): string | undefined {
-  if (!arg) return undefined;
+  if (!arg || LITERALS.has(arg.type)) return undefined;
   const name = literal(arg);
   if (name === undefined) {
     // A wrapper calling another with its own parameter: its calls are what name the variable.
