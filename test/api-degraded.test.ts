@@ -8,6 +8,13 @@ import { modelRepository } from "../src/store/index.js";
 import type { TestService } from "./support/service.js";
 import { SEED_INPUT, getJson, postJson, startTestService } from "./support/service.js";
 
+interface Check {
+  name: string;
+  ok: boolean;
+  reason: string;
+  required?: boolean;
+}
+
 let svc: TestService;
 const headers = () => ({ "X-API-Key": svc.adminKey });
 
@@ -79,24 +86,67 @@ describe("a model that cannot be served", () => {
     expect(res.status).toBe(200);
   });
 
-  it("is reported by /ready (503, with every reason) and by its health endpoint", async () => {
+  it("is reported on /ready and /health, but a cold model keeps the replica ready", async () => {
+    // In a fleet, one bad registration must not pull every replica out of the load balancer.
     const ready = await getJson(`${svc.url}/ready`);
-    expect(ready.status).toBe(503);
-    const checks = ready.body.checks as { name: string; ok: boolean; reason: string }[];
-    expect(checks.find((c) => c.name === "model:22")).toMatchObject({
+    expect(ready.status).toBe(200);
+    const checks = ready.body.checks as Check[];
+    expect(checks.find((c) => c.name === "model:22")).toEqual({
+      name: "model:22",
       ok: false,
-      reason: expect.stringMatching(/does not exist/),
+      required: false,
+      reason: expect.stringMatching(/does not exist/) as string,
     });
     expect(checks.find((c) => c.name === "model:23")).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/model\.onnx/),
+      required: false,
+      reason: expect.stringMatching(/model\.onnx/) as string,
     });
-    const health = await getJson(`${svc.url}/api/v1/models/22/health`, headers());
-    expect(health.status).toBe(503);
-    expect(health.body).toMatchObject({
+    // The warm model 21 is what this replica must serve, and it does.
+    expect(checks.find((c) => c.name === "model:21")).toMatchObject({ ok: true });
+    expect(checks.find((c) => c.name === "model:21")).not.toHaveProperty("required");
+
+    const health = await getJson(`${svc.url}/health`);
+    expect(health.body.status).toBe("degraded");
+    expect(health.body.checks).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "model:22", ok: false })]),
+    );
+    const model = await getJson(`${svc.url}/api/v1/models/22/health`, headers());
+    expect(model.status).toBe(503);
+    expect(model.body).toMatchObject({
       status: "failed",
       healthy: false,
       last_error: { code: "source_not_found" },
     });
+  });
+
+  it("a warm model that cannot be served makes the replica unready, naming it", async () => {
+    const models = modelRepository(svc.service.store.db);
+    const spec = await readSpecFile(join(BUILTIN_MODELS_DIR, "lead-scoring"));
+    await models.upsert({
+      id: "24",
+      name: "warm and gone",
+      version: "1",
+      description: "",
+      source: "/nonexistent/model-24",
+      spec,
+      maxBatchSize: 8,
+      warm: true,
+    });
+    try {
+      const ready = await getJson(`${svc.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body.status).toBe("not_ready");
+      const failing = (ready.body.checks as Check[]).filter((c) => !c.ok && c.required !== false);
+      expect(failing).toEqual([
+        {
+          name: "model:24",
+          ok: false,
+          reason: expect.stringMatching(/\/nonexistent\/model-24 does not exist/) as string,
+        },
+      ]);
+    } finally {
+      await models.remove("24");
+    }
   });
 });

@@ -38,8 +38,11 @@ export interface ClusterOptions {
   connectWaitMs?: number;
 }
 
+export type ClusterConfig = Pick<Config, "redisUrl" | "redisAuthToken"> &
+  Partial<Pick<Config, "redisConnectTimeoutMs" | "redisCommandTimeoutMs">>;
+
 export async function startCluster(
-  config: Pick<Config, "redisUrl" | "redisAuthToken">,
+  config: ClusterConfig,
   options: ClusterOptions = {},
 ): Promise<Cluster> {
   const { logger, prefix } = options;
@@ -52,7 +55,12 @@ export async function startCluster(
       close: () => Promise.resolve(),
     };
   }
-  const settings = { url: config.redisUrl, authToken: config.redisAuthToken };
+  const settings = {
+    url: config.redisUrl,
+    authToken: config.redisAuthToken,
+    connectTimeoutMs: config.redisConnectTimeoutMs,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  };
   const commands: RedisConnection = connectRedis(settings, "commands");
   const subscriber: RedisConnection = connectRedis(settings, "subscriber");
   const bus = redisBus({

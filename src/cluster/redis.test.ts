@@ -84,4 +84,54 @@ describe("connectRedis", () => {
       await proxy.stop();
     }
   });
+
+  it("replaces a connection whose network swallows packets, and is ready once it returns", async () => {
+    const proxy = await tcpProxy("127.0.0.1", 6379);
+    try {
+      const conn = open({
+        url: `redis://127.0.0.1:${proxy.port}`,
+        connectTimeoutMs: 300,
+        commandTimeoutMs: 200,
+      });
+      await conn.ready();
+      proxy.blackhole();
+      await expect(conn.client.ping()).rejects.toThrow(/timed out/);
+      // Nothing was refused or reset, yet the connection is known dead and /ready says so.
+      expect(await eventually(() => !conn.health().up, 5_000)).toBe(true);
+      expect(redisReadiness(conn.health()).reason).toMatch(/^degraded: /);
+      await expect(conn.client.get("x")).rejects.toThrow();
+      proxy.heal();
+      await conn.ready(5_000);
+      expect(await conn.client.ping()).toBe("PONG");
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("an idle subscriber finds out too (heartbeat) and hears messages again", async () => {
+    const proxy = await tcpProxy("127.0.0.1", 6379);
+    const publisher = open({ url: TEST_REDIS_URL });
+    try {
+      const sub = open(
+        { url: `redis://127.0.0.1:${proxy.port}`, connectTimeoutMs: 300, heartbeatMs: 100 },
+        "subscriber",
+      );
+      const channel = `mg_test_heartbeat_${process.pid}`;
+      const heard: string[] = [];
+      sub.client.on("message", (_channel: string, message: string) => heard.push(message));
+      await sub.client.subscribe(channel);
+      proxy.blackhole();
+      expect(await eventually(() => !sub.health().up, 5_000)).toBe(true);
+      proxy.heal();
+      await sub.ready(5_000);
+      // Re-subscribed on the new connection: a message published now arrives.
+      const arrived = await eventually(() => {
+        void publisher.client.publish(channel, "after");
+        return heard.includes("after");
+      }, 5_000);
+      expect(arrived).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  });
 });

@@ -4,6 +4,12 @@
  * queue (a command while disconnected fails at once, and callers fall back to per-replica
  * behaviour), and endless reconnection in the background so a Redis that comes back is used
  * again without a restart. The connection's health feeds /ready.
+ *
+ * A network that swallows packets (nothing refused, nothing reset) is caught too: a connection
+ * that lets a command go unanswered for the socket timeout is dropped and replaced, and a
+ * heartbeat PING makes an idle connection — the subscriber, which never sends anything after
+ * SUBSCRIBE — find out the same way. TCP keepalive covers a peer that vanished. The only
+ * offline queue, the subscriber's, holds its SUBSCRIBE; heartbeats are sent only while ready.
  */
 import { Redis } from "ioredis";
 import type { RedisOptions } from "ioredis";
@@ -16,12 +22,16 @@ export interface RedisSettings {
   authToken?: string | undefined;
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
+  /** How often an idle connection is asked to PING (0: never). */
+  heartbeatMs?: number;
 }
 
 export const REDIS_DEFAULTS = {
   connectTimeoutMs: 2_000,
   commandTimeoutMs: 500,
   maxBackoffMs: 2_000,
+  keepAliveInitialDelayMs: 10_000,
+  heartbeatMs: 2_000,
 };
 
 export interface RedisHealth {
@@ -74,9 +84,15 @@ export function redisTarget(url: string): { target: string; tls: boolean } {
 
 export function redisOptions(settings: RedisSettings, role: RedisRole): RedisOptions {
   const { tls } = redisTarget(settings.url);
+  const connectTimeout = settings.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs;
+  const commandTimeout = settings.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
   return {
-    connectTimeout: settings.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs,
-    commandTimeout: settings.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
+    connectTimeout,
+    commandTimeout,
+    // No byte back this long while a command (the ready check included) waits: the connection
+    // is dead though nothing said so; it is destroyed and a new one is opened.
+    socketTimeout: Math.max(connectTimeout, commandTimeout),
+    keepAlive: REDIS_DEFAULTS.keepAliveInitialDelayMs,
     enableOfflineQueue: role === "subscriber",
     // A command caught by a dropped connection fails instead of being replayed later.
     maxRetriesPerRequest: role === "subscriber" ? null : 0,
@@ -110,6 +126,14 @@ export function connectRedis(
   });
   client.on("close", () => setUp(false));
   client.on("end", () => setUp(false));
+  const heartbeatMs = settings.heartbeatMs ?? REDIS_DEFAULTS.heartbeatMs;
+  const heartbeat =
+    heartbeatMs > 0
+      ? setInterval(() => {
+          if (client.status === "ready") client.ping().catch(() => undefined);
+        }, heartbeatMs)
+      : undefined;
+  heartbeat?.unref();
 
   return {
     client,
@@ -135,6 +159,7 @@ export function connectRedis(
       });
     },
     async close() {
+      clearInterval(heartbeat);
       if (client.status === "end") return;
       // QUIT waits for a connection (queued on a subscriber): only ask a live one politely.
       if (client.status !== "ready") return client.disconnect();

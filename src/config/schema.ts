@@ -97,6 +97,26 @@ export const CONFIG_SCHEMA = {
     neededBy: "store (several replicas)",
     example: "postgres://modelgate:password@db.internal:5432/modelgate",
   } satisfies StringVar,
+  databaseConnectTimeoutMs: {
+    env: "DATABASE_CONNECT_TIMEOUT_MS",
+    type: "int",
+    default: 5_000,
+    min: 50,
+    max: 120_000,
+    description:
+      "How long opening a PostgreSQL connection (or waiting for a free one in the pool) may take; past it the request gets 503 store_unavailable.",
+    neededBy: "DATABASE_URL",
+  } satisfies IntVar,
+  databaseQueryTimeoutMs: {
+    env: "DATABASE_QUERY_TIMEOUT_MS",
+    type: "int",
+    default: 10_000,
+    min: 50,
+    max: 600_000,
+    description:
+      "How long one PostgreSQL query may run (the server's statement_timeout). A query with no answer 1 s later is presumed lost on the network: its connection is replaced and the request gets 503 store_unavailable. Migrations at start-up are not bound by it.",
+    neededBy: "DATABASE_URL",
+  } satisfies IntVar,
   // Fleet: shared Redis, the external auth service, rate limits, usage records (docs/fleet.md).
   redisUrl: {
     env: "REDIS_URL",
@@ -123,6 +143,26 @@ export const CONFIG_SCHEMA = {
       "Prefix of every Redis key and pub/sub channel modelgate uses, so several deployments (staging and production, or tests) can share one Redis without seeing each other's limits or invalidations.",
     neededBy: "REDIS_URL",
   } satisfies StringVar,
+  redisConnectTimeoutMs: {
+    env: "REDIS_CONNECT_TIMEOUT_MS",
+    type: "int",
+    default: 2_000,
+    min: 50,
+    max: 60_000,
+    description:
+      "How long connecting to Redis (and its first answer) may take before the connection is dropped and tried again; meanwhile the service runs degraded.",
+    neededBy: "REDIS_URL",
+  } satisfies IntVar,
+  redisCommandTimeoutMs: {
+    env: "REDIS_COMMAND_TIMEOUT_MS",
+    type: "int",
+    default: 500,
+    min: 10,
+    max: 60_000,
+    description:
+      "How long one Redis command may wait for its answer; past it the request falls back to per-replica rate limits (degraded) and the connection is replaced.",
+    neededBy: "REDIS_URL",
+  } satisfies IntVar,
   authServiceUrl: {
     env: "AUTH_SERVICE_URL",
     type: "url",

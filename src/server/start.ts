@@ -1,5 +1,4 @@
 import type { FastifyInstance } from "fastify";
-import { sql } from "kysely";
 import type { Logger } from "pino";
 import { externalAuth } from "../auth/external.js";
 import type { ExternalAuth } from "../auth/external.js";
@@ -11,6 +10,7 @@ import type { Config } from "../config/index.js";
 import { modelCache } from "../serving/cache.js";
 import { modelLoader } from "../serving/load.js";
 import {
+  blockedAtStart,
   checkRequirements,
   refusal,
   refusalSentence,
@@ -28,6 +28,8 @@ import {
   metaRepository,
   modelRepository,
   openStore,
+  storeOptionsFromConfig,
+  storeReadiness,
   usageStoreOf,
 } from "../store/index.js";
 import { readVersion } from "../version.js";
@@ -35,7 +37,7 @@ import { localAdminOps } from "./admin/ops.js";
 import { startAdminSocket } from "./admin/socket.js";
 import { usageReporter } from "./admin/usage.js";
 import { buildApp } from "./app.js";
-import type { ReadinessCheck } from "./routes/service.js";
+import { shutdown } from "./shutdown.js";
 import { bootstrapAdminKey, registerExampleModel } from "./bootstrap.js";
 
 export interface StartOptions {
@@ -62,6 +64,8 @@ export interface RunningService {
 }
 
 const LAST_USED_FLUSH_MS = 5_000;
+/** /ready answers within a load balancer's probe timeout, whatever the store does. */
+const STORE_CHECK_MS = 2_000;
 
 /** Records exactly what is served (a branch resolves to a commit), and a spec read late. */
 async function recordLoaded(
@@ -106,23 +110,12 @@ function onModelChanged(models: ModelService, logger: Logger) {
   };
 }
 
-async function storeCheck(store: Store): Promise<ReadinessCheck> {
-  try {
-    await sql`select 1`.execute(store.db);
-    return { name: "store", ok: true, reason: `${store.kind} reachable` };
-  } catch (err) {
-    return { name: "store", ok: false, reason: err instanceof Error ? err.message : String(err) };
-  }
-}
-
 /** The composition root of `serve`: store → services → HTTP app → listen. */
 export async function startService(options: StartOptions): Promise<RunningService> {
   const { config, logger } = options;
   // Never fails for an unreachable Redis (it starts degraded); a malformed REDIS_URL does.
   const cluster = await startCluster(config, { logger, prefix: config.redisKeyPrefix });
-  const store = await openStore(
-    config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
-  ).catch(async (err: unknown) => {
+  const store = await openStore(storeOptionsFromConfig(config)).catch(async (err: unknown) => {
     await cluster.close();
     throw err;
   });
@@ -146,12 +139,23 @@ export async function startService(options: StartOptions): Promise<RunningServic
     }),
     maxBytes: config.modelCacheMaxMb * 1024 * 1024,
     onEvict: (id, reason) => logger.info({ model: id, reason }, "unloaded a model"),
+    onLoadFailed: (id, error, refreshing) =>
+      logger.warn(
+        { model: id, code: error.code, reason: error.detail },
+        refreshing
+          ? "a model could not be refreshed; the loaded copy keeps serving"
+          : "a model cannot be served",
+      ),
   });
   // Set once the start-up probe has run; /ready then also says what it found.
   let startupFindings: ReturnType<typeof withStartupFindings> = (_record, check) => check;
+  let blocked: ReturnType<typeof blockedAtStart> = () => false;
   const models = modelServiceFactory({
     models: modelRepo,
     cache,
+    // What this replica must serve to be ready: its warm models, and the models whose setting
+    // was missing at start (a strict start refuses those). docs/fleet.md, "Readiness".
+    mustServe: (record) => record.warm || blocked(record),
     checkSource: async (record) =>
       startupFindings(
         record,
@@ -179,6 +183,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     }),
   );
   startupFindings = withStartupFindings(report);
+  blocked = blockedAtStart(report);
   for (const p of report.degraded) {
     logger.warn(
       { model: p.modelId, revision: p.cachedRevision, reason: p.error.detail },
@@ -226,7 +231,10 @@ export async function startService(options: StartOptions): Promise<RunningServic
     logger,
     isDraining: () => draining,
     readiness: async () => [
-      await storeCheck(store),
+      {
+        name: "store",
+        ...(await storeReadiness(store, Math.min(STORE_CHECK_MS, config.databaseQueryTimeoutMs))),
+      },
       // Redis: never failing, "degraded: …" while unreachable (docs/fleet.md says why).
       ...cluster.readiness(),
       ...(external ? [external.readiness()] : []),
@@ -277,25 +285,27 @@ export async function startService(options: StartOptions): Promise<RunningServic
     url: address,
     store,
     close() {
-      closing ??= (async () => {
-        // The whole shutdown must fit in MODELGATE_SHUTDOWN_TIMEOUT_MS (serve exits after it).
-        const deadline = Date.now() + config.shutdownTimeoutMs;
-        draining = true;
-        if (config.shutdownDrainMs > 0)
-          await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
-        clearInterval(flushTimer);
-        await admin?.close();
-        await app.close();
-        // Every answered prediction is in the buffer now (recorded as its response finished).
-        await usage.close(Math.max(deadline - Date.now() - 250, 0));
-        await keys
-          .flushLastUsed()
-          .catch((err: unknown) => logger.warn({ err }, "could not record last-used times"));
-        for (const stop of unsubscribe) stop();
-        await cluster.close();
-        await cache.closeAll();
-        await store.close();
-      })();
+      closing ??= shutdown(config, logger, {
+        drain: () => {
+          draining = true;
+          clearInterval(flushTimer);
+        },
+        closeListeners: async () => {
+          await admin?.close();
+          await app.close();
+        },
+        usage,
+        flushLastUsed: () =>
+          keys
+            .flushLastUsed()
+            .catch((err: unknown) => logger.warn({ err }, "could not record last-used times")),
+        closeBackends: async () => {
+          for (const stop of unsubscribe) stop();
+          await cluster.close();
+          await cache.closeAll();
+        },
+        store,
+      });
       return closing;
     },
   };

@@ -59,6 +59,8 @@ export interface ModelCacheOptions {
   maxBytes?: number;
   now?: () => number;
   onEvict?: (id: string, reason: "budget" | "replaced") => void;
+  /** A load (or a background refresh) failed: at most once per retryAfterMs a model. */
+  onLoadFailed?: (id: string, error: ModelgateError, refreshing: boolean) => void;
 }
 
 function asModelgateError(err: unknown, modelId: string): ModelgateError {
@@ -127,12 +129,10 @@ export function modelCache(options: ModelCacheOptions) {
         return loaded;
       },
       (err: unknown) => {
-        Object.assign(slot, {
-          error: asModelgateError(err, record.id),
-          failedAt: now(),
-          promise: null,
-        });
-        throw slot.error;
+        const error = asModelgateError(err, record.id);
+        Object.assign(slot, { error, failedAt: now(), promise: null });
+        options.onLoadFailed?.(record.id, error, false);
+        throw error;
       },
     );
     slot.promise = promise;
@@ -156,12 +156,9 @@ export function modelCache(options: ModelCacheOptions) {
       },
       (err: unknown) => {
         // Keep answering with the copy we have; the failure shows in health and /ready.
-        Object.assign(slot, {
-          error: asModelgateError(err, record.id),
-          failedAt: now(),
-          loadedAt: now(),
-          refreshing: null,
-        });
+        const error = asModelgateError(err, record.id);
+        Object.assign(slot, { error, failedAt: now(), loadedAt: now(), refreshing: null });
+        options.onLoadFailed?.(record.id, error, true);
       },
     );
   }

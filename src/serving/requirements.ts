@@ -78,6 +78,18 @@ export function withStartupFindings(
   };
 }
 
+/**
+ * Models whose requirement was unmet when the service started — what a strict start refuses.
+ * A replica that started anyway must not call itself ready to serve them: they count for
+ * /ready whether warm or not, as long as they keep the source they were probed with.
+ */
+export function blockedAtStart(
+  report: RequirementReport,
+): (record: Pick<ModelRecord, "id" | "source">) => boolean {
+  const sources = new Map(report.blocking.map((p) => [p.modelId, p.source]));
+  return (record) => sources.get(record.id) === record.source;
+}
+
 export function sourceProbe(ctx: SourceContext): Probe {
   return (record) =>
     probeSource(record.source, record.id, ctx, { lastRevision: record.resolvedRevision });

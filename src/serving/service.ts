@@ -19,6 +19,11 @@ export interface ModelServiceDeps {
   /** How long the in-memory list of registrations is trusted before the store is asked again. */
   registryTtlMs?: number;
   now?: () => number;
+  /**
+   * Whether this replica must serve the model to be ready (by default: it is warm). A model it
+   * need not serve is still checked and reported, but its failure does not fail /ready.
+   */
+  mustServe?: (record: ModelRecord) => boolean;
 }
 
 export interface SourceStatus {
@@ -34,6 +39,8 @@ export interface ModelCheck {
   ok: boolean;
   reason: string;
 }
+  /** false: reported, but not counted for readiness (see docs/fleet.md, "Readiness"). */
+  required: boolean;
 
 const MAX_PROBLEMS_IN_DETAIL = 10;
 const MISS_REFRESH_FLOOR_MS = 250;
@@ -51,6 +58,7 @@ function invalidInput(problems: FieldProblem[]): ModelgateError {
 export function modelServiceFactory(deps: ModelServiceDeps) {
   const ttl = deps.registryTtlMs ?? 2_000;
   const now = deps.now ?? Date.now;
+  const mustServe = deps.mustServe ?? ((record: ModelRecord) => record.warm);
   let registry = new Map<string, ModelRecord>();
   let fetchedAt = -Infinity;
   let refreshing: Promise<Map<string, ModelRecord>> | null = null;
@@ -87,9 +95,13 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
     );
   }
 
-  /** One readiness check: loaded, loadable, or the sentence saying why not. */
   async function checkModel(record: ModelRecord): Promise<ModelCheck> {
     const s = deps.cache.state(record.id, record);
+    return { ...(await describeModel(record)), required: mustServe(record) };
+  }
+
+  /** One readiness check: loaded, loadable, or the sentence saying why not. */
+  async function describeModel(record: ModelRecord): Promise<Omit<ModelCheck, "required">> {
     const name = `model:${record.id}`;
     const at = s.revision ? ` at ${s.revision}` : "";
     switch (s.state) {

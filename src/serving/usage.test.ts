@@ -199,6 +199,21 @@ describe("usageRecorder (no database)", () => {
     expect(await r.close(100)).toEqual({ unwritten: 2 });
     expect(errors.at(-1)).toMatchObject({ unwritten: 2, lastError: "down" });
   });
+
+  it("close() returns at its deadline though a write never answers, and says so", async () => {
+    const errors: { obj: Record<string, unknown>; msg: string }[] = [];
+    const r = recorder({
+      // A store whose network swallows packets: the write neither succeeds nor fails.
+      sink: { insertMany: () => new Promise<void>(() => undefined) },
+      logger: { warn: () => undefined, error: (obj, msg) => errors.push({ obj, msg }) },
+    });
+    for (let i = 0; i < 3; i++) r.record(event(i));
+    expect(await r.close(100)).toEqual({ unwritten: 3, inFlight: 3 });
+    expect(errors.at(-1)?.obj).toMatchObject({ unwritten: 3, inFlight: 3 });
+    expect(errors.at(-1)?.msg).toMatch(
+      /3 usage records not written .*3 in a write still unanswered/,
+    );
+  });
 });
 
 describe("usageRecorder through a real PostgreSQL outage", () => {

@@ -4,8 +4,11 @@
  * as USAGE_BATCH_SIZE records wait. A failed write keeps its records (in order) and is retried
  * with exponential backoff; while the store stays away the buffer is bounded by
  * USAGE_BUFFER_MAX, past which new records are dropped, counted and logged. `close()` writes
- * everything left (SIGTERM), retrying until its deadline.
+ * everything left (SIGTERM), retrying until its deadline — and returns at the deadline even when
+ * a write still waits on a silent store, saying in one log line how many records were not
+ * written (and how many of those were in a write whose outcome is unknown).
  */
+import { within } from "../deadline.js";
 import type { UsageEvent, UsageRepository } from "../store/index.js";
 
 export type UsageSink = Pick<UsageRepository, "insertMany">;
@@ -40,8 +43,11 @@ export interface UsageRecorder {
   record(event: UsageEvent): void;
   /** Write what is buffered now, ignoring any backoff; true when the buffer is empty after. */
   flush(): Promise<boolean>;
-  /** Stop the timer and write everything, retrying until `timeoutMs`; returns what is left. */
-  close(timeoutMs?: number): Promise<{ unwritten: number }>;
+  /**
+   * Stop the timer and write everything, retrying until `timeoutMs` and never waiting past it;
+   * returns what is left (`inFlight` of them in a write that had not answered by then).
+   */
+  close(timeoutMs?: number): Promise<{ unwritten: number; inFlight?: number }>;
   stats(): UsageRecorderStats;
 }
 
@@ -50,7 +56,8 @@ export const USAGE_DEFAULTS = {
   batchSize: 500,
   maxBuffered: 100_000,
   retryInitialMs: 500,
-  retryMaxMs: 30_000,
+  // A store back after an outage gets its records within seconds, not a long backoff later.
+  retryMaxMs: 5_000,
   closeTimeoutMs: 10_000,
 };
 
@@ -74,6 +81,8 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
   let backoffMs = 0;
   let retryAt = 0;
   let draining: Promise<boolean> | undefined;
+  /** Records in the write now running (still in `buffer` until it succeeds). */
+  let writing = 0;
   let scheduled = false;
   let closed = false;
   let droppingSince: number | undefined;
@@ -95,9 +104,11 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
     let owed = all ? buffer.length : 0;
     while (owed > 0 || buffer.length >= batchSize) {
       const batch = buffer.slice(0, batchSize);
+      writing = batch.length;
       try {
         await options.sink.insertMany(batch);
       } catch (err) {
+        writing = 0;
         stats.failedWrites += 1;
         stats.lastError = message(err);
         backoffMs = Math.min(backoffMs === 0 ? retryInitialMs : backoffMs * 2, retryMaxMs);
@@ -108,6 +119,7 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
         );
         return false;
       }
+      writing = 0;
       // Records added while the write ran are behind the batch: drop only the batch.
       buffer = buffer.slice(batch.length);
       stats.written += batch.length;
@@ -164,20 +176,24 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
     async close(timeoutMs = d.closeTimeoutMs) {
       clearInterval(timer);
       const deadline = now() + timeoutMs;
-      while (!(await flush())) {
+      for (;;) {
+        const left = deadline - now();
+        if (left <= 0 || (await within(flush(), left))) break;
         const wait = Math.min(Math.max(backoffMs, 50), deadline - now());
         if (wait <= 0) break;
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
       closed = true;
       const unwritten = buffer.length;
+      const inFlight = writing;
       if (unwritten > 0) {
         log?.error(
-          { unwritten, lastError: stats.lastError },
-          "shutting down with usage records that could not be written",
+          { unwritten, inFlight, timeoutMs, lastError: stats.lastError },
+          `shutting down with ${unwritten} usage records not written to the store` +
+            (inFlight > 0 ? ` (${inFlight} in a write still unanswered: may be written)` : ""),
         );
       }
-      return { unwritten };
+      return inFlight > 0 ? { unwritten, inFlight } : { unwritten };
     },
 
     stats: () => ({ ...stats, buffered: buffer.length }),

@@ -2,7 +2,8 @@
  * The store: Kysely over PostgreSQL SQL, embedded (PGlite in the data dir) or PostgreSQL
  * (DATABASE_URL). Other modules import from here only.
  */
-export { openStore } from "./open.js";
+export { openStore, storeOptionsFromConfig } from "./open.js";
+export { storeReadiness } from "./health.js";
 export type { Store, StoreKind, StoreOptions } from "./open.js";
 export type { PostgresOptions } from "./postgres.js";
 export { readStoreLock, LOCK_FILE } from "./lock.js";

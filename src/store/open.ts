@@ -8,6 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Kysely, sql } from "kysely";
 import type { PGlite } from "@electric-sql/pglite";
+import type { Config } from "../config/index.js";
 import { ModelgateError } from "../errors.js";
 import { asStoreError } from "./db-errors.js";
 import { acquireStoreLock } from "./lock.js";
@@ -24,8 +25,26 @@ export type StoreOptions = { dataDir: string } | PostgresOptions;
 export interface Store {
   readonly db: Kysely<Database>;
   readonly kind: StoreKind;
+  /** Where it is, safe to print: the embedded database's folder, or PostgreSQL's host:port/db. */
+  readonly label: string;
   /** Closes the database (and frees the data dir); safe to call more than once. */
   close(): Promise<void>;
+}
+
+/** openStore options from the configuration: PostgreSQL with its timeouts, or the data dir. */
+export function storeOptionsFromConfig(
+  config: Pick<
+    Config,
+    "databaseUrl" | "databaseQueryTimeoutMs" | "databaseConnectTimeoutMs" | "dataDir"
+  >,
+): StoreOptions {
+  return config.databaseUrl
+    ? {
+        databaseUrl: config.databaseUrl,
+        queryTimeoutMs: config.databaseQueryTimeoutMs,
+        connectTimeoutMs: config.databaseConnectTimeoutMs,
+      }
+    : { dataDir: config.dataDir };
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
@@ -48,7 +67,7 @@ async function openEmbedded(dataDir: string): Promise<Store> {
     pglite = await PGlite.create(dbDir);
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     await migrate(db);
-    return storeOf(db, "pglite", lock.release);
+    return storeOf(db, "pglite", `the embedded database in ${dbDir}`, lock.release);
   } catch (err) {
     if (pglite && !pglite.closed) await pglite.close().catch(() => undefined);
     await lock.release();
@@ -56,16 +75,26 @@ async function openEmbedded(dataDir: string): Promise<Store> {
   }
 }
 
+/**
+ * Migrations may wait for another replica's (an advisory lock) or rebuild an index on a large
+ * table: they run on a connection of their own, without the serving query timeout.
+ */
+const MIGRATION_TIMEOUT_MS = 10 * 60_000;
+
 async function openPostgres(opts: PostgresOptions): Promise<Store> {
   const target = parseTarget(opts.databaseUrl);
-  const db = new Kysely<Database>({ dialect: postgresDialect(opts, target) });
+  const migrator = new Kysely<Database>({
+    dialect: postgresDialect({ ...opts, poolMax: 1, queryTimeoutMs: MIGRATION_TIMEOUT_MS }, target),
+  });
   try {
-    await migrate(db);
-    return storeOf(db, "postgres");
+    await migrate(migrator);
   } catch (err) {
-    await db.destroy().catch(() => undefined);
     throw asStoreError(err, `cannot open PostgreSQL at ${target.label}`);
+  } finally {
+    await migrator.destroy().catch(() => undefined);
   }
+  const db = new Kysely<Database>({ dialect: postgresDialect(opts, target) });
+  return storeOf(db, "postgres", `PostgreSQL at ${target.label}`);
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {
@@ -83,11 +112,17 @@ async function migrate(db: Kysely<Database>): Promise<void> {
   await migrateToLatest(db, schema);
 }
 
-function storeOf(db: Kysely<Database>, kind: StoreKind, release?: () => Promise<void>): Store {
+function storeOf(
+  db: Kysely<Database>,
+  kind: StoreKind,
+  label: string,
+  release?: () => Promise<void>,
+): Store {
   let closing: Promise<void> | undefined;
   return {
     db,
     kind,
+    label,
     close() {
       closing ??= (async () => {
         try {

@@ -1,13 +1,15 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isModelgateError } from "../errors.js";
 import { Kysely } from "kysely";
 import { MIGRATION_TABLE, MIGRATIONS, migrateToLatest } from "./migrations.js";
 import { openStore } from "./open.js";
+import type { Store } from "./open.js";
 import { parseTarget, postgresDialect } from "./postgres.js";
 import type { Database } from "./schema.js";
 import { postgresBackend, urlWithSchema } from "./test-support/backends.js";
 import { tcpProxy } from "../cluster/test-support/tcp-proxy.js";
+import type { TcpProxy } from "../cluster/test-support/tcp-proxy.js";
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   const error = await promise.then(
@@ -80,7 +82,7 @@ describe("PostgreSQL store", () => {
   });
 
   it("a query past the statement timeout is store_unavailable", async () => {
-    const store = await openStore({ ...backend.options(), statementTimeoutMs: 100 });
+    const store = await openStore({ ...backend.options(), queryTimeoutMs: 100 });
     try {
       const { code, message } = await failure(sql`select pg_sleep(2)`.execute(store.db));
       expect(code).toBe("store_unavailable");
@@ -110,5 +112,66 @@ describe("PostgreSQL store", () => {
       await store.close();
       await proxy.stop();
     }
+  });
+
+  describe("a server that goes silent (packets swallowed, nothing refused)", () => {
+    let proxy: TcpProxy;
+    let store: Store;
+    beforeEach(async () => {
+      proxy = await tcpProxy("127.0.0.1", 5432);
+      const url = new URL(backend.databaseUrl);
+      url.port = String(proxy.port);
+      store = await openStore({
+        databaseUrl: url.toString(),
+        queryTimeoutMs: 300,
+        connectTimeoutMs: 300,
+      });
+    });
+    afterEach(async () => {
+      await store.close();
+      await proxy.stop();
+    });
+    const one = () => sql<{ one: number }>`select 1 as one`.execute(store.db);
+
+    it("a query is store_unavailable after the read timeout, naming it", async () => {
+      expect((await one()).rows).toEqual([{ one: 1 }]);
+      proxy.blackhole();
+      const { code, message } = await failure(one());
+      expect(code).toBe("store_unavailable");
+      expect(message).toContain(`PostgreSQL at 127.0.0.1:${proxy.port}`);
+      expect(message).toContain("did not answer within 1300 ms");
+      // New connections are swallowed too: the connect timeout says so.
+      const next = await failure(one());
+      expect(next.code).toBe("store_unavailable");
+    });
+
+    it("after the network returns, every query gets a live connection", async () => {
+      // Several pooled connections, idle when the network goes silent.
+      await Promise.all(
+        Array.from({ length: 6 }, () => sql`select pg_sleep(0.05)`.execute(store.db)),
+      );
+      proxy.blackhole();
+      expect((await failure(one())).code).toBe("store_unavailable");
+      proxy.heal();
+      // The idle connections lived through the blackhole and will never answer: none of these
+      // may be handed one (each would fail after the read timeout).
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => one()));
+      expect(results.map((r) => r.status)).toEqual(Array<string>(6).fill("fulfilled"));
+    });
+
+    it("close() cuts a query waiting on a silent server instead of waiting it out", async () => {
+      const url = new URL(backend.databaseUrl);
+      url.port = String(proxy.port);
+      // The read timeout (61 s) is longer than any test: only close() can end this query.
+      const patient = await openStore({ databaseUrl: url.toString(), queryTimeoutMs: 60_000 });
+      await sql`select 1`.execute(patient.db);
+      proxy.blackhole();
+      const hanging = failure(sql`select 1`.execute(patient.db));
+      await new Promise((r) => setTimeout(r, 100)); // the query is on the wire
+      await patient.close();
+      const { code, message } = await hanging;
+      expect(code).toBe("store_unavailable");
+      expect(message).toMatch(/Connection terminated/);
+    });
   });
 });

@@ -1,10 +1,10 @@
 /**
- * The PostgreSQL backend: Kysely's PostgresDialect over a bounded node-postgres pool, with the
+ * The PostgreSQL backend: Kysely's PostgresDialect over a bounded node-postgres pool (timeouts,
+ * keepalive and dead-connection replacement in ./pg-pool.ts), with the
  * driver's errors translated at the one place every query passes through, so a database that
  * went away reaches callers as store_unavailable naming host:port, never as a raw socket error
  * (and never with the password from DATABASE_URL).
  */
-import pg from "pg";
 import { PostgresDialect } from "kysely";
 import type {
   CompiledQuery,
@@ -16,15 +16,30 @@ import type {
 } from "kysely";
 import { ModelgateError } from "../errors.js";
 import { errorCode, errorMessage } from "./db-errors.js";
+import { guardedPool, isConnectionFailure, isReadTimeout } from "./pg-pool.js";
 
 export interface PostgresOptions {
   databaseUrl: string;
   /** Pool size per process; the default keeps several instances under max_connections=100. */
   poolMax?: number;
-  statementTimeoutMs?: number;
+  /**
+   * How long one query may run (the server's statement_timeout). The client waits
+   * QUERY_GRACE_MS more for the server's own cancellation before it presumes the network dead.
+   */
+  queryTimeoutMs?: number;
+  /** How long opening a connection (or waiting for a free one) may take. */
+  connectTimeoutMs?: number;
 }
 
-export const POSTGRES_DEFAULTS = { poolMax: 10, statementTimeoutMs: 30_000, connectMs: 5_000 };
+export const POSTGRES_DEFAULTS = {
+  poolMax: 10,
+  queryTimeoutMs: 10_000,
+  connectTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+  keepAliveInitialDelayMs: 10_000,
+  queryGraceMs: 1_000,
+  endGraceMs: 1_000,
+};
 
 /** Where DATABASE_URL points, safe to print: host:port/database, no user or password. */
 export interface PostgresTarget {
@@ -56,47 +71,34 @@ export function parseTarget(databaseUrl: string): PostgresTarget {
 }
 
 export function postgresDialect(opts: PostgresOptions, target: PostgresTarget): PostgresDialect {
-  const statementTimeoutMs = opts.statementTimeoutMs ?? POSTGRES_DEFAULTS.statementTimeoutMs;
-  const pool = new pg.Pool({
+  const d = POSTGRES_DEFAULTS;
+  const queryTimeoutMs = opts.queryTimeoutMs ?? d.queryTimeoutMs;
+  const readTimeoutMs = queryTimeoutMs + d.queryGraceMs;
+  const pool = guardedPool({
     connectionString: opts.databaseUrl,
-    max: opts.poolMax ?? POSTGRES_DEFAULTS.poolMax,
-    statement_timeout: statementTimeoutMs,
-    connectionTimeoutMillis: POSTGRES_DEFAULTS.connectMs,
-    idleTimeoutMillis: 30_000,
-    application_name: "modelgate",
+    max: opts.poolMax ?? d.poolMax,
+    statementTimeoutMs: queryTimeoutMs,
+    readTimeoutMs,
+    connectTimeoutMs: opts.connectTimeoutMs ?? d.connectTimeoutMs,
+    idleTimeoutMs: d.idleTimeoutMs,
+    keepAliveInitialDelayMs: d.keepAliveInitialDelayMs,
+    endGraceMs: d.endGraceMs,
   });
-  // An idle client losing its server emits 'error' on the pool, which would crash the process
-  // if unheard. The pool drops that client; the next query reconnects or fails visibly.
-  pool.on("error", () => undefined);
-  // A client checked out of the pool has no such listener: if its server goes away mid-query,
-  // node-postgres rejects the query *and* emits 'error' on the client, which would crash the
-  // process. The rejection is what callers see (store_unavailable); the pool discards the
-  // broken client when it is released.
-  pool.on("connect", (client) => {
-    client.on("error", () => undefined);
-  });
-  const mapError = (err: unknown): unknown => translate(err, target, statementTimeoutMs);
+  const mapError = (err: unknown): unknown =>
+    translate(err, target, { queryTimeoutMs, readTimeoutMs });
   return new TranslatingPostgresDialect({ pool }, mapError);
 }
 
-// Node network failures, plus SQLSTATE classes 08 (connection), 28 (authorization), 3D000
-// (no such database) and 57P01-57P03 (server shutting down or starting).
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ECONNRESET",
-  "EPIPE",
-]);
+// SQLSTATE classes 08 (connection), 28 (authorization), 3D000 (no such database) and
+// 57P01-57P03 (server shutting down or starting).
 const SQLSTATE_CONNECTION = /^(08|28|3D000|57P0[123])/;
-// "timeout exceeded when trying to connect" is pg.Pool waiting for a free or new connection.
-const PG_CONNECTION_MESSAGE =
-  /connection terminated|timeout expired|connection timeout|timeout exceeded when trying to connect/i;
 
-function translate(err: unknown, target: PostgresTarget, statementTimeoutMs: number): unknown {
+interface Timeouts {
+  queryTimeoutMs: number;
+  readTimeoutMs: number;
+}
+
+function translate(err: unknown, target: PostgresTarget, timeouts: Timeouts): unknown {
   if (err instanceof ModelgateError) return err;
   const code = errorCode(err) ?? "";
   const reason = scrub(errorMessage(err), target.secrets);
@@ -104,11 +106,20 @@ function translate(err: unknown, target: PostgresTarget, statementTimeoutMs: num
     return new ModelgateError(
       "store_unavailable",
       `a query to PostgreSQL at ${target.label} ran past the statement timeout ` +
-        `(${statementTimeoutMs} ms): ${reason}`,
+        `(${timeouts.queryTimeoutMs} ms): ${reason}`,
       { cause: err },
     );
   }
-  const network = NETWORK_CODES.has(code) || PG_CONNECTION_MESSAGE.test(reason);
+  if (isReadTimeout(err)) {
+    return new ModelgateError(
+      "store_unavailable",
+      `PostgreSQL at ${target.label} did not answer within ${timeouts.readTimeoutMs} ms ` +
+        "(a network that drops packets, or a server that hangs): check the network between " +
+        "modelgate and the database; the connection was replaced",
+      { cause: err },
+    );
+  }
+  const network = isConnectionFailure(err);
   if (!network && !SQLSTATE_CONNECTION.test(code)) return err;
   const hint = network
     ? "check that it runs and that DATABASE_URL points to it"

@@ -8,9 +8,21 @@ export interface ReadinessCheck {
   name: string;
   ok: boolean;
   reason: string;
+  /** false: reported, but this replica need not pass it to be ready (a cold model). */
+  required?: boolean;
 }
 
-const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), reason: Type.String() });
+const Check = Type.Object({
+  name: Type.String(),
+  ok: Type.Boolean(),
+  reason: Type.String(),
+  required: Type.Optional(
+    Type.Boolean({
+      description:
+        "Present and false on a check that does not decide readiness (a model that is not warm): its failure shows here and on /health, and the replica stays ready.",
+    }),
+  ),
+});
 const Readiness = Type.Object({
   status: Type.String({ description: "ready | not_ready" }),
   checks: Type.Array(Check),
@@ -24,7 +36,10 @@ export interface ServiceRoutesDeps {
 
 async function runChecks(deps: ServiceRoutesDeps): Promise<ReadinessCheck[]> {
   // A failing check must never turn /ready into a 500: it becomes a failed check with its reason.
-  const settle = async (fn: () => Promise<ReadinessCheck[]>, name: string) =>
+  const settle = async (
+    fn: () => Promise<ReadinessCheck[]>,
+    name: string,
+  ): Promise<ReadinessCheck[]> =>
     fn().catch((err: unknown) => [
       { name, ok: false, reason: err instanceof Error ? err.message : String(err) },
     ]);
@@ -32,8 +47,15 @@ async function runChecks(deps: ServiceRoutesDeps): Promise<ReadinessCheck[]> {
     settle(deps.readiness, "service"),
     settle(deps.models.checks, "models"),
   ]);
-  return [...base, ...models];
+  const all: ReadinessCheck[] = [...base, ...models];
+  return all.map(({ name, ok, reason, required }) =>
+    required === false ? { name, ok, reason, required } : { name, ok, reason },
+  );
 }
+
+/** Ready when every check this replica must pass passes; the others are only reported. */
+const isReady = (checks: readonly ReadinessCheck[]) =>
+  checks.every((c) => c.ok || c.required === false);
 
 export function serviceRoutes(app: FastifyInstance, deps: ServiceRoutesDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -57,13 +79,13 @@ export function serviceRoutes(app: FastifyInstance, deps: ServiceRoutesDeps): vo
     {
       schema: {
         tags: ["service"],
-        summary: "Every check with its reason; 503 while any fails",
+        summary: "Every check with its reason; 503 while one this replica must pass fails",
         response: { 200: Readiness, 503: Readiness },
       },
     },
     async function ready(_request, reply) {
       const checks = await runChecks(deps);
-      const ok = checks.every((c) => c.ok);
+      const ok = isReady(checks);
       void reply.status(ok ? 200 : 503);
       return { status: ok ? "ready" : "not_ready", checks };
     },
