@@ -124,14 +124,29 @@ describe("with the Hub", () => {
     expect(String(health.body.revision)).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  it("answers 503 source_unauthorized naming the repository for a token without access", async () => {
+  it("answers 503 source_unauthorized naming the repository for a token refused access (403)", async () => {
+    const svc = await start(await dataDirWith21(PRIVATE_REPO), {
+      HUGGINGFACE_API_KEY: hub.tokens.forbidden,
+    });
+    const res = await predict(svc);
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe("source_unauthorized");
+    expect(String(res.body.detail)).toContain(
+      `HUGGINGFACE_API_KEY may not read the Hugging Face repository ${PRIVATE_REPO} of model 21 (HTTP 403)`,
+    );
+    expect(String(res.body.detail)).not.toContain(hub.tokens.forbidden);
+  });
+
+  it("answers 503 source_not_found for a token the Hub hides the private repository from (404)", async () => {
     const svc = await start(await dataDirWith21(PRIVATE_REPO), {
       HUGGINGFACE_API_KEY: hub.tokens.noAccess,
     });
     const res = await predict(svc);
     expect(res.status).toBe(503);
-    expect(["source_unauthorized", "source_not_found"]).toContain(res.body.code);
-    expect(String(res.body.detail)).toContain(PRIVATE_REPO);
+    expect(res.body.code).toBe("source_not_found");
+    expect(String(res.body.detail)).toContain(
+      `The Hugging Face repository ${PRIVATE_REPO} of model 21 does not exist, or HUGGINGFACE_API_KEY cannot read it`,
+    );
     expect(String(res.body.detail)).not.toContain(hub.tokens.noAccess);
   });
 
@@ -203,5 +218,66 @@ describe("with the Hub", () => {
     } finally {
       await hub.up();
     }
+  });
+
+  describe("a cold model whose Hub fails: 503 source_unreachable with Retry-After, and /ready says so", () => {
+    /** Predicts once, then reads what /ready and the model's health report. */
+    async function coldFailure(svc: TestService) {
+      const res = await predict(svc);
+      const ready = await getJson(`${svc.url}/ready`);
+      const check = (ready.body.checks as { name: string; ok: boolean; reason: string }[]).find(
+        (c) => c.name === "model:21",
+      );
+      const health = await getJson(`${svc.url}/api/v1/models/21/health`, {
+        "X-API-Key": svc.adminKey,
+      });
+      return { res, check, health };
+    }
+    const UNAVAILABLE = `The Hugging Face Hub at ${"HUB"} is unavailable for model 21's repository ${PUBLIC_REPO}`;
+    const unavailable = () => UNAVAILABLE.replace("HUB", hub.url);
+
+    it("the Hub down (connection refused)", async () => {
+      const dir = await dataDirWith21(PUBLIC_REPO);
+      await hub.down();
+      try {
+        const svc = await start(dir, { MODELGATE_SOURCE_RETRIES: "1" });
+        const { res, check, health } = await coldFailure(svc);
+        expect(res.status).toBe(503);
+        expect(res.body).toMatchObject({
+          code: "source_unreachable",
+          request_id: expect.any(String),
+        });
+        expect(String(res.body.detail)).toContain(
+          `${unavailable()} (connection refused, 2 attempts)`,
+        );
+        expect(res.headers.get("retry-after")).toBe("30");
+        expect(check).toMatchObject({ ok: false, reason: expect.stringContaining(unavailable()) });
+        expect(health.body).toMatchObject({ last_error: { code: "source_unreachable" } });
+      } finally {
+        await hub.up();
+      }
+    });
+
+    it("the Hub answering 429 with a Retry-After longer than a request may wait", async () => {
+      const svc = await start(await dataDirWith21(PUBLIC_REPO));
+      hub.fault({ fault: { kind: "status", status: 429, retryAfter: 120 } });
+      const { res, check } = await coldFailure(svc);
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe("source_unreachable");
+      expect(String(res.body.detail)).toContain(`${unavailable()} (HTTP 429)`);
+      expect(res.headers.get("retry-after")).toBe("120"); // the Hub's own figure, passed on
+      expect(check).toMatchObject({ ok: false, reason: expect.stringContaining("HTTP 429") });
+    });
+
+    it("the Hub answering 5xx on every attempt", async () => {
+      const svc = await start(await dataDirWith21(PUBLIC_REPO), { MODELGATE_SOURCE_RETRIES: "1" });
+      hub.fault({ fault: { kind: "status", status: 502 } });
+      const { res, check } = await coldFailure(svc);
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe("source_unreachable");
+      expect(String(res.body.detail)).toContain(`${unavailable()} (HTTP 502, 2 attempts)`);
+      expect(res.headers.get("retry-after")).toBe("30");
+      expect(check).toMatchObject({ ok: false, reason: expect.stringContaining("HTTP 502") });
+    });
   });
 });
