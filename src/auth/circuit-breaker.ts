@@ -31,7 +31,13 @@ export interface CircuitBreaker {
   health(): CircuitHealth;
 }
 
-export const CIRCUIT_DEFAULTS = { threshold: 5, coolDownMs: 5_000 };
+/**
+ * The cool-down is short: a dead service costs one probe (one timeout) per cool-down, while a
+ * service whose network came back is used again within cool-down + timeout + cool-down at
+ * worst (a probe that left while the network was still down) — 5 s with the 2 s default
+ * AUTH_SERVICE_TIMEOUT_MS.
+ */
+export const CIRCUIT_DEFAULTS = { threshold: 5, coolDownMs: 1_500 };
 
 export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
   const threshold = options.threshold ?? CIRCUIT_DEFAULTS.threshold;

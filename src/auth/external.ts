@@ -11,6 +11,8 @@
  */
 import { createHash } from "node:crypto";
 import type { CircuitBreaker } from "./circuit-breaker.js";
+import { keepAliveTransport } from "./external-transport.js";
+import type { AuthTransport, TransportAnswer } from "./external-transport.js";
 import { circuitBreaker } from "./circuit-breaker.js";
 import { parseRetryAfter, parseValidation } from "./external-response.js";
 import type { AuthResult, KeyVerifier } from "./verifier.js";
@@ -25,6 +27,7 @@ export interface ExternalAuthOptions {
   invalidTtlMs?: number;
   maxEntries?: number;
   breaker?: CircuitBreaker;
+  transport?: AuthTransport;
   now?: () => number;
 }
 
@@ -34,6 +37,8 @@ export interface ExternalAuth extends KeyVerifier {
   readiness(): { name: string; ok: boolean; reason: string };
   /** Forget cached answers (e.g. a "keys" invalidation on the bus). */
   invalidate(): void;
+  /** Close the kept-alive connections. */
+  close(): void;
 }
 
 export const EXTERNAL_AUTH_DEFAULTS = {
@@ -52,8 +57,9 @@ const digest = (key: string) => createHash("sha256").update(key).digest("hex");
 
 export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
   const d = EXTERNAL_AUTH_DEFAULTS;
-  const endpoint = `${options.url.replace(/\/+$/, "")}/api/v1/keys/validate`;
-  const origin = new URL(endpoint).origin;
+  const endpoint = new URL(`${options.url.replace(/\/+$/, "")}/api/v1/keys/validate`);
+  const origin = endpoint.origin;
+  const transport = options.transport ?? keepAliveTransport();
   const timeoutMs = options.timeoutMs ?? d.timeoutMs;
   const maxEntries = options.maxEntries ?? d.maxEntries;
   const now = options.now ?? Date.now;
@@ -86,23 +92,21 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
       const last = breaker.health().lastError ?? "failing";
       return unavailable(`the auth service at ${origin} is failing (${last}); calls are paused`);
     }
-    let response: Response;
-    let text: string;
+    let response: TransportAnswer;
     try {
-      response = await fetch(endpoint, {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({ service_id: options.serviceId }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
+      response = await transport.post(
+        endpoint,
+        { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        JSON.stringify({ service_id: options.serviceId }),
+        timeoutMs,
+      );
     } catch (err) {
       const timedOut = err instanceof Error && err.name === "TimeoutError";
       const why = timedOut ? `no answer within ${timeoutMs} ms` : networkReason(err);
       breaker.failure(why);
       return unavailable(`the auth service at ${origin} cannot be reached (${why})`);
     }
-    const status = response.status;
+    const { status, text } = response;
     if (status === 401 || status === 403) {
       breaker.success();
       const result: AuthResult = { valid: false, code: "api_key_invalid" };
@@ -114,7 +118,7 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
       return {
         valid: false,
         code: "rate_limited",
-        retryAfterS: parseRetryAfter(response.headers.get("retry-after"), now()),
+        retryAfterS: parseRetryAfter(response.retryAfter, now()),
       };
     }
     const parsed = status === 200 ? parseValidation(parseJson(text)) : `answered HTTP ${status}`;
@@ -158,6 +162,7 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
       };
     },
     invalidate: () => cache.clear(),
+    close: () => transport.close(),
   };
 }
 
@@ -170,9 +175,6 @@ function parseJson(text: string): unknown {
 }
 
 function networkReason(err: unknown): string {
-  // fetch wraps the socket error: "fetch failed" with the useful code on its cause.
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (cause instanceof Error && "code" in cause && typeof cause.code === "string")
-    return cause.code;
+  if (err instanceof Error && "code" in err && typeof err.code === "string") return err.code;
   return err instanceof Error ? err.message : String(err);
 }

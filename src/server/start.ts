@@ -301,6 +301,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
             .catch((err: unknown) => logger.warn({ err }, "could not record last-used times")),
         closeBackends: async () => {
           for (const stop of unsubscribe) stop();
+          external?.close();
+
           await cluster.close();
           await cache.closeAll();
         },
