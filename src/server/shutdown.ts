@@ -38,8 +38,9 @@ export async function shutdown(
   steps: ShutdownSteps,
 ): Promise<void> {
   const budget = config.shutdownTimeoutMs;
-  const deadline = Date.now() + budget;
-  const left = () => deadline - Date.now();
+  // Every phase ends a little before the deadline: `serve` exits at the deadline itself.
+  const end = Date.now() + budget - Math.min(300, budget * 0.05);
+  const left = () => end - Date.now();
   // Kept back for what follows each phase: the backends (bounded by their own timeouts, about
   // a second), and the usage records after the requests.
   const backendsMs = Math.min(1_500, budget * 0.15);
@@ -64,7 +65,7 @@ export async function shutdown(
   await phase("in-flight requests", steps.closeListeners, backendsMs + usageMs);
   // Every answered prediction is in the buffer now (recorded as its response finished).
   await steps.usage.close(Math.max(left() - backendsMs, 0));
-  await phase("key last-used times", steps.flushLastUsed, backendsMs * 0.7);
-  await phase("Redis and models", steps.closeBackends, backendsMs * 0.5);
+  await phase("key last-used times", steps.flushLastUsed, backendsMs * 0.6);
+  await phase("Redis and models", steps.closeBackends, backendsMs * 0.3);
   await phase("the store", () => steps.store.close(), 0);
 }

@@ -302,7 +302,6 @@ export async function startService(options: StartOptions): Promise<RunningServic
         closeBackends: async () => {
           for (const stop of unsubscribe) stop();
           external?.close();
-
           await cluster.close();
           await cache.closeAll();
         },

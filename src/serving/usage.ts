@@ -113,10 +113,13 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
         stats.lastError = message(err);
         backoffMs = Math.min(backoffMs === 0 ? retryInitialMs : backoffMs * 2, retryMaxMs);
         retryAt = now() + backoffMs;
-        log?.warn(
-          { err: stats.lastError, buffered: buffer.length, retryInMs: backoffMs },
-          "cannot write usage records; they are kept and retried",
-        );
+        // After close the loss is already counted in close()'s own log line.
+        if (!closed) {
+          log?.warn(
+            { err: stats.lastError, buffered: buffer.length, retryInMs: backoffMs },
+            "cannot write usage records; they are kept and retried",
+          );
+        }
         return false;
       }
       writing = 0;

@@ -55,7 +55,18 @@ export function isReadTimeout(err: unknown): boolean {
 }
 
 export function guardedPool(options: GuardedPoolOptions): PostgresPool {
+  // Every client the pool makes, connected or still connecting, until its connection ends: a
+  // connection attempt to a silent server is as stuck as a query.
+  const alive = new Set<pg.Client>();
+  class TrackedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      alive.add(this);
+      this.once("end", () => alive.delete(this));
+    }
+  }
   const pool = new pg.Pool({
+    Client: TrackedClient,
     connectionString: options.connectionString,
     max: options.max,
     statement_timeout: options.statementTimeoutMs,
@@ -70,7 +81,6 @@ export function guardedPool(options: GuardedPoolOptions): PostgresPool {
   });
   let generation = 0;
   const born = new WeakMap<pg.PoolClient, number>();
-  const open = new Set<pg.PoolClient>();
   const networkFailed = () => {
     generation += 1;
   };
@@ -80,18 +90,16 @@ export function guardedPool(options: GuardedPoolOptions): PostgresPool {
   pool.on("error", () => undefined);
   pool.on("connect", (client) => {
     born.set(client, generation);
-    open.add(client);
     // A client checked out of the pool has no such listener: if its server goes away
     // mid-query, node-postgres rejects the query *and* emits 'error' on the client.
     client.on("error", () => undefined);
   });
-  pool.on("remove", (client) => open.delete(client));
 
   /** Out of the pool for good; its socket is cut if a silent server never lets it close. */
   function retire(client: pg.PoolClient): void {
     client.release(true);
     setTimeout(() => {
-      if (open.has(client)) client.connection.stream.destroy();
+      if (alive.has(client)) client.connection.stream.destroy();
     }, options.endGraceMs).unref();
   }
 
@@ -124,10 +132,10 @@ export function guardedPool(options: GuardedPoolOptions): PostgresPool {
       });
       await Promise.race([ended, grace]);
       clearTimeout(timer);
-      if (open.size === 0) return ended;
+      if (alive.size === 0) return ended;
       // A silent server never acknowledges goodbye: cut the sockets, which fails whatever
-      // query still waits and lets the pool finish.
-      for (const client of open) client.connection.stream.destroy();
+      // query or connection attempt still waits and lets the pool finish.
+      for (const client of alive) client.connection.stream.destroy();
       return ended;
     },
   };

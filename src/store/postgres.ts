@@ -38,7 +38,7 @@ export const POSTGRES_DEFAULTS = {
   idleTimeoutMs: 30_000,
   keepAliveInitialDelayMs: 10_000,
   queryGraceMs: 1_000,
-  endGraceMs: 1_000,
+  endGraceMs: 250,
 };
 
 /** Where DATABASE_URL points, safe to print: host:port/database, no user or password. */

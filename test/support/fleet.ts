@@ -67,9 +67,16 @@ export async function fleetEnv(extra: Record<string, string> = {}): Promise<Flee
   };
 }
 
-/** Starts one replica in its own data dir and resolves when it logs that it serves. */
-export function startReplica(env: Record<string, string>, timeoutMs = 60_000): Promise<Replica> {
-  const dataDir = mkdtempSync(join(tmpdir(), "mg-fleet-"));
+/**
+ * Starts one replica in its own data dir (removed when it exits, unless `keepDataDir`, for
+ * tests that read what it left there) and resolves when it logs that it serves.
+ */
+export function startReplica(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  options: { dataDir?: string } = {},
+): Promise<Replica> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "mg-fleet-"));
   const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "serve"], {
     cwd: ROOT,
     env: {
@@ -87,7 +94,7 @@ export function startReplica(env: Record<string, string>, timeoutMs = 60_000): P
   let url: string | undefined;
   const exited = new Promise<number | null>((resolve) => {
     child.on("exit", (code) => {
-      rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
       resolve(code);
     });
   });
