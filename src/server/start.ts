@@ -115,7 +115,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const { config, logger } = options;
   // Never fails for an unreachable Redis (it starts degraded); a malformed REDIS_URL does.
   const cluster = await startCluster(config, { logger, prefix: config.redisKeyPrefix });
-  const store = await openStore(storeOptionsFromConfig(config)).catch(async (err: unknown) => {
+  const store = await openStore(
+    storeOptionsFromConfig(config, (sentence) => {
+      logger.warn(sentence);
+      options.onWarning?.(`WARNING: ${sentence}`);
+    }),
+  ).catch(async (err: unknown) => {
     await cluster.close();
     throw err;
   });

@@ -1,6 +1,6 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -45,7 +45,7 @@ describe("the embedded data dir lock", () => {
   it("refuses a second process, naming the holder's pid", { timeout: 90_000 }, async () => {
     const store = await openStore({ dataDir });
     try {
-      expect(await readStoreLock(dataDir)).toEqual({ pid: process.pid });
+      expect(await readStoreLock(dataDir)).toMatchObject({ pid: process.pid, host: hostname() });
       const outcome = await openInChild(dataDir);
       expect(outcome).toMatchObject({ ok: false, code: "store_unavailable" });
       expect(outcome.message).toContain(`in use by process ${process.pid}`);
@@ -74,7 +74,8 @@ describe("the embedded data dir lock", () => {
     expect(await readStoreLock(dataDir)).toBeNull();
     const store = await openStore({ dataDir });
     try {
-      expect((await readFile(join(dataDir, LOCK_FILE), "utf8")).trim()).toBe(String(process.pid));
+      const lock = JSON.parse(await readFile(join(dataDir, LOCK_FILE), "utf8")) as object;
+      expect(lock).toMatchObject({ pid: process.pid, host: hostname() });
     } finally {
       await store.close();
     }
@@ -92,5 +93,88 @@ describe("the embedded data dir lock", () => {
     await store.close();
     expect((await stat(join(dataDir, "db"))).mode & 0o777).toBe(0o700);
     await expect(stat(join(dataDir, LOCK_FILE))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  /** A lock as another modelgate writes it, with its last heartbeat `ageMs` ago. */
+  async function lockOf(holder: object, ageMs = 0): Promise<void> {
+    const path = join(dataDir, LOCK_FILE);
+    await writeFile(path, `${JSON.stringify(holder)}\n`);
+    const at = new Date(Date.now() - ageMs);
+    await utimes(path, at, at);
+  }
+
+  it("refuses another container's live lock though its pid is ours (both pid 1)", async () => {
+    // Same pid number, same hostname even: only the heartbeat says it is alive.
+    await lockOf({ pid: process.pid, host: hostname(), instance: "another-container" });
+    const error = await openStore({ dataDir }).catch((err: unknown) => err);
+    expect(isModelgateError(error) && error.code).toBe("store_unavailable");
+    expect(String(error)).toContain(`the data dir ${dataDir} is in use by process ${process.pid}`);
+    expect(String(error)).toContain("stop that modelgate first");
+    expect(await readStoreLock(dataDir)).toMatchObject({ instance: "another-container" });
+  });
+
+  it("names the other host of a live lock", async () => {
+    await lockOf({ pid: 1, host: "web-7f9c", instance: "abc" });
+    const error = await openStore({ dataDir }).catch((err: unknown) => err);
+    expect(String(error)).toContain("in use by process 1 on host web-7f9c");
+  });
+
+  it("takes over a lock whose heartbeat stopped, with a warning", async () => {
+    await lockOf({ pid: 1, host: "web-7f9c", instance: "abc" }, 60_000);
+    const warnings: string[] = [];
+    const store = await openStore({ dataDir, onWarning: (s) => warnings.push(s) });
+    await store.close();
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^took over the data dir .* from process 1 on host web-7f9c, whose lock had no heartbeat for 60 s/,
+      ),
+    ]);
+  });
+
+  it("keeps a silent lock of a live process on this host (a stalled loop is not death)", async () => {
+    await lockOf({ pid: process.ppid, host: hostname(), instance: "stalled" }, 60_000);
+    const error = await openStore({ dataDir }).catch((err: unknown) => err);
+    expect(String(error)).toContain(`in use by process ${process.ppid}`);
+  });
+
+  it("its holder keeps the lock fresh with a heartbeat", { timeout: 20_000 }, async () => {
+    const store = await openStore({ dataDir });
+    try {
+      const path = join(dataDir, LOCK_FILE);
+      const old = new Date(Date.now() - 60_000);
+      await utimes(path, old, old);
+      let fresh = false;
+      for (let i = 0; i < 150 && !fresh; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        fresh = (await stat(path)).mtimeMs > old.getTime() + 30_000;
+      }
+      expect(fresh).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("a data dir others can write to", () => {
+  let dataDir = "";
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "modelgate-perm-"));
+  });
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  it("is refused with the command that fixes it", async () => {
+    await chmod(dataDir, 0o777);
+    const error = await openStore({ dataDir }).catch((err: unknown) => err);
+    expect(isModelgateError(error) && error.code).toBe("store_unavailable");
+    expect(String(error)).toContain(
+      `the data dir ${dataDir} is writable by its group and every user (mode 777)`,
+    );
+    expect(String(error)).toContain(`chmod 700 ${dataDir}`);
+    await chmod(dataDir, 0o770);
+    expect(String(await openStore({ dataDir }).catch((err: unknown) => err))).toContain(
+      "writable by its group (mode 770)",
+    );
+    await chmod(dataDir, 0o700);
+    await (await openStore({ dataDir })).close();
   });
 });

@@ -4,13 +4,13 @@
  * latest version before `openStore` returns, and every failure is a store_unavailable that
  * says what to fix.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Kysely, sql } from "kysely";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Config } from "../config/index.js";
 import { ModelgateError } from "../errors.js";
-import { asStoreError } from "./db-errors.js";
+import { asStoreError, errorCode } from "./db-errors.js";
 import { acquireStoreLock } from "./lock.js";
 import { migrateToLatest } from "./migrations.js";
 import { PGliteDialect } from "./pglite-dialect.js";
@@ -20,7 +20,13 @@ import type { Database } from "./schema.js";
 
 export type StoreKind = "pglite" | "postgres";
 
-export type StoreOptions = { dataDir: string } | PostgresOptions;
+export interface EmbeddedOptions {
+  dataDir: string;
+  /** A sentence worth a warning (a stale lock taken over). */
+  onWarning?: (sentence: string) => void;
+}
+
+export type StoreOptions = EmbeddedOptions | PostgresOptions;
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -37,6 +43,7 @@ export function storeOptionsFromConfig(
     Config,
     "databaseUrl" | "databaseQueryTimeoutMs" | "databaseConnectTimeoutMs" | "dataDir"
   >,
+  onWarning?: (sentence: string) => void,
 ): StoreOptions {
   return config.databaseUrl
     ? {
@@ -44,22 +51,23 @@ export function storeOptionsFromConfig(
         queryTimeoutMs: config.databaseQueryTimeoutMs,
         connectTimeoutMs: config.databaseConnectTimeoutMs,
       }
-    : { dataDir: config.dataDir };
+    : { dataDir: config.dataDir, ...(onWarning ? { onWarning } : {}) };
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  return "dataDir" in opts ? openEmbedded(opts.dataDir) : openPostgres(opts);
+  return "dataDir" in opts ? openEmbedded(opts) : openPostgres(opts);
 }
 
-async function openEmbedded(dataDir: string): Promise<Store> {
+async function openEmbedded({ dataDir, onWarning }: EmbeddedOptions): Promise<Store> {
   const dbDir = join(dataDir, "db");
+  await refuseSharedDataDir(dataDir);
   try {
     // Owner-only: the database holds API key hashes.
     await mkdir(dbDir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw asStoreError(err, `cannot create the data dir ${dbDir}`);
   }
-  const lock = await acquireStoreLock(dataDir);
+  const lock = await acquireStoreLock(dataDir, onWarning ? { onWarning } : {});
   let pglite: PGlite | undefined;
   try {
     // Loaded on demand: the WASM build is large and PostgreSQL deployments never need it.
@@ -80,6 +88,31 @@ async function openEmbedded(dataDir: string): Promise<Store> {
  * table: they run on a connection of their own, without the serving query timeout.
  */
 const MIGRATION_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The embedded database, its lock and the admin socket live in the data dir: anyone who may
+ * write there may replace them. One made by modelgate is owner-only; one that already existed
+ * must be too.
+ */
+async function refuseSharedDataDir(dataDir: string): Promise<void> {
+  let mode: number;
+  try {
+    mode = (await stat(dataDir)).mode;
+  } catch (err) {
+    if (errorCode(err) === "ENOENT") return; // created below, owner-only
+    throw asStoreError(err, `cannot read the data dir ${dataDir}`);
+  }
+  if ((mode & 0o022) === 0) return;
+  const who = [mode & 0o020 ? "its group" : "", mode & 0o002 ? "every user" : ""]
+    .filter(Boolean)
+    .join(" and ");
+  throw new ModelgateError(
+    "store_unavailable",
+    `the data dir ${dataDir} is writable by ${who} (mode ${(mode & 0o777).toString(8)}): ` +
+      "anyone who can write there can replace the database, its lock or the admin socket; " +
+      `make it yours alone with: chmod 700 ${dataDir}`,
+  );
+}
 
 async function openPostgres(opts: PostgresOptions): Promise<Store> {
   const target = parseTarget(opts.databaseUrl);
