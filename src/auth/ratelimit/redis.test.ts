@@ -8,7 +8,7 @@ import {
   TEST_REDIS_URL,
 } from "../../cluster/test-support/redis.js";
 import { tcpProxy } from "../../cluster/test-support/tcp-proxy.js";
-import { redisRateLimiter } from "./redis.js";
+import { LEASE, redisRateLimiter } from "./redis.js";
 import { HOUR_MS, rateLimitHeaders } from "./types.js";
 
 const prefix = randomPrefix();
@@ -114,7 +114,13 @@ describe("redisRateLimiter (real Redis)", () => {
       prefix,
       giveBackIdleMs: 100,
     });
-    const b = redisRateLimiter({ client: (await connection()).client, prefix });
+    // B's clock can be moved on, so its one-second refusal need not be waited out.
+    let skewMs = 0;
+    const b = redisRateLimiter({
+      client: (await connection()).client,
+      prefix,
+      now: () => Date.now() + skewMs,
+    });
     const limit = 2_000;
     let allowedA = 0;
     // A is busy long enough to lease ahead of its requests…
@@ -128,53 +134,52 @@ describe("redisRateLimiter (real Redis)", () => {
     expect(allowedA).toBe(480);
     // …then the traffic moves to B, which spends everything left.
     let allowedB = 0;
-    for (;;) {
-      const batch = await Promise.all(
-        Array.from({ length: 20 }, () => b.consume("key_lease", limit)),
-      );
-      const n = batch.filter((d) => d.allowed).length;
-      allowedB += n;
-      if (n < batch.length) break;
-    }
+    const spendAtB = async () => {
+      for (;;) {
+        const batch = await Promise.all(
+          Array.from({ length: 20 }, () => b.consume("key_lease", limit)),
+        );
+        const n = batch.filter((d) => d.allowed).length;
+        allowedB += n;
+        if (n < batch.length) return;
+      }
+    };
+    await spendAtB();
     expect(allowedA + allowedB).toBeLessThanOrEqual(limit);
-    // A, idle, gives its unused lease back; B finds it once its refusal is rechecked.
-    await new Promise((r) => setTimeout(r, 1_300));
-    for (;;) {
-      const batch = await Promise.all(
-        Array.from({ length: 20 }, () => b.consume("key_lease", limit)),
-      );
-      const n = batch.filter((d) => d.allowed).length;
-      allowedB += n;
-      if (n < batch.length) break;
+    // A, idle, gives its unused lease back: the counter then holds only what was allowed.
+    const counter = (await connection()).client;
+    const returned = async () =>
+      Number(await counter.hget(`${prefix}quota:key_lease`, "n")) === allowedA + allowedB;
+    const deadline = Date.now() + 10_000;
+    while (!(await returned()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
     }
+    expect(await returned()).toBe(true);
+    // B finds the returned counts once its refusal is rechecked.
+    skewMs += LEASE.refusedRecheckMs;
+    await spendAtB();
     expect(allowedA + allowedB).toBe(limit);
   });
 
   it("gives nothing back into the next window", async () => {
-    const windowMs = 400;
-    const a = redisRateLimiter({
-      client: (await connection()).client,
-      prefix,
-      windowMs,
-      giveBackIdleMs: 600,
-    });
-    // B opens the next window, a long one, so it is still there when A gives back.
+    const a = redisRateLimiter({ client: (await connection()).client, prefix });
     const b = redisRateLimiter({ client: (await connection()).client, prefix });
+    const counter = (await connection()).client;
+    const key = `${prefix}quota:key_window`;
     // A is busy enough to hold a lease when its traffic stops.
     for (let i = 0; i < 40; i++) {
       await Promise.all(Array.from({ length: 8 }, () => a.consume("key_window", 1_000_000)));
-      await new Promise((r) => setImmediate(r)); // quick: all of it well within one window
+      await new Promise((r) => setImmediate(r));
     }
-    const held = Number(await (await connection()).client.hget(`${prefix}quota:key_window`, "n"));
-    expect(held).toBeGreaterThan(320); // counts leased ahead of A's requests
-    await new Promise((r) => setTimeout(r, windowMs + 50)); // the window ends
+    expect(Number(await counter.hget(key, "n"))).toBeGreaterThan(320); // leased ahead
+    // The window ends — what its expiry does, without waiting for a clock — and B opens the
+    // next one.
+    await counter.del(key);
     for (let i = 0; i < 5; i++) await b.consume("key_window", 1_000_000);
-    await new Promise((r) => setTimeout(r, 900)); // A's idle lease is handed back…
-    await b.close?.(); // (and B's own lease, so the counter holds just B's requests)
-    // …to the window it came from, which is gone: B's new window still counts 5.
-    expect(Number(await (await connection()).client.hget(`${prefix}quota:key_window`, "n"))).toBe(
-      5,
-    );
+    // A hands its lease back to the window it came from, which is gone; B hands back its own.
+    await a.close?.();
+    await b.close?.();
+    expect(Number(await counter.hget(key, "n"))).toBe(5);
   });
 
   it("gives the header data of the shared window", async () => {
