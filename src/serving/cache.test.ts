@@ -61,6 +61,7 @@ describe("modelCache", () => {
   it("remembers a failure for a while instead of retrying on every request", async () => {
     let now = 0;
     let loads = 0;
+    const logged: string[] = [];
     const cache = modelCache({
       now: () => now,
       retryAfterMs: 5_000,
@@ -68,10 +69,13 @@ describe("modelCache", () => {
         loads++;
         throw new ModelgateError("source_not_found", "gone");
       },
+      // Logged by `serve`: a cold model that fails is in the logs, once per attempt.
+      onLoadFailed: (id, error) => logged.push(`${id}: ${error.code}`),
     });
     await expect(cache.get(record())).rejects.toMatchObject({ code: "source_not_found" });
     expect(() => cache.get(record())).toThrow("gone");
     expect(loads).toBe(1);
+    expect(logged).toEqual(["21: source_not_found"]);
     expect(cache.state("21")).toMatchObject({
       state: "failed",
       lastError: { code: "source_not_found", detail: "gone" },
