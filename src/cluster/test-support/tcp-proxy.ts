@@ -21,8 +21,6 @@ export interface TcpProxy {
   blackhole(): void;
   /** New connections reach the server again; blackholed ones stay silent. */
   heal(): void;
-  /** Connections accepted so far that are not closed (swallowed ones included). */
-  openConnections(): number;
 }
 
 export async function tcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
@@ -107,6 +105,5 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
     heal: () => {
       black = false;
     },
-    openConnections: () => [...sockets].filter((s) => !s.destroyed && s.localPort === port).length,
   };
 }
