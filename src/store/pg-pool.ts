@@ -146,7 +146,7 @@ function guardedClient(
   networkFailed: () => void,
   retire: (client: pg.PoolClient) => void,
 ): PostgresPoolClient {
-  let broken = false;
+  let broken: unknown;
   function query<R>(
     sql: string,
     parameters: ReadonlyArray<unknown>,
@@ -157,6 +157,9 @@ function guardedClient(
     parameters?: ReadonlyArray<unknown>,
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sql !== "string") throw new TypeError("streaming queries are not configured");
+    // A broken connection takes no more queries (a ROLLBACK after the failure would otherwise
+    // queue behind the query that never answered, and wait out another read timeout).
+    if (broken !== undefined) return Promise.reject(broken);
     return client.query(sql, parameters ? [...parameters] : []).then(
       (result) => ({
         command: result.command as PostgresQueryResult<R>["command"],
@@ -165,7 +168,7 @@ function guardedClient(
       }),
       (err: unknown) => {
         if (isConnectionFailure(err)) {
-          broken = true;
+          broken = err;
           networkFailed();
         }
         throw err;
@@ -176,7 +179,7 @@ function guardedClient(
     query,
     release() {
       // Never hand a dead (or desynchronised) connection to the next query.
-      if (broken) retire(client);
+      if (broken !== undefined) retire(client);
       else client.release();
     },
   };
