@@ -10,7 +10,7 @@ export const ERROR_CATALOGUE = {
   // 400: the request itself cannot be read
   bad_request: {
     status: 400,
-    doc: "The request could not be read (malformed JSON, wrong content type).",
+    doc: "The request could not be read (malformed JSON, a malformed HTTP request).",
   },
   // 401: who are you?
   api_key_missing: {
@@ -52,6 +52,11 @@ export const ERROR_CATALOGUE = {
     status: 404,
     doc: "No API key has this id: list them with `modelgate keys list`.",
   },
+  // 408
+  request_timeout: {
+    status: 408,
+    doc: "The request (headers and body) did not arrive within the server's time limit: send it whole, promptly.",
+  },
   // 409
   conflict: { status: 409, doc: "The resource already exists." },
   // 413
@@ -60,14 +65,27 @@ export const ERROR_CATALOGUE = {
     status: 413,
     doc: "The batch has more inputs than the model's max_batch_size: split it.",
   },
+  // 414, 415, 431
+  uri_too_long: {
+    status: 414,
+    doc: "The URL is longer than the server reads: send long data in the body instead.",
+  },
+  unsupported_media_type: {
+    status: 415,
+    doc: "The body's Content-Type is not accepted: send JSON with Content-Type: application/json.",
+  },
+  headers_too_large: {
+    status: 431,
+    doc: "The request headers are larger than the server reads: send fewer or smaller headers.",
+  },
   // 422
   invalid_input: {
     status: 422,
-    doc: "The inputs do not match the model's input schema; every bad field is named.",
+    doc: "The inputs do not match the model's input schema; bad fields are named (at most 20, with the count of the rest).",
   },
   invalid_request: {
     status: 422,
-    doc: "The request parameters are invalid; every bad field is named.",
+    doc: "The request parameters are invalid; bad fields are named (at most 20, with the count of the rest).",
   },
   spec_invalid: {
     status: 422,
@@ -137,29 +155,55 @@ export interface FieldProblem {
   problem: string;
 }
 
+/**
+ * An error answer lists at most this many problems and counts the rest: a body with thousands
+ * of bad fields must not buy an answer (and the work of building it) thousands of times larger.
+ */
+export const MAX_LISTED_PROBLEMS = 20;
+/** Longest `detail`, field name or problem sentence an answer carries (the rest is cut with …). */
+const MAX_DETAIL_CHARS = 2_000;
+const MAX_FIELD_CHARS = 200;
+const MAX_PROBLEM_CHARS = 400;
+
 export interface ModelgateErrorOptions {
-  /** Per-field problems (422). */
+  /** Per-field problems (422); past MAX_LISTED_PROBLEMS they are counted, not kept. */
   errors?: FieldProblem[];
+  /** Problems found but not built (the caller stopped collecting): added to the count. */
+  errorsOmitted?: number;
   /** Extra response headers (Retry-After, ...). */
   headers?: Record<string, string>;
   cause?: unknown;
+}
+
+/** `text` cut to `max` characters, marked with … when cut. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function clipProblem(p: FieldProblem): FieldProblem {
+  return { field: clip(p.field, MAX_FIELD_CHARS), problem: clip(p.problem, MAX_PROBLEM_CHARS) };
 }
 
 export class ModelgateError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: FieldProblem[] | undefined;
+  /** How many problems were found beyond those in `errors`. */
+  readonly errorsOmitted: number;
   readonly headers: Record<string, string> | undefined;
 
   constructor(code: ErrorCode, detail?: string, options: ModelgateErrorOptions = {}) {
     super(
-      detail ?? ERROR_CATALOGUE[code].doc,
+      clip(detail ?? ERROR_CATALOGUE[code].doc, MAX_DETAIL_CHARS),
       options.cause ? { cause: options.cause } : undefined,
     );
     this.name = "ModelgateError";
     this.code = code;
     this.status = ERROR_CATALOGUE[code].status;
-    this.errors = options.errors;
+    const all = options.errors;
+    this.errors = all?.slice(0, MAX_LISTED_PROBLEMS).map(clipProblem);
+    this.errorsOmitted =
+      (options.errorsOmitted ?? 0) + Math.max((all?.length ?? 0) - MAX_LISTED_PROBLEMS, 0);
     this.headers = options.headers;
   }
 
@@ -172,7 +216,17 @@ export function isModelgateError(err: unknown): err is ModelgateError {
   return err instanceof ModelgateError;
 }
 
-/** Join field problems into one sentence for `detail`. */
-export function describeProblems(problems: FieldProblem[]): string {
-  return problems.map((p) => `${p.field}: ${p.problem}`).join("; ");
+/** Problems spelled out in a `detail` sentence (all listed ones are in `errors`). */
+export const PROBLEMS_IN_DETAIL = 10;
+
+/**
+ * Field problems as one sentence for `detail`. Past PROBLEMS_IN_DETAIL the count comes first,
+ * so a sentence cut at its maximum length still says how many there are. `omitted` counts
+ * problems the caller found but did not build.
+ */
+export function describeProblems(problems: readonly FieldProblem[], omitted = 0): string {
+  const shown = problems.slice(0, PROBLEMS_IN_DETAIL).map(clipProblem);
+  const total = problems.length + omitted;
+  const text = shown.map((p) => `${p.field}: ${p.problem}`).join("; ");
+  return total > shown.length ? `${total} problems, the first ${shown.length}: ${text}` : text;
 }

@@ -1,5 +1,6 @@
 import type { FieldProblem } from "../errors.js";
 import { ModelgateError } from "../errors.js";
+import { checkInputs } from "../spec/index.js";
 import type { ModelRecord, ModelRepository } from "../store/index.js";
 import type { LoadedModel, ModelCache, ModelState } from "./cache.js";
 
@@ -171,11 +172,9 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
           `The batch has ${rows.length} inputs; model ${id} accepts at most ${maxBatch} per request: split it.`,
         );
       }
-      const problems: FieldProblem[] = [];
-      rows.forEach((row, i) =>
-        problems.push(...loaded.validate(row, single ? "inputs" : `inputs[${i}]`)),
-      );
-      if (problems.length > 0) throw invalidInput(problems);
+      // At most 20 problems are built for the whole batch, the rest counted (src/spec).
+      const invalid = checkInputs(loaded.validate, rows, single);
+      if (invalid) throw invalid;
       const outputs = await loaded.predict(rows as Record<string, unknown>[]);
       const first = outputs[0];
       return {

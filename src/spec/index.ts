@@ -5,8 +5,9 @@
  */
 export type * from "./types.js";
 export { onnxRuntimeOf, parseSpec, readSpecFile, SPEC_FILE, SPEC_FORMAT_VERSION } from "./parse.js";
-export { compileInputValidator } from "./input-validator.js";
-export type { InputValidator } from "./input-validator.js";
+export { checkInputs, compileInputValidator } from "./input-validator.js";
+export type { InputValidator, ProblemBudget } from "./input-validator.js";
+export { SPEC_LIMITS } from "./limits.js";
 export { compileFeaturePipeline, encodeFeatures, keywordPattern } from "./features.js";
 export type { FeaturePipeline } from "./features.js";
 export { compileOutputMapper, roundTo } from "./outputs.js";

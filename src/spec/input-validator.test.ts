@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileInputValidator } from "./input-validator.js";
+import { checkInputs, compileInputValidator } from "./input-validator.js";
 import { parseSpec } from "./parse.js";
 import { exampleSpecJson } from "./test-support/example-spec.js";
 
@@ -84,6 +84,50 @@ describe("compileInputValidator", () => {
     ]);
     expect(validate([good], "inputs")).toEqual([
       { field: "inputs", problem: "expected an object, got an array" },
+    ]);
+  });
+
+  it("counts, without building, the problems past its budget", () => {
+    const input: Record<string, unknown> = { ...good };
+    for (let i = 0; i < 5_000; i++) input[`extra_${i}`] = i;
+    const budget = { room: 3, omitted: 0 };
+    const problems = validate(input, "inputs", budget);
+    expect(problems.map((p) => p.field)).toEqual([
+      "inputs.extra_0",
+      "inputs.extra_1",
+      "inputs.extra_2",
+    ]);
+    expect(budget).toEqual({ room: 0, omitted: 4_997 });
+    expect(validate(input, "inputs")).toHaveLength(20);
+  });
+
+  it("quotes an unknown field's name up to 64 characters", () => {
+    const [problem] = validate({ ...good, ["k".repeat(100_000)]: 1 }, "inputs");
+    expect(problem?.field.length).toBeLessThan(80);
+  });
+});
+
+describe("checkInputs", () => {
+  it("a batch with thousands of unknown fields gets at most 20 problems and the count of the rest", () => {
+    const row: Record<string, unknown> = { ...good };
+    for (let i = 0; i < 300; i++) row[`unknown_field_${i}`] = i;
+    const err = checkInputs(
+      validate,
+      Array.from({ length: 64 }, () => row),
+      false,
+    );
+    expect(err?.code).toBe("invalid_input");
+    expect(err?.errors).toHaveLength(20);
+    expect(err?.errors?.[0]?.field).toBe("inputs[0].unknown_field_0");
+    expect(err?.errorsOmitted).toBe(64 * 300 - 20);
+    expect(err?.detail).toMatch(/^Invalid inputs: 19200 problems, the first 10: inputs\[0\]/);
+    expect(err?.detail.length).toBeLessThanOrEqual(2_000);
+  });
+
+  it("is null when every input is valid, and names one input without an index", () => {
+    expect(checkInputs(validate, [good, good], false)).toBeNull();
+    expect(checkInputs(validate, [{ ...good, company_size: 0 }], true)?.errors).toEqual([
+      { field: "inputs.company_size", problem: "must be ≥ 1, got 0" },
     ]);
   });
 });

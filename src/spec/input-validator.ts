@@ -1,100 +1,112 @@
-import { Ajv } from "ajv";
-import type { ErrorObject } from "ajv";
+import { clip, describeProblems, MAX_LISTED_PROBLEMS, ModelgateError } from "../errors.js";
 import type { FieldProblem } from "../errors.js";
-import { describeValue, joinPath } from "./reader.js";
+import { compileFieldCheck } from "./field-rules.js";
+import type { AddProblem, FieldCheck } from "./field-rules.js";
+import { describeValue, isObject, joinPath } from "./reader.js";
 import type { InputSchema, ModelSpec } from "./types.js";
 
-/** Validates ONE input object; `path` is how the caller names it ("inputs" or "inputs[2]"). */
-export type InputValidator = (input: unknown, path: string) => FieldProblem[];
-
-const NO_PROBLEMS: FieldProblem[] = [];
-Object.freeze(NO_PROBLEMS);
-
-function fieldPath(path: string, instancePath: string): string {
-  if (instancePath === "") return path;
-  return instancePath
-    .slice(1)
-    .split("/")
-    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .reduce(joinPath, path);
-}
-
-function listValues(values: readonly unknown[]): string {
-  const shown = values.slice(0, 12).map((v) => JSON.stringify(v));
-  return values.length > 12 ? `${shown.join(", ")}, ...` : shown.join(", ");
-}
-
-// Ajv prints ">=" and "<="; integrators read the same symbols as the docs.
-const COMPARISON_SYMBOLS: Record<string, string> = { ">=": "≥", "<=": "≤", ">": ">", "<": "<" };
-
-/** Turns one Ajv error into the sentence an integrator reads in the 422. */
-function toProblem(e: ErrorObject, path: string, known: string): FieldProblem {
-  const params = e.params as Record<string, unknown>;
-  const field = fieldPath(path, e.instancePath);
-  const got = describeValue(e.data);
-  switch (e.keyword) {
-    case "required":
-      return { field: joinPath(field, String(params.missingProperty)), problem: "is required" };
-    case "additionalProperties":
-      return {
-        field: joinPath(field, String(params.additionalProperty)),
-        problem: `is not a known field (known: ${known})`,
-      };
-    case "type": {
-      const want = params.type === "object" ? "an object" : String(params.type);
-      return { field, problem: `expected ${want}, got ${got}` };
-    }
-    case "minimum":
-    case "maximum":
-    case "exclusiveMinimum":
-    case "exclusiveMaximum": {
-      const symbol = COMPARISON_SYMBOLS[String(params.comparison)] ?? String(params.comparison);
-      return { field, problem: `must be ${symbol} ${String(params.limit)}, got ${String(e.data)}` };
-    }
-    case "enum": {
-      const allowed = Array.isArray(params.allowedValues) ? params.allowedValues : [];
-      return { field, problem: `must be one of: ${listValues(allowed)}; got ${got}` };
-    }
-    case "minLength":
-      return { field, problem: `must be at least ${String(params.limit)} characters, got ${got}` };
-    case "maxLength":
-      return { field, problem: `must be at most ${String(params.limit)} characters, got ${got}` };
-    case "pattern":
-      return { field, problem: `must match the pattern ${String(params.pattern)}, got ${got}` };
-    default:
-      return { field, problem: `fails the "${e.keyword}" rule, got ${got}` };
-  }
+/**
+ * How many more problems a caller wants built (`room`) and how many it was told exist past
+ * those (`omitted`). Shared across the inputs of a batch, so a request builds at most
+ * MAX_LISTED_PROBLEMS problems however many it has: the rest are only counted.
+ */
+export interface ProblemBudget {
+  room: number;
+  omitted: number;
 }
 
 /**
- * Compiles the spec's input schema once (Ajv, allErrors, strict) into a fast validator that names
- * every bad field with what was expected. An empty array means the input is valid; it is shared,
- * so the valid path allocates nothing.
+ * Validates ONE input object; `path` is how the caller names it ("inputs" or "inputs[2]").
+ * Without a budget it builds at most MAX_LISTED_PROBLEMS problems.
+ */
+export type InputValidator = (
+  input: unknown,
+  path: string,
+  budget?: ProblemBudget,
+) => FieldProblem[];
+
+const NO_PROBLEMS: FieldProblem[] = [];
+Object.freeze(NO_PROBLEMS);
+/** Known fields named in an "is not a known field" problem; past it, where to see them all. */
+const KNOWN_SHOWN = 12;
+/** An unknown field's name is quoted in a problem up to this many characters. */
+const FIELD_NAME_SHOWN = 64;
+
+function knownFieldsText(schema: InputSchema): string {
+  const names = Object.keys(schema.properties);
+  if (names.length <= KNOWN_SHOWN) return names.join(", ");
+  const shown = names.slice(0, KNOWN_SHOWN).join(", ");
+  return `${shown}, ... ${names.length} in all: see GET /api/v1/models/{id}/info`;
+}
+
+/**
+ * Compiles the spec's input schema once into a validator that names bad fields with what was
+ * expected: required fields first, then each declared field in the spec's order, then unknown
+ * fields. An empty array means the input is valid; it is shared, so the valid path allocates
+ * nothing.
+ *
+ * The work is one pass over the declared fields and one over the input's keys. Problems past
+ * the budget are counted, never built: with Ajv's allErrors, a 683 KB batch of unknown fields
+ * produced an error object and a sentence per field, a 21 MB answer and 420 ms of work.
  */
 export function compileInputValidator(spec: Pick<ModelSpec, "inputs">): InputValidator {
-  const ajv = new Ajv({
-    allErrors: true,
-    strict: true,
-    strictTypes: true,
-    strictRequired: true,
-    verbose: true, // puts the offending value on each error, for "got string \"high\""
-    messages: false, // the messages are ours (toProblem); skip building Ajv's
-    coerceTypes: false,
-    useDefaults: false,
-  });
   const schema: InputSchema = spec.inputs;
-  const validate = ajv.compile(schema);
-  const known = Object.keys(schema.properties).join(", ");
+  const fields: [string, FieldCheck][] = Object.entries(schema.properties).map(([name, prop]) => [
+    name,
+    compileFieldCheck(prop),
+  ]);
+  const known = new Set(Object.keys(schema.properties));
+  const required = schema.required;
+  const unknownProblem = `is not a known field (known: ${knownFieldsText(schema)})`;
 
-  return function validateInput(input: unknown, path: string): FieldProblem[] {
-    if (validate(input)) return NO_PROBLEMS;
-    const errors = validate.errors ?? [];
-    // A value of the wrong type also fails its enum: the type is the one thing to say about it.
-    const wrongType = new Set(
-      errors.filter((e) => e.keyword === "type").map((e) => e.instancePath),
-    );
-    return errors
-      .filter((e) => e.keyword === "type" || !wrongType.has(e.instancePath))
-      .map((e) => toProblem(e, path, known));
+  return function validateInput(input, path, budget) {
+    const own = budget ?? { room: MAX_LISTED_PROBLEMS, omitted: 0 };
+    let problems = NO_PROBLEMS;
+    const add: AddProblem = (name, problem) => {
+      if (own.room <= 0) {
+        own.omitted += 1;
+        return;
+      }
+      own.room -= 1;
+      if (problems === NO_PROBLEMS) problems = [];
+      problems.push({ field: name === "" ? path : joinPath(path, name), problem: problem() });
+    };
+    if (!isObject(input)) {
+      add("", () => `expected an object, got ${describeValue(input)}`);
+      return problems;
+    }
+    for (const name of required) {
+      if (input[name] === undefined) add(name, () => "is required");
+    }
+    for (const [name, check] of fields) {
+      const value = input[name];
+      if (value !== undefined) check(value, name, add);
+    }
+    for (const key in input) {
+      if (!known.has(key)) add(clip(key, FIELD_NAME_SHOWN), () => unknownProblem);
+    }
+    return problems;
   };
+}
+
+/**
+ * Validates every input of a request with one shared budget: at most MAX_LISTED_PROBLEMS
+ * problems are built, the rest counted. Null when every input is valid.
+ */
+export function checkInputs(
+  validate: InputValidator,
+  rows: readonly unknown[],
+  single: boolean,
+): ModelgateError | null {
+  const budget: ProblemBudget = { room: MAX_LISTED_PROBLEMS, omitted: 0 };
+  const problems: FieldProblem[] = [];
+  rows.forEach((row, i) => {
+    for (const p of validate(row, single ? "inputs" : `inputs[${i}]`, budget)) problems.push(p);
+  });
+  if (problems.length === 0 && budget.omitted === 0) return null;
+  const sentence = describeProblems(problems, budget.omitted);
+  return new ModelgateError("invalid_input", `Invalid inputs: ${sentence}.`, {
+    errors: problems,
+    errorsOmitted: budget.omitted,
+  });
 }

@@ -1,4 +1,5 @@
-import { describeValue, joinPath } from "./reader.js";
+import { compilePattern, SPEC_LIMITS } from "./limits.js";
+import { describeValue, isObject, joinPath } from "./reader.js";
 import type { JsonObject, SpecReader } from "./reader.js";
 import type { InputProperty, InputSchema, InputType } from "./types.js";
 
@@ -74,14 +75,13 @@ function readProperty(r: SpecReader, value: unknown, path: string): InputPropert
 function readPattern(r: SpecReader, obj: JsonObject, path: string): string | undefined {
   const pattern = r.string(obj, "pattern", path);
   if (pattern === undefined) return undefined;
-  try {
-    // Ajv compiles patterns with the unicode flag; check the same way so the spec fails here.
-    new RegExp(pattern, "u");
-    return pattern;
-  } catch {
-    r.add(joinPath(path, "pattern"), "is not a valid regular expression");
+  // Checked the way the input validator will run it (RE2), so the spec fails here, not later.
+  const compiled = compilePattern(pattern);
+  if (typeof compiled === "string") {
+    r.add(joinPath(path, "pattern"), compiled);
     return undefined;
   }
+  return pattern;
 }
 
 /**
@@ -114,7 +114,24 @@ export function readInputSchema(r: SpecReader, value: unknown, path: string): Re
   if (obj.properties === undefined) r.add(propsPath, "is required");
   const properties: Record<string, InputProperty> = {};
   const declared = new Map<string, InputType | undefined>();
-  for (const [name, raw] of Object.entries(propsObj ?? {})) {
+  const entries = Object.entries(propsObj ?? {});
+  if (entries.length > SPEC_LIMITS.inputFields) {
+    // Each field is compiled into the validator: past this, loading alone would stall serving.
+    r.add(
+      propsPath,
+      `declares ${entries.length} fields; a spec may declare at most ${SPEC_LIMITS.inputFields}`,
+    );
+    return {};
+  }
+  const patterns = entries.filter(([, raw]) => isObject(raw) && raw.pattern !== undefined).length;
+  if (patterns > SPEC_LIMITS.patterns) {
+    r.add(
+      propsPath,
+      `declares ${patterns} fields with a pattern; a spec may declare at most ${SPEC_LIMITS.patterns}`,
+    );
+    return {};
+  }
+  for (const [name, raw] of entries) {
     if (!FIELD_NAME.test(name) || name === "__proto__") {
       r.add(joinPath(propsPath, name), "field names must be identifiers (letters, digits, _)");
       continue;

@@ -1,9 +1,11 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { describeProblems, ModelgateError } from "../errors.js";
 import { readFeatures } from "./parse-features.js";
 import { readInputSchema } from "./parse-inputs.js";
 import { readOutputs } from "./parse-outputs.js";
+import { checkSpecSize, SPEC_LIMITS } from "./limits.js";
 import { describeValue, SpecReader } from "./reader.js";
 import type { ModelSpec, OnnxRuntimeSpec, RuntimeSpec } from "./types.js";
 
@@ -81,6 +83,7 @@ function deepFreeze<T>(value: T): T {
  * @param where names the file in the message (default "modelgate.json").
  */
 export function parseSpec(json: unknown, where: string = SPEC_FILE): ModelSpec {
+  checkSpecSize(json, where);
   const r = new SpecReader();
   const top = r.object(json, "(top level)");
   if (!top) throw specError(where, r);
@@ -145,32 +148,60 @@ function specError(where: string, r: SpecReader): ModelgateError {
   });
 }
 
-/** Reads and validates `<dir>/modelgate.json`; a missing or unparseable file is spec_invalid. */
+function unreadable(path: string, why: string, cause?: unknown): ModelgateError {
+  return new ModelgateError("spec_invalid", `${path}: ${why}`, {
+    errors: [{ field: SPEC_FILE, problem: why }],
+    cause,
+  });
+}
+
+/**
+ * The file's text: a regular file of at most SPEC_LIMITS.bytes (never more than one byte
+ * beyond is read). O_NONBLOCK so that a FIFO in its place is refused instead of waited on.
+ */
+async function readBounded(path: string): Promise<string> {
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!(await file.stat()).isFile()) {
+      throw unreadable(path, "is not a regular file (a link to a device or a pipe is refused)");
+    }
+    const buffer = Buffer.alloc(SPEC_LIMITS.bytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await file.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > SPEC_LIMITS.bytes) {
+      throw unreadable(path, `is larger than ${SPEC_LIMITS.bytes} bytes, the limit of a spec`);
+    }
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Reads and validates `<dir>/modelgate.json`; a missing, unparseable or oversized file is spec_invalid. */
 export async function readSpecFile(dir: string): Promise<ModelSpec> {
   const path = join(dir, SPEC_FILE);
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readBounded(path);
   } catch (err) {
+    if (err instanceof ModelgateError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === "ENOENT"
         ? "file not found (a model package needs modelgate.json beside its model file)"
         : `cannot be read (${code ?? String(err)})`;
-    throw new ModelgateError("spec_invalid", `${path}: ${why}`, {
-      errors: [{ field: SPEC_FILE, problem: why }],
-      cause: err,
-    });
+    throw unreadable(path, why, err);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     const why = `is not valid JSON (${err instanceof Error ? err.message : String(err)})`;
-    throw new ModelgateError("spec_invalid", `${path}: ${why}`, {
-      errors: [{ field: SPEC_FILE, problem: why }],
-      cause: err,
-    });
+    throw unreadable(path, why, err);
   }
   return parseSpec(json, path);
 }
