@@ -163,7 +163,8 @@ export class Failures {
   private isError(n: Node, file: GoFile): boolean {
     switch (n.type) {
       case "identifier":
-        return /^(?:err|Err)/.test(n.text);
+        // A named sentinel (`ErrNotSet`, `errMissing`); a bare `err` may well be nil.
+        return /^(?:err|Err)[A-Z_]/.test(n.text);
       case "selector_expression":
         return /^Err/.test(n.childForFieldName("field")?.text ?? "");
       case "call_expression": {

@@ -11,10 +11,11 @@
  */
 import { dirname } from "node:path";
 import type { Node } from "../syntax.js";
-import { isAssigned, isZeroLiteral, items, operator, paramNames, same } from "./ast.js";
+import { isAssigned, isZeroLiteral, items, operator, paramNames, results, same } from "./ast.js";
+import { Conditions } from "./conditional.js";
 import { Failures, HANDLED, RETURNED } from "./fail.js";
 import { ERRORS, FAILS } from "./fail.js";
-import { guarded } from "./guard.js";
+import { guarded, zeroes } from "./guard.js";
 import { declaringFunction, isDeclaration, localScope, zeroPeers } from "./scope.js";
 import type { Found, Symbols } from "./symbols.js";
 import { occurrences } from "./symbols.js";
@@ -51,11 +52,13 @@ const TEXT_USE =
 
 export class Flow {
   readonly failures: Failures;
+  readonly conditions: Conditions;
   private readonly cache = new Map<string, number>();
   private readonly active = new Set<string>();
 
   constructor(readonly symbols: Symbols) {
     this.failures = new Failures(symbols);
+    this.conditions = new Conditions(symbols, this.failures);
   }
 
   /** Signals for the expression `node` (a read, a wrapper call) whose value is followed. */
@@ -134,7 +137,11 @@ export class Flow {
     if (t.type === "identifier") {
       if (t.text === "_") return 0;
       const scope = localScope(t);
-      if (scope) return this.uses(t.text, scope, t.endIndex, file, mode, depth + 1, zeroPeers(t));
+      if (scope)
+        return this.uses(t.text, scope, t.endIndex, file, mode, depth + 1, {
+          zeros: zeroPeers(t),
+          home: homeList(t),
+        });
       return this.packageUses(dirname(file.path), "id", t.text, mode, depth + 1);
     }
     if (t.type === "selector_expression") {
@@ -146,7 +153,9 @@ export class Flow {
 
   /**
    * Uses of a local after `after` inside `scope` (writes to it are not uses, nor uses only
-   * reached when it is set: guard.ts). `zeros` are the names that are zero when it is absent.
+   * reached when it is set: guard.ts). `zeros` are the names that are zero when it is absent;
+   * a plain reassignment in `home` (the statement list declaring it) ends the value's life:
+   * `err` re-declared by the next `x, err := …` no longer holds this read's error.
    */
   uses(
     name: string,
@@ -155,13 +164,27 @@ export class Flow {
     file: GoFile,
     mode: Mode,
     depth: number,
-    zeros: ReadonlySet<string> = new Set([name]),
+    at: { zeros?: ReadonlySet<string>; home?: Node | undefined } = {},
   ): number {
+    const zeros = at.zeros ?? new Set([name]);
     let out = 0;
     let n = 0;
+    let killedAt = Infinity;
+    const shadows: [number, number][] = [];
     for (const id of occurrences(file, scope, name, IDENT)) {
-      if (id.startIndex < after || isAssigned(id) || isDeclaration(id)) continue;
-      if (mode.zero && guarded(id, zeros, this.failures, file)) continue;
+      if (id.startIndex >= killedAt) break;
+      if (id.startIndex < after) continue;
+      if (shadows.some(([from, to]) => id.startIndex >= from && id.startIndex < to)) continue;
+      if (isAssigned(id)) {
+        const stmt = id.parent?.parent;
+        if (stmt && at.home && same(stmt.parent, at.home)) killedAt = stmt.endIndex;
+        // `ok, x := …` in a nested block declares a new variable there.
+        else if (stmt?.type === "short_var_declaration" && stmt.parent)
+          shadows.push([stmt.endIndex, stmt.parent.endIndex]);
+        continue;
+      }
+      if (isDeclaration(id)) continue;
+      if (mode.zero && guarded(id, zeroes(zeros), this.failures, file)) continue;
       out |= this.of(id, file, mode, depth);
       if (++n >= MAX_USES) break;
     }
@@ -187,7 +210,7 @@ export class Flow {
         if (kind === "id" && declaringFunction(hit)) continue;
         if (kind === "field" && node.type !== "selector_expression") continue;
         const spelled = new Set([node.text.replace(/\s+/g, "")]);
-        if (mode.zero && guarded(node, spelled, this.failures, f)) continue;
+        if (mode.zero && guarded(node, zeroes(spelled), this.failures, f)) continue;
         out |= this.of(node, f, mode, depth);
         if (++n >= MAX_USES) break;
       }
@@ -209,7 +232,9 @@ export class Flow {
     const body = target.node.childForFieldName("body");
     const out =
       name && name !== "_" && body
-        ? this.uses(name, body, body.startIndex, target.file, mode, depth + 1)
+        ? this.uses(name, body, body.startIndex, target.file, mode, depth + 1, {
+            home: items(body).find((c) => c.type === "statement_list"),
+          })
         : 0;
     this.active.delete(key);
     this.cache.set(key, out);
@@ -228,8 +253,25 @@ export class Flow {
     const target = depth < MAX_DEPTH ? this.symbols.callee(call, file) : undefined;
     if (!target) return 0;
     const inner = this.param(target, index, mode, depth);
+    let out = inner & ~(RETURNED | ERRORS);
+    // A helper returning an error on "": required only where its caller checks that error.
+    if (inner & ERRORS) out |= this.errorChecked(call, target.node, file, depth + 1);
     // A helper that hands the value back (`return strings.TrimSpace(v)`): follow its result too.
-    return (inner & ~RETURNED) | (inner & RETURNED ? this.of(call, file, mode, depth + 1) : 0);
+    if (inner & RETURNED)
+      out |= this.result(call, 0, results(target.node).count, file, mode, depth + 1);
+    return out;
+  }
+
+  /**
+   * A call of a module function that returns an error when the variable is absent: ERRORS or
+   * FAILS where the caller tests that error and fails (or passes it on); HANDLED where it is
+   * ignored (the empty value is then used as is).
+   */
+  errorChecked(call: Node, fn: Node, file: GoFile, depth: number): number {
+    const { count, errorAt } = results(fn);
+    if (errorAt === undefined) return ERRORS;
+    const checked = this.result(call, errorAt, count, file, ERROR, depth);
+    return checked & (FAILS | ERRORS) ? checked & (FAILS | ERRORS) : HANDLED;
   }
 
   private binary(p: Node, node: Node, file: GoFile, mode: Mode, depth: number): number {
@@ -256,4 +298,10 @@ export class Flow {
       return this.packageUses(dirname(file.path), "field", key.text, VALUE, depth + 1);
     return HANDLED;
   }
+}
+
+/** The statement list holding the statement that declares `t`. */
+function homeList(t: Node): Node | undefined {
+  for (let p = t.parent; p; p = p.parent) if (p.parent?.type === "statement_list") return p.parent;
+  return undefined;
 }

@@ -6,6 +6,7 @@
  * if err != nil { log.Fatal(…) } }` keeps EXTRA_LATENCY optional).
  */
 import type { Node } from "../syntax.js";
+import { stringValue } from "../syntax.js";
 import { calleeText, callArgs, isZeroLiteral, operator, same, unwrap } from "./ast.js";
 import type { Failures } from "./fail.js";
 import type { GoFile } from "./world.js";
@@ -15,65 +16,87 @@ const FUNCTIONS = /^(?:function_declaration|method_declaration|func_literal)$/;
 const ZERO_PRESERVING = /^(?:len|strings\.(?:TrimSpace|ToLower|ToUpper))$/;
 
 /**
- * Is `use` unreachable while the things spelled `names` (the variable, or the read call's text)
- * are zero — the variable absent?
+ * What expressions (by their text, spaces removed) are when the variable is absent: "zero"
+ * (the read, a string or `ok` holding it) or a known boolean (`tracing := os.Getenv("T") == "1"`
+ * is false).
  */
-export function guarded(
-  use: Node,
-  names: ReadonlySet<string>,
+export type Absent = ReadonlyMap<string, "zero" | boolean>;
+
+export function zeroes(names: Iterable<string>): Absent {
+  return new Map([...names].map((n) => [n, "zero" as const]));
+}
+
+/**
+ * The conditions `node` runs under inside its function: the `if`s around it (true in the
+ * consequence, false in the else) and the earlier `if`s without else whose branch leaves
+ * (`if v == "" { return }`: what follows runs when the condition is false), each with the
+ * block that runs instead.
+ */
+export function* conditionsAround(
+  node: Node,
   failures: Failures,
   file: GoFile,
-): boolean {
-  for (let n = use, p = use.parent; p && !FUNCTIONS.test(p.type); n = p, p = p.parent) {
-    if (p.type === "if_statement") {
-      const truth = whenAbsent(p.childForFieldName("condition"), names);
-      if (truth === false && same(p.childForFieldName("consequence"), n)) return true;
-      if (truth === true && same(p.childForFieldName("alternative"), n)) return true;
+): Generator<{ cond: Node; runsWhen: boolean; instead: Node | null }> {
+  for (let n = node, p = node.parent; p && !FUNCTIONS.test(p.type); n = p, p = p.parent) {
+    const cond = p.type === "if_statement" ? p.childForFieldName("condition") : null;
+    const consequence = p.childForFieldName("consequence");
+    const alternative = p.childForFieldName("alternative");
+    if (cond && same(consequence, n)) yield { cond, runsWhen: true, instead: alternative };
+    if (cond && same(alternative, n)) yield { cond, runsWhen: false, instead: consequence };
+    if (p.type !== "statement_list") continue;
+    for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling) {
+      const c = s.type === "if_statement" ? s.childForFieldName("condition") : null;
+      const left = s.childForFieldName("consequence");
+      if (!c || s.childForFieldName("alternative") || !failures.leaves(left, file)) continue;
+      yield { cond: c, runsWhen: false, instead: left };
     }
-    if (p.type === "statement_list") {
-      for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling) {
-        if (s.type !== "if_statement" || s.childForFieldName("alternative")) continue;
-        if (whenAbsent(s.childForFieldName("condition"), names) !== true) continue;
-        if (failures.leaves(s.childForFieldName("consequence"), file)) return true;
-      }
-    }
+  }
+}
+
+/** Is `use` unreachable while the variable is absent? */
+export function guarded(use: Node, absent: Absent, failures: Failures, file: GoFile): boolean {
+  for (const { cond, runsWhen } of conditionsAround(use, failures, file)) {
+    const truth = whenAbsent(cond, absent);
+    if (truth !== undefined && truth !== runsWhen) return true;
   }
   return false;
 }
 
-/** A condition's truth when every name in `names` is zero; undefined when it cannot be told. */
-export function whenAbsent(
-  cond: Node | null | undefined,
-  names: ReadonlySet<string>,
-): boolean | undefined {
+/** A condition's truth when the variable is absent; undefined when it cannot be told. */
+export function whenAbsent(cond: Node | null | undefined, absent: Absent): boolean | undefined {
   if (!cond) return undefined;
   const n = unwrap(cond);
+  const known = absent.get(n.text.replace(/\s+/g, ""));
+  if (known !== undefined) return known === "zero" ? false : known;
   if (n.type === "unary_expression" && operator(n) === "!") {
-    const inner = whenAbsent(n.childForFieldName("operand"), names);
+    const inner = whenAbsent(n.childForFieldName("operand"), absent);
     return inner === undefined ? undefined : !inner;
   }
-  if (n.type === "identifier") return names.has(n.text) ? false : undefined;
   if (n.type !== "binary_expression") return undefined;
   const op = operator(n);
   const left = n.childForFieldName("left");
   const right = n.childForFieldName("right");
   if (!left || !right) return undefined;
   if (op === "&&" || op === "||") {
-    const a = whenAbsent(left, names);
-    const b = whenAbsent(right, names);
+    const a = whenAbsent(left, absent);
+    const b = whenAbsent(right, absent);
     if (op === "&&")
       return a === false || b === false ? false : a === true && b === true ? true : undefined;
     return a === true || b === true ? true : a === false && b === false ? false : undefined;
   }
   if (op !== "==" && op !== "!=") return undefined;
-  const tested = isZeroLiteral(right) ? left : isZeroLiteral(left) ? right : undefined;
-  return tested && isZeroWhenAbsent(tested, names) ? op === "==" : undefined;
+  // One side is zero when absent; the other a literal: "" (equal) or another string (not equal).
+  const [tested, other] = isZeroWhenAbsent(left, absent) ? [left, right] : [right, left];
+  if (!isZeroWhenAbsent(tested, absent)) return undefined;
+  const value = stringValue(unwrap(other));
+  if (isZeroLiteral(other)) return op === "==";
+  return value !== undefined ? op === "!=" : undefined;
 }
 
-function isZeroWhenAbsent(node: Node, names: ReadonlySet<string>): boolean {
+function isZeroWhenAbsent(node: Node, absent: Absent): boolean {
   const n = unwrap(node);
-  if (names.has(n.text.replace(/\s+/g, ""))) return true;
+  if (absent.get(n.text.replace(/\s+/g, "")) === "zero") return true;
   if (n.type !== "call_expression" || !ZERO_PRESERVING.test(calleeText(n))) return false;
   const arg = callArgs(n)[0];
-  return !!arg && isZeroWhenAbsent(arg, names);
+  return !!arg && isZeroWhenAbsent(arg, absent);
 }

@@ -57,7 +57,7 @@ function define(root: Node, file: SourceFile, defs: GoDefinitions): void {
   const f = defs.world.register(root, file);
   try {
     if (mentions(f.text, READS)) defs.wrappers.define(f, defs.world);
-    if (mentions(f.text, LIBRARIES)) defs.libraries.define(f, defs.flow.symbols);
+    if (mentions(f.text, LIBRARIES)) defs.libraries.define(f, defs.flow);
     if (mentions(f.text, VIPER)) defs.viper.define(f, defs.flow.symbols);
   } finally {
     defs.world.endSession();

@@ -90,6 +90,56 @@ func main() {
     });
   });
 
+  it("a field the library leaves optional is required when the calling package fails on it empty", async () => {
+    const r = await scanGo({
+      "internal/config/config.go": `package config
+
+import "github.com/kelseyhightower/envconfig"
+
+type Database struct {
+	Type string
+	URL  string
+	Pool int \`default:"4"\`
+}
+
+type Environment struct {
+	Database Database
+}
+
+type Loader struct{ Region string }
+
+func (l *Loader) Load() error { return envconfig.Process("", l) }
+`,
+      "initiate/setup.go": `package initiate
+
+import (
+	"log"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"example.com/app/internal/config"
+)
+
+var global = new(config.Environment)
+
+func Setup() {
+	if err := envconfig.Process("server", &global); err != nil {
+		log.Fatalln(err)
+	}
+	if global.Database.Type == "" || global.Database.URL == "" {
+		log.Fatal("Environment is not set for database")
+	}
+}
+`,
+    });
+    expect(r.needs).toEqual({
+      SERVER_DATABASE_TYPE: "required",
+      SERVER_DATABASE_URL: "required",
+      SERVER_DATABASE_POOL: "optional",
+      REGION: "optional",
+    });
+  });
+
   it("splits words as envconfig does", () => {
     expect(splitWords("MultiWordVar")).toBe("Multi_Word_Var");
     expect(splitWords("APIKey")).toBe("API_Key");

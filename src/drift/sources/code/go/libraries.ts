@@ -10,10 +10,13 @@
  * which structs were used before it meets a struct's own file.
  */
 import type { CodeRead, DynamicRead } from "../../../model.js";
+import { dirname } from "node:path";
 import { isVarName } from "../scanner.js";
 import type { Node } from "../syntax.js";
 import { callArgs, items, unwrap } from "./ast.js";
 import { fieldsOf, specStruct, structKey, tagText, typeStruct } from "./structs.js";
+import type { Flow } from "./flow.js";
+import { ERRORS, FAILS, VALUE } from "./flow.js";
 import type { Found, Symbols } from "./symbols.js";
 import { occurrences } from "./symbols.js";
 import type { Library } from "./tags.js";
@@ -48,7 +51,8 @@ export class Libraries {
   /** Structs (file path and position) some library call reads. */
   readonly used = new Set<string>();
 
-  define(file: GoFile, symbols: Symbols): void {
+  define(file: GoFile, flow: Flow): void {
+    const symbols = flow.symbols;
     for (const c of libraryCalls(file, symbols)) {
       const found = c.typeArg
         ? typeStruct(c.typeArg, file, symbols)
@@ -66,7 +70,7 @@ export class Libraries {
         continue;
       }
       const out = this.reads.get(file.path) ?? [];
-      this.walk(c, found, c.prefix, via, symbols, out, 0);
+      this.walk(c, found, c.prefix, { via, flow, dir: dirname(file.path) }, out, 0);
       this.reads.set(file.path, out);
     }
   }
@@ -75,11 +79,11 @@ export class Libraries {
     c: Call,
     found: Found,
     prefix: string,
-    via: string,
-    symbols: Symbols,
+    at: { via: string; flow: Flow; dir: string },
     out: { name: string; read: CodeRead }[],
     depth: number,
   ): void {
+    const symbols = at.flow.symbols;
     this.used.add(structKey(found));
     for (const field of fieldsOf(found.node)) {
       const type = field.childForFieldName("type");
@@ -90,10 +94,16 @@ export class Libraries {
       for (const name of names.length > 0 ? names : [undefined]) {
         const rule = fieldRule(c.library, { name, tag, isStruct: !!nested }, prefix, c);
         if ("nest" in rule) {
-          if (nested) this.walk(c, nested, rule.nest, via, symbols, out, depth + 1);
+          if (nested) this.walk(c, nested, rule.nest, at, out, depth + 1);
         } else if ("read" in rule && isVarName(rule.read)) {
           const location = { file: found.file.shown, line: field.startPosition.row + 1 };
-          const read: CodeRead = { location, need: rule.need, via: `${rule.via} (${via})` };
+          const read: CodeRead = { location, need: rule.need, via: `${rule.via} (${at.via})` };
+          // A field the library leaves empty may still be checked where the call is:
+          // `if env.Database.URL == "" { log.Fatal(…) }`.
+          if (name && rule.need === "optional" && !rule.defaulted) {
+            const signals = at.flow.packageUses(at.dir, "field", name, VALUE, 1);
+            if (signals & (FAILS | ERRORS)) read.need = "required";
+          }
           if (rule.alternatives) read.alternatives = rule.alternatives;
           out.push({ name: rule.read, read });
         }

@@ -12,7 +12,7 @@ import { isVarName } from "../scanner.js";
 import type { Node } from "../syntax.js";
 import { callArgs, enclosingFunction, paramNames, results } from "./ast.js";
 import type { Flow } from "./flow.js";
-import { guarded } from "./guard.js";
+import { guarded, zeroes } from "./guard.js";
 import { ERRORS, FAILS, FLAG, HANDLED, RETURNED, VALUE } from "./flow.js";
 import { occurrences } from "./symbols.js";
 import type { GoFile } from "./world.js";
@@ -94,21 +94,39 @@ export function scanDirectReads(
       out.dynamicRead(call);
       continue;
     }
-    if (guarded(call, new Set([call.text.replace(/\s+/g, "")]), flow.failures, file)) {
+    if (guarded(call, zeroes([call.text.replace(/\s+/g, "")]), flow.failures, file)) {
       // Only reached once the same read was found set: `if os.Getenv("X") != "" { … }`.
       out.read(name, call, "optional", via);
     } else if (kind === "LookupEnv") {
       const signals = flow.result(call, 0, 2, file, VALUE) | flow.result(call, 1, 2, file, FLAG);
-      out.read(name, call, verdict(signals, "optional"), via);
+      report(out, flow, file, { name, node: call, need: verdict(signals, "optional"), via });
     } else {
-      out.read(
-        name,
-        call,
-        verdict(followReturn(flow, call, file, flow.of(call, file, VALUE))),
-        via,
-      );
+      const signals = followReturn(flow, call, file, flow.of(call, file, VALUE));
+      report(out, flow, file, { name, node: call, need: verdict(signals), via });
     }
   }
+}
+
+/**
+ * Records a read. A required one is first checked for conditions on other variables
+ * (conditional.ts): reached only when X is set → unknown, saying so; reached only when X is
+ * absent → X is an alternative.
+ */
+export function report(
+  out: ReadCollector,
+  flow: Flow,
+  file: GoFile,
+  r: { name: string; node: Node; need: Need; via: string },
+): void {
+  if (r.need !== "required") return out.read(r.name, r.node, r.need, r.via);
+  const cond = flow.conditions.of(r.node, file, r.name);
+  if (cond.onlyWhen.length > 0) {
+    const when = cond.onlyWhen.join(" / ");
+    return out.read(r.name, r.node, "unknown", `${r.via}, only reached when ${when} is set`);
+  }
+  out.read(r.name, r.node, r.need, r.via);
+  const last = out.result.reads.at(-1);
+  if (last && cond.alternatives.length > 0) last.read.alternatives = cond.alternatives;
 }
 
 /**

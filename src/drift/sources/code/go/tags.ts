@@ -28,7 +28,7 @@ export interface TagField {
 export type FieldRule =
   | { skip: true }
   | { nest: string }
-  | { read: string; need: Need; alternatives?: string[]; via: string };
+  | { read: string; need: Need; defaulted: boolean; alternatives?: string[]; via: string };
 
 /** `env:"PORT" envDefault:"8080"` → env → PORT, envDefault → 8080 (Go's StructTag.Get rules). */
 export function parseTag(raw: string | undefined): Map<string, string> {
@@ -91,6 +91,7 @@ function kelsey(field: TagField, prefix: string): FieldRule {
   return {
     read: key,
     need,
+    defaulted: hasDefault,
     ...(alt && prefix ? { alternatives: [alt] } : {}),
     via: alt ? `envconfig:"${tag.get("envconfig")}"` : `envconfig field ${field.name}`,
   };
@@ -106,6 +107,7 @@ function caarlos0(field: TagField, prefix: string, requiredIfNoDefault: boolean)
   return {
     read: prefix + name,
     need: required && !hasDefault ? "required" : "optional",
+    defaulted: hasDefault,
     via: `env:"${field.tag.get("env")}"`,
   };
 }
@@ -118,10 +120,11 @@ function sethvargo(field: TagField, prefix: string): FieldRule {
     return { nest: prefix + own };
   }
   if (name === "") return { skip: true };
-  const required = opts.includes("required") && !opts.some((o) => o.startsWith("default="));
+  const defaulted = opts.some((o) => o.startsWith("default="));
   return {
     read: prefix + name,
-    need: required ? "required" : "optional",
+    need: opts.includes("required") && !defaulted ? "required" : "optional",
+    defaulted,
     via: `env:"${field.tag.get("env")}"`,
   };
 }

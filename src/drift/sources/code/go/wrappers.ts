@@ -17,7 +17,7 @@ import type { Node } from "../syntax.js";
 import { callArgs, calleeText, importsOf, items, paramNames, results } from "./ast.js";
 import type { Flow } from "./flow.js";
 import { ERRORS, FAILS, FLAG, HANDLED, RETURNED, VALUE } from "./flow.js";
-import { envCalls, followReturn, verdict } from "./reads.js";
+import { envCalls, followReturn, report, verdict } from "./reads.js";
 import { occurrences } from "./symbols.js";
 import type { GoFile, GoWorld } from "./world.js";
 
@@ -129,12 +129,8 @@ export class Wrappers {
           out.dynamicRead(call);
           continue;
         }
-        out.read(
-          value,
-          call,
-          verdict(this.callSite(call, file, wrapper, flow)),
-          `${calleeText(call)}()`,
-        );
+        const need = verdict(this.callSite(call, file, wrapper, flow));
+        report(out, flow, file, { name: value, node: call, need, via: `${calleeText(call)}()` });
       }
     }
   }
@@ -147,14 +143,8 @@ export class Wrappers {
     if (inside & FAILS) return FAILS;
     if (inside & HANDLED) return HANDLED;
     let out = 0;
-    const { count, errorAt } = results(found.node);
-    if (inside & ERRORS) {
-      if (errorAt === undefined) out |= ERRORS;
-      else {
-        const checked = flow.result(call, errorAt, count, file, { kind: "error", zero: false }, 1);
-        out |= checked & (FAILS | ERRORS) ? checked : HANDLED;
-      }
-    }
+    const { count } = results(found.node);
+    if (inside & ERRORS) out |= flow.errorChecked(call, found.node, file, 1);
     if (inside & RETURNED)
       out |= followReturn(flow, call, file, flow.result(call, 0, count, file, VALUE, 1));
     return out;
@@ -209,13 +199,15 @@ export function scanPolicyReaders(
       const arg = callArgs(call)[reader.nameArg - 1];
       const value = arg ? flow.symbols.fold(arg, file) : undefined;
       if (value === undefined || !isVarName(value)) out.dynamicRead(call);
-      else
-        out.read(
-          value,
-          call,
-          reader.required ? "required" : "optional",
-          `${reader.call}() (policy reader)`,
-        );
+      else {
+        const need = reader.required ? "required" : "optional";
+        report(out, flow, file, {
+          name: value,
+          node: call,
+          need,
+          via: `${reader.call}() (policy reader)`,
+        });
+      }
     }
   }
 }
