@@ -65,3 +65,60 @@ describe("policy file", () => {
     );
   });
 });
+
+describe("policy file: found from the checked repository, readers", () => {
+  it("walks up from the checked path to its repository root, before the working directory", () => {
+    tree = tempTree({
+      "repo/.git/HEAD": "ref: refs/heads/main\n",
+      "repo/modelgate.drift.json": JSON.stringify({ ignore: ["REPO"] }),
+      "repo/svc/src/app.py": "",
+      "elsewhere/modelgate.drift.json": JSON.stringify({ ignore: ["CWD"] }),
+    });
+    const cwd = `${tree.dir}/elsewhere`;
+    expect(loadPolicy(cwd, undefined, "../repo/svc/src")).toMatchObject({
+      file: `${tree.dir}/repo/modelgate.drift.json`,
+      searched: "the checked repository",
+      ignore: ["REPO"],
+    });
+    // The nearest one wins: a service's own policy over the repository's.
+    tree.write("repo/svc/.modelgate/drift.json", JSON.stringify({ ignore: ["SVC"] }));
+    expect(loadPolicy(cwd, undefined, "../repo/svc/src").ignore).toEqual(["SVC"]);
+    expect(loadPolicy(cwd, undefined, undefined).ignore).toEqual(["CWD"]);
+  });
+
+  it("without a repository root above the checked path, only the working directory counts", () => {
+    tree = tempTree({ "modelgate.drift.json": "{}", "work/app.py": "" });
+    expect(loadPolicy(`${tree.dir}/work`, undefined, ".")).toEqual({
+      ignore: [],
+      required: [],
+      optional: [],
+      severity: {},
+      overrides: [],
+      searched:
+        "no .modelgate/drift.json or modelgate.drift.json from . up to its repository root, nor in the working directory",
+    });
+  });
+
+  it("reads `readers`, naming every problem at once", () => {
+    tree = tempTree({
+      "modelgate.drift.json": JSON.stringify({
+        readers: [{ call: "getSetting", nameArg: 2, required: true }, { call: "env" }],
+      }),
+    });
+    expect(loadPolicy(tree.dir, undefined).readers).toEqual([
+      { call: "getSetting", nameArg: 2, required: true },
+      { call: "env", nameArg: 1, required: false },
+    ]);
+    tree.write(
+      "modelgate.drift.json",
+      JSON.stringify(
+        { readers: [{ call: "", nameArg: 0, required: "yes", extra: 1 }, { nameArg: 1.5 }, "x"] },
+        null,
+        2,
+      ),
+    );
+    expect(() => loadPolicy(tree?.dir ?? "", undefined)).toThrow(
+      'modelgate.drift.json:2: readers: readers[0].extra: is not a reader key (call, nameArg, required); readers[0].call: must be a non-empty string (the function or method as called, e.g. "getSetting" or "config.get"); readers[0].nameArg: must be a whole number ≥ 1 (which argument holds the variable\'s name, counting from 1), not 0; readers[0].required: must be true or false (whether the wrapper fails on an empty value), not "yes"; readers[1].call: must be a non-empty string (the function or method as called, e.g. "getSetting" or "config.get"); readers[1].nameArg: must be a whole number ≥ 1 (which argument holds the variable\'s name, counting from 1), not 1.5; readers[2]: must be an object with call, nameArg and required',
+    );
+  });
+});

@@ -205,16 +205,19 @@ export function renderKustomize(
   }
 }
 
-/** Where Kind/name was written in the kustomization's own files, for rendered workloads. */
+/** Where Kind/name was written in the kustomization's own files (resources, then patches). */
 export interface SourceDoc {
+  key: string;
   file: string;
   line: number;
   text: string;
   index: LineIndex;
+  from: number;
+  to: number;
 }
 
-export function sourceIndex(files: string[], cwd: string): Map<string, SourceDoc> {
-  const out = new Map<string, SourceDoc>();
+export function sourceDocs(files: string[], cwd: string): SourceDoc[] {
+  const out: SourceDoc[] = [];
   for (const abs of files) {
     const shown = displayPath(cwd, abs);
     const text = readText(abs, shown);
@@ -223,7 +226,7 @@ export function sourceIndex(files: string[], cwd: string): Map<string, SourceDoc
     for (const d of parseYamlDocs(text, shown).docs) {
       if (!isObject(d.value) || !isObject(d.value.metadata)) continue;
       const key = `${String(d.value.kind)}/${String(d.value.metadata.name)}`;
-      if (!out.has(key)) out.set(key, { file: shown, line: index.line(d.from), text, index });
+      out.push({ key, file: shown, line: index.line(d.from), text, index, from: d.from, to: d.to });
     }
   }
   return out;

@@ -19,7 +19,7 @@ import {
   kustomizationFile,
   readKustomization,
   renderKustomize,
-  sourceIndex,
+  sourceDocs,
 } from "./k8s-kustomize.js";
 import type { Found } from "./k8s-workload.js";
 import { workload } from "./k8s-workload.js";
@@ -226,30 +226,34 @@ function fromKustomize(dir: string, opts: K8sOptions): ManifestSet {
 
 /** Rendered objects placed back where their kustomization's files wrote them. */
 function mapToSources(found: Found[], dir: string, cwd: string): Found[] {
-  let index = new Map<string, SourceDoc>();
+  let docs: SourceDoc[] = [];
   try {
     const k = readKustomization(dir, cwd);
-    index = sourceIndex([...k.files, ...k.patches.flatMap((p) => (p.file ? [p.file] : []))], cwd);
+    docs = sourceDocs([...k.files, ...k.patches.flatMap((p) => (p.file ? [p.file] : []))], cwd);
   } catch {
     // kubectl read it; places are only a convenience.
   }
-  const keys = [...index.keys()];
   const fallback = { file: displayPath(cwd, kustomizationFile(dir) ?? dir), line: 1 };
   return found.map((f) => {
     // A namePrefix / nameSuffix renames the object: its source name is part of the new one.
-    const key = index.has(`${f.kind}/${f.name}`)
-      ? `${f.kind}/${f.name}`
-      : keys.find((k) => k.startsWith(`${f.kind}/`) && f.name.includes(k.slice(f.kind.length + 1)));
-    const src = key ? index.get(key) : undefined;
-    if (!src) return { ...f, origin: fallback, where: () => fallback };
-    const origin = { file: src.file, line: src.line };
+    let mine = docs.filter((d) => d.key === `${f.kind}/${f.name}`);
+    if (mine.length === 0)
+      mine = docs.filter(
+        (d) => d.key.startsWith(`${f.kind}/`) && f.name.includes(d.key.slice(f.kind.length + 1)),
+      );
+    const first = mine[0];
+    if (!first) return { ...f, origin: fallback, where: () => fallback };
+    const origin = { file: first.file, line: first.line };
     return {
       ...f,
       origin,
-      where: (word: string) => ({
-        file: src.file,
-        line: findWordLine(src.text, src.index, word) ?? src.line,
-      }),
+      where: (word: string) => {
+        for (const d of mine) {
+          const line = findWordLine(d.text, d.index, word, d.from, d.to);
+          if (line !== undefined) return { file: d.file, line };
+        }
+        return origin;
+      },
     };
   });
 }
