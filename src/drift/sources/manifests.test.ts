@@ -95,4 +95,49 @@ describe("Docker Compose source", () => {
       readCompose(FIXTURES, ["compose/docker-compose.yml"], "worker").targets.map((t) => t.id),
     ).toEqual(["compose:worker"]);
   });
+
+  it("takes a folder's compose files, and says what to pass when it has none", () => {
+    tree = tempTree({
+      "app/docker-compose.yml": "services:\n  api:\n    build: .\n    environment: [A=1]\n",
+      "app/docker-compose.prod.yml": "services:\n  api:\n    image: org/api:1\n",
+      "app/other.yml": "services: {}\n",
+      "empty/readme.yml": "x: 1\n",
+    });
+    const { targets } = readCompose(tree.dir, ["app"], undefined);
+    expect(targets.map((t) => [t.id, t.location.file, t.identity])).toEqual([
+      [
+        "compose:api",
+        "app/docker-compose.prod.yml",
+        { names: ["api"], images: ["org/api:1"], builds: [] },
+      ],
+      ["compose:api", "app/docker-compose.yml", { names: ["api"], images: [], builds: ["app"] }],
+    ]);
+    expect(() => readCompose(tree?.dir ?? "", ["empty"], undefined)).toThrow(
+      /^empty: has no compose file \(compose\.yaml, docker-compose\.yml, docker-compose\.\*\.yml\); pass the file itself/,
+    );
+  });
+});
+
+describe("--k8s paths", () => {
+  it("a path that does not exist says what --k8s takes", () => {
+    expect(() => readK8s({ cwd: FIXTURES, paths: ["k8s/nope.yaml"] })).toThrow(
+      "k8s/nope.yaml: does not exist; --k8s takes a manifest file, a folder of manifests, a Kustomize folder, or - for standard input",
+    );
+  });
+
+  it("a folder holding a chart reads the rest and reports the chart; `{{` in stdin is not read", () => {
+    tree = tempTree({
+      "deploy/app.yaml":
+        "kind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n",
+      "deploy/charts/db/Chart.yaml": "name: db\n",
+      "deploy/charts/db/templates/sts.yaml": "kind: StatefulSet\n",
+    });
+    const read = readK8s({ cwd: tree.dir, paths: ["deploy"] });
+    expect(read.targets.map((t) => t.id)).toEqual(["k8s:Pod/app"]);
+    expect(read.unresolved.map((u) => [u.what, u.unread])).toEqual([
+      ["Helm chart deploy/charts/db", true],
+    ]);
+    const piped = readK8s({ cwd: tree.dir, paths: ["-"], stdin: "name: {{ .Values.x }}\n" });
+    expect(piped.unresolved[0]?.what).toBe("template <stdin>");
+  });
 });

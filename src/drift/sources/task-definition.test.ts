@@ -107,4 +107,29 @@ describe("task definition file source", () => {
       /^missing\.json: cannot be read \(no such file\)/,
     );
   });
+
+  it("takes a folder: the task definitions in it, other JSON skipped and said so", () => {
+    tree = tempTree({
+      "deployed/api.json": JSON.stringify({ family: "api", containerDefinitions: CONTAINERS }),
+      "deployed/old/worker.json": JSON.stringify({
+        taskDefinition: { family: "worker", revision: 3, containerDefinitions: [CONTAINERS[2]] },
+      }),
+      "deployed/package.json": JSON.stringify({ name: "not-a-task-definition" }),
+      "deployed/broken.json": "{",
+      "empty/notes.json": "{}",
+    });
+    const { targets, summaries } = readTaskDefinitionFiles(tree.dir, ["deployed"], undefined);
+    expect(targets.map((t) => t.id)).toEqual(["task-definition:api", "task-definition:worker:3"]);
+    expect(targets[0]?.identity).toEqual({
+      names: ["api", "api", "worker"],
+      images: ["api:1", "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", "worker:1"],
+      builds: [],
+    });
+    expect(summaries.map((s) => s.detail)).toContain(
+      "2 other JSON file(s) skipped (not task definitions)",
+    );
+    expect(() => readTaskDefinitionFiles(tree?.dir ?? "", ["empty"], undefined)).toThrow(
+      /^empty: has no ECS task definition \(a \.json file with containerDefinitions\)/,
+    );
+  });
 });

@@ -71,8 +71,9 @@ export function taskDefinitionTarget(
   return { target, selected: read.selected };
 }
 
-/** JSON files looked at in one folder at most. */
+/** JSON files looked at in one folder at most, and the size past which one is not looked at. */
 const MAX_FILES = 2000;
+const MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * A file as given, or the task definitions in a folder (recursively): JSON files that hold one.
@@ -104,6 +105,7 @@ function taskDefinitionFiles(
   }
   const files = json.sort().filter((f) => {
     try {
+      if (statSync(f).size > MAX_BYTES) return false;
       return unwrapTaskDefinition(JSON.parse(readFileSync(f, "utf8"))) !== undefined;
     } catch {
       return false;
