@@ -16,7 +16,7 @@ import { Conditions } from "./conditional.js";
 import { Failures, HANDLED, RETURNED } from "./fail.js";
 import { ERRORS, FAILS } from "./fail.js";
 import { guarded, zeroes } from "./guard.js";
-import { declaringFunction, isDeclaration, localScope, zeroPeers } from "./scope.js";
+import { declaringFunction, homeList, isDeclaration, localScope, zeroPeers } from "./scope.js";
 import type { Found, Symbols } from "./symbols.js";
 import { occurrences } from "./symbols.js";
 import type { GoFile } from "./world.js";
@@ -298,10 +298,4 @@ export class Flow {
       return this.packageUses(dirname(file.path), "field", key.text, VALUE, depth + 1);
     return HANDLED;
   }
-}
-
-/** The statement list holding the statement that declares `t`. */
-function homeList(t: Node): Node | undefined {
-  for (let p = t.parent; p; p = p.parent) if (p.parent?.type === "statement_list") return p.parent;
-  return undefined;
 }

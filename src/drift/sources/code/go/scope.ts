@@ -83,3 +83,9 @@ export function isDeclaration(id: Node): boolean {
     return same(p.parent.childForFieldName("left"), p);
   return false;
 }
+
+/** The statement list holding the statement that declares `t`. */
+export function homeList(t: Node): Node | undefined {
+  for (let p = t.parent; p; p = p.parent) if (p.parent?.type === "statement_list") return p.parent;
+  return undefined;
+}
