@@ -27,7 +27,7 @@ const SCHEMA_TEXT = /\.(?:object|Object)\s*\(/;
 /** Every read of the environment object names `env` (`process.env`, `{ env }`, `import.meta.env`). */
 const ENV_WORD = /\benv\b/;
 const ENV_HOLDER = /process|import\s*\.\s*meta/;
-const LIBRARY_TEXT = /ConfigService|createEnv|prisma\/config/;
+const LIBRARY_TEXT = /ConfigService|createEnv|prisma\/config|validateSync/;
 
 export const jsScanner: LanguageScanner<JsDefinitions> = {
   grammars: ["javascript", "typescript", "tsx"],

@@ -188,3 +188,63 @@ describe("JS/TS scanner: configuration libraries", () => {
     expect(detail).toEqual([["app.ts", "DATABASE_URL", "required", "Prisma env()"]]);
   });
 });
+
+describe("JS/TS scanner: class-validator classes", () => {
+  it("a class validated from process.env: decorated fields, @IsOptional, @ValidateIf", async () => {
+    const { reads, detail } = await scanTs(
+      [
+        'import { IsOptional, IsString, ValidateIf } from "class-validator";',
+        "class EnvironmentVariablesValidator {",
+        "  @IsString()",
+        "  AUTH_JWT_SECRET: string;",
+        "  @IsString() @IsOptional()",
+        "  AUTH_UNIFORM_ERRORS: string;",
+        "  @ValidateIf((e) => !e.DATABASE_URL)",
+        "  @IsString()",
+        "  DATABASE_HOST: string;",
+        "  @Type(() => Number)",
+        "  NOT_CHECKED: number;",
+        "  plain: string;",
+        "}",
+        "export function load() {",
+        "  validateConfig(process.env, EnvironmentVariablesValidator);",
+        "  return { secret: process.env.AUTH_JWT_SECRET };",
+        "}",
+      ].join("\n"),
+    );
+    expect(reads).toEqual([
+      ["AUTH_JWT_SECRET", "required", 3],
+      ["AUTH_UNIFORM_ERRORS", "optional", 5],
+      ["DATABASE_HOST", "unknown", 7],
+      ["AUTH_JWT_SECRET", "unknown", 16],
+    ]);
+    expect(detail[0]?.[3]).toBe("class-validator class validated from process.env");
+  });
+
+  it("the NestJS validate function: plainToInstance + validateSync, UPPER_CASE fields only", async () => {
+    const { reads } = await scanTs(
+      [
+        'import { plainToInstance } from "class-transformer";',
+        'import { IsEnum, IsNumber, IsOptional, validateSync } from "class-validator";',
+        "class EnvironmentVariables {",
+        "  @IsEnum(Environment)",
+        "  NODE_ENV: Environment;",
+        "  @IsNumber() @IsOptional()",
+        "  PORT: number;",
+        "}",
+        "class CreateUserDto { @IsString() email: string; }",
+        "export function validate(config: Record<string, unknown>) {",
+        "  const validated = plainToInstance(EnvironmentVariables, config);",
+        "  const dto = plainToInstance(CreateUserDto, body);",
+        "  const errors = validateSync(validated, { skipMissingProperties: false });",
+        "  if (errors.length > 0) throw new Error(errors.toString());",
+        "  return validated;",
+        "}",
+      ].join("\n"),
+    );
+    expect(reads).toEqual([
+      ["NODE_ENV", "required", 4],
+      ["PORT", "optional", 6],
+    ]);
+  });
+});

@@ -2,11 +2,13 @@
  * Configuration libraries that read the environment for the code: envalid
  * (`cleanEnv(process.env, spec)`), zod and TypeBox schemas parsed from `process.env`, t3-env
  * (`createEnv({ server, client, shared })`), NestJS `ConfigService` (`get("X")`,
- * `getOrThrow("X")`), and Prisma's `env("X")` from "prisma/config".
+ * `getOrThrow("X")`), Prisma's `env("X")` from "prisma/config", and class-validator classes
+ * (./class-validator.ts).
  */
 import type { Need } from "../../../model.js";
 import { isVarName } from "../scanner.js";
 import type { Node } from "../syntax.js";
+import { scanValidateFunctions, validatedWithClass } from "./class-validator.js";
 import type { JsFile, SchemaField } from "./model.js";
 import { needOf } from "./need.js";
 import { report } from "./reads.js";
@@ -43,7 +45,10 @@ export function libraryCall(env: Node, call: Node, via: string, f: JsFile): void
   } else if (TYPEBOX_PARSE.test(callee) && same(args.at(-1), env) && args.length > 1) {
     [kind, schema, how] = ["typebox", args[0], `TypeBox schema parsed from ${via}`];
   }
-  if (!kind || !schema) return;
+  if (!kind || !schema) {
+    validatedWithClass(env, call, f);
+    return;
+  }
   const fields = schemaFields(kind, schema, reader(f));
   if (!fields) {
     // A schema we cannot see (another package, a computed one): it may read anything.
@@ -58,6 +63,7 @@ export function scanLibraries(f: JsFile): void {
   if (f.text.includes("createEnv")) t3Env(f);
   if (f.text.includes("ConfigService")) nestConfig(f);
   if (f.text.includes("prisma/config")) prismaConfig(f);
+  if (f.text.includes("validateSync") && f.text.includes("plainTo")) scanValidateFunctions(f);
 }
 
 function t3Env(f: JsFile): void {
