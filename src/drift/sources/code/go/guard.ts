@@ -11,6 +11,8 @@ import { calleeText, callArgs, isZeroLiteral, operator, same, unwrap } from "./a
 import type { Failures } from "./fail.js";
 import type { GoFile } from "./world.js";
 
+/** Conditions nested deeper than this (`a && b && …`) are not evaluated: a bound on recursion. */
+const MAX_CONDITION_DEPTH = 40;
 const FUNCTIONS = /^(?:function_declaration|method_declaration|func_literal)$/;
 /** Calls that are zero exactly when their argument is (`len(s) == 0`, `strings.TrimSpace(s) == ""`). */
 const ZERO_PRESERVING = /^(?:len|strings\.(?:TrimSpace|ToLower|ToUpper))$/;
@@ -63,13 +65,17 @@ export function guarded(use: Node, absent: Absent, failures: Failures, file: GoF
 }
 
 /** A condition's truth when the variable is absent; undefined when it cannot be told. */
-export function whenAbsent(cond: Node | null | undefined, absent: Absent): boolean | undefined {
-  if (!cond) return undefined;
+export function whenAbsent(
+  cond: Node | null | undefined,
+  absent: Absent,
+  depth = 0,
+): boolean | undefined {
+  if (!cond || depth > MAX_CONDITION_DEPTH) return undefined;
   const n = unwrap(cond);
   const known = absent.get(n.text.replace(/\s+/g, ""));
   if (known !== undefined) return known === "zero" ? false : known;
   if (n.type === "unary_expression" && operator(n) === "!") {
-    const inner = whenAbsent(n.childForFieldName("operand"), absent);
+    const inner = whenAbsent(n.childForFieldName("operand"), absent, depth + 1);
     return inner === undefined ? undefined : !inner;
   }
   if (n.type !== "binary_expression") return undefined;
@@ -78,8 +84,8 @@ export function whenAbsent(cond: Node | null | undefined, absent: Absent): boole
   const right = n.childForFieldName("right");
   if (!left || !right) return undefined;
   if (op === "&&" || op === "||") {
-    const a = whenAbsent(left, absent);
-    const b = whenAbsent(right, absent);
+    const a = whenAbsent(left, absent, depth + 1);
+    const b = whenAbsent(right, absent, depth + 1);
     if (op === "&&")
       return a === false || b === false ? false : a === true && b === true ? true : undefined;
     return a === true || b === true ? true : a === false && b === false ? false : undefined;

@@ -22,7 +22,10 @@ export interface GoFile {
   root: Node;
 }
 
-/** Files and folders a single question may open: a bound on what one odd package can cost. */
+/**
+ * A bound on what one odd package (thousands of generated files) can cost a question: the
+ * analysis looks at the first files of a folder in name order, and no further.
+ */
 const MAX_PACKAGE_FILES = 400;
 
 export class GoWorld {
