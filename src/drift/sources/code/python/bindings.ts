@@ -8,6 +8,8 @@
  */
 import type { Node } from "../syntax.js";
 import { stringValue } from "../syntax.js";
+import type { Word } from "./occurrences.js";
+import { headed, identifiersOf, statements } from "./occurrences.js";
 import { callArgs, dotted } from "./tree.js";
 
 export type EnvLibrary = "django-environ" | "environs";
@@ -73,21 +75,69 @@ function member(module: string, name: string): Binding {
  */
 export function fileBindings(
   root: Node,
+  text: string,
   instances?: (module: string, name: string) => Binding | undefined,
 ): Bindings {
   const b: Bindings = new Map();
-  for (const stmt of root.descendantsOfType(["import_statement", "import_from_statement"])) {
+  for (const stmt of statements(root, text, "import", [
+    "import_statement",
+    "import_from_statement",
+  ])) {
     if (stmt.type === "import_statement") importModules(stmt, b);
     else importNames(stmt, b, instances);
   }
-  for (const assign of root.descendantsOfType("assignment")) {
-    const left = assign.childForFieldName("left");
-    const right = assign.childForFieldName("right");
-    if (left?.type !== "identifier" || right?.type !== "call") continue;
-    const made = instanceOf(right, b);
+  // `env = environ.Env(...)`, `config = AutoConfig(...)`: found from the names that make them.
+  for (const id of identifiersOf(root, text, makers(b))) {
+    const call = headed(id);
+    const assign = call?.type === "call" ? call.parent : undefined;
+    const left = assign?.type === "assignment" ? assign.childForFieldName("left") : undefined;
+    if (!call || left?.type !== "identifier" || assign?.childForFieldName("right")?.id !== call.id)
+      continue;
+    const made = instanceOf(call, b);
     if (made) b.set(left.text, made);
   }
+  // `env = os.environ`, `get = os.getenv`: local names for the same thing.
+  for (const id of identifiersOf(root, text, readHeads(b))) {
+    let n = id;
+    while (n.parent?.type === "attribute") n = n.parent;
+    const assign = n.parent;
+    if (assign?.type !== "assignment" || assign.childForFieldName("right")?.id !== n.id) continue;
+    const left = assign.childForFieldName("left");
+    const bound = resolve(n, b);
+    if (left?.type === "identifier" && (bound?.kind === "environ" || bound?.kind === "getenv"))
+      b.set(left.text, bound);
+  }
   return b;
+}
+
+/** Local names that can make a library instance: `Env`, `environ`, `AutoConfig`, `decouple`. */
+function makers(b: Bindings): string[] {
+  const out: string[] = [];
+  for (const [name, bound] of b) {
+    if (bound.kind === "envClass") out.push(name);
+    else if (bound.kind === "module" && LIBRARY_MODULES.has(bound.path)) out.push(name);
+    else if (bound.kind === "imported" && bound.module === "decouple") out.push(name);
+  }
+  return out;
+}
+
+const LIBRARY_MODULES = new Set(["environ", "environs", "decouple"]);
+
+/** After a module's name, only these members can start a read (a cheap filter on the text). */
+const OS_MEMBER = /\s*\.\s*(?:environ|getenv)\b/y;
+const LIBRARY_MEMBER = /\s*\.\s*(?:config|Env|env|AutoConfig|Config)\b/y;
+
+/** Local names an environment read can start with (`os`, `environ`, `ge`, `env`, `config`…). */
+export function readHeads(b: Bindings): Word[] {
+  const out: Word[] = b.has("os") ? [] : [{ word: "os", after: OS_MEMBER }];
+  for (const [name, bound] of b) {
+    if (bound.kind === "os") out.push({ word: name, after: OS_MEMBER });
+    else if (["environ", "getenv", "decouple", "env"].includes(bound.kind))
+      out.push({ word: name });
+    else if (bound.kind === "module" && LIBRARY_MODULES.has(bound.path))
+      out.push({ word: name, after: LIBRARY_MEMBER });
+  }
+  return out;
 }
 
 function importModules(stmt: Node, b: Bindings): void {

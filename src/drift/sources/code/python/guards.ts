@@ -79,28 +79,31 @@ export function condition(
   for (let n = node; n.parent; n = n.parent) {
     const p = n.parent;
     if (p.type === "function_definition" || p.type === "lambda") break;
-    const test = conditionOf(p, n);
-    if (!test) continue;
-    const names = readsIn(test);
+    const names = conditionsOf(p, n).flatMap(readsIn);
     if (names.includes(name)) return "self";
     if (names.length > 0) found = "other";
   }
   return found;
 }
 
-/** The condition deciding whether `child` of `p` runs, if `p` branches. */
-function conditionOf(p: Node, child: Node): Node | undefined {
+/** The conditions deciding whether `child` of `p` runs, if `p` branches. */
+function conditionsOf(p: Node, child: Node): Node[] {
   if (p.type === "if_statement" || p.type === "elif_clause") {
     const test = p.childForFieldName("condition");
-    return test?.id === child.id ? undefined : (test ?? undefined);
+    return test && test.id !== child.id ? [test] : [];
   }
   if (p.type === "else_clause") {
+    // `else` runs when the `if` and every `elif` before it were false.
     const owner = p.parent;
-    return owner?.type === "if_statement"
-      ? (owner.childForFieldName("condition") ?? undefined)
-      : undefined;
+    if (owner?.type !== "if_statement") return [];
+    const elifs = owner.childrenForFieldName("alternative").filter((a) => a.type === "elif_clause");
+    return [owner, ...elifs]
+      .map((c) => c.childForFieldName("condition"))
+      .filter((c): c is Node => c !== null);
   }
-  if (p.type === "conditional_expression" && p.namedChild(1)?.id !== child.id)
-    return p.namedChild(1) ?? undefined;
-  return undefined;
+  if (p.type === "conditional_expression" && p.namedChild(1)?.id !== child.id) {
+    const test = p.namedChild(1);
+    return test ? [test] : [];
+  }
+  return [];
 }

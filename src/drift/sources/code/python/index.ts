@@ -12,24 +12,27 @@ import { ReadCollector, isVarName } from "../scanner.js";
 import type { Node } from "../syntax.js";
 import { stringValue } from "../syntax.js";
 import type { Binding, Bindings } from "./bindings.js";
-import { fileBindings, moduleTail } from "./bindings.js";
+import { fileBindings, moduleTail, readHeads } from "./bindings.js";
 import { Classifier } from "./classify.js";
 import { libraryRead } from "./libraries.js";
 import { NeedAnalysis } from "./need.js";
 import type { Read } from "./os-reads.js";
+import { headed, identifiersOf } from "./occurrences.js";
 import { osRead } from "./os-reads.js";
 import { SettingsIndex, scanSettings } from "./pydantic.js";
 import type { ClassInfo } from "./settings.js";
 import { classInfos, textClassInfos } from "./settings.js";
 import { argument, callArgs, dotted, enclosingFunction, parameters, unwrap } from "./tree.js";
-import type { Forwarder, Wrapper } from "./wrappers.js";
-import { defineWrappers, moduleOf, resolveForwarders, wrapperAt, wrapperNeed } from "./wrappers.js";
+import type { DefinedFile, Wrapper } from "./wrappers.js";
+import { defineWrappers, moduleOf, resolveForwarders } from "./wrappers.js";
+import { wrapperAt, wrapperNeed } from "./wrapper-calls.js";
 
 export interface PythonDefinitions {
   readers: readonly PolicyReader[];
   classes: ClassInfo[];
   wrappers: Wrapper[];
-  forwarders: Forwarder[];
+  /** Files parsed in pass 1, searched for wrappers of wrappers when pass 2 starts. */
+  defined: DefinedFile[];
   /** Library instances defined in a module, by `module:name` (`base:env`). */
   instances: Map<string, Binding>;
   /** What pass 2 needs, computed once pass 1 is over. */
@@ -42,11 +45,12 @@ function mentionsEnv(text: string): boolean {
 }
 
 function prepare(defs: PythonDefinitions): NonNullable<PythonDefinitions["ready"]> {
-  resolveForwarders(defs.wrappers, defs.forwarders, defs.readers);
+  resolveForwarders(defs.wrappers, defs.defined, defs.readers);
+  defs.defined = []; // their trees are freed after pass 2: keep no node beyond this point
   const settings = new SettingsIndex(defs.classes);
   const words = new Set<string>();
   for (const name of settings.settings) words.add(`class ${name}`);
-  for (const w of defs.wrappers) words.add(`${w.name}(`);
+  for (const w of defs.wrappers) words.add(`${w.name}(`).add(`${w.name} as `);
   for (const r of defs.readers) words.add(`${moduleTail(r.call)}(`);
   for (const key of defs.instances.keys()) {
     const name = key.slice(key.indexOf(":") + 1);
@@ -61,7 +65,7 @@ export const pythonScanner: LanguageScanner<PythonDefinitions> = {
     readers,
     classes: [],
     wrappers: [],
-    forwarders: [],
+    defined: [],
     instances: new Map(),
   }),
   mayDefine(text, defs) {
@@ -77,9 +81,14 @@ export const pythonScanner: LanguageScanner<PythonDefinitions> = {
     return false;
   },
   define(root: Node, file: SourceFile, defs: PythonDefinitions): void {
-    const b = fileBindings(root);
-    defs.classes.push(...classInfos(root, b));
-    defineWrappers(root, file.path, b, new NeedAnalysis(root), defs);
+    const b = fileBindings(root, file.text);
+    // Tree-accurate headers where pydantic settings may be declared; text headers elsewhere.
+    if (/BaseSettings|model_config|env_prefix/.test(file.text))
+      defs.classes.push(...classInfos(root, file.text, b));
+    else if (file.text.includes("class ")) defs.classes.push(...textClassInfos(file.text));
+    const need = new NeedAnalysis(root, file.text);
+    defineWrappers(root, file.text, file.path, b, need, defs.wrappers);
+    defs.defined.push({ root, text: file.text, file: file.path, need });
     for (const [name, bound] of b) {
       if (bound.kind === "env" || bound.kind === "decouple")
         defs.instances.set(`${moduleOf(file.path)}:${name}`, bound);
@@ -92,14 +101,30 @@ export const pythonScanner: LanguageScanner<PythonDefinitions> = {
   },
   scan(root: Node, file: SourceFile, defs: PythonDefinitions): FileReads {
     const ready = (defs.ready ??= prepare(defs));
-    const b = fileBindings(root, (m, n) => defs.instances.get(`${moduleTail(m)}:${n}`));
-    const scan = new FileScan(file, b, defs, new NeedAnalysis(root));
-    for (const node of root.descendantsOfType(["call", "subscript", "comparison_operator"])) {
+    const text = file.text;
+    const b = fileBindings(root, text, (m, n) => defs.instances.get(`${moduleTail(m)}:${n}`));
+    const scan = new FileScan(file, b, defs, new NeedAnalysis(root, text));
+    const wrapperNames = new Set(defs.wrappers.map((w) => w.name));
+    const words = [
+      ...readHeads(b),
+      ...wrapperNames,
+      // `from app.config import require as must`: calls say `must(...)`.
+      ...[...b].flatMap(([local, bound]) =>
+        bound.kind === "imported" && wrapperNames.has(bound.name) ? [local] : [],
+      ),
+      ...defs.readers.map((r) => moduleTail(r.call)),
+    ];
+    const seen = new Set<number>();
+    for (const id of identifiersOf(root, text, words)) {
+      const node = headed(id);
+      if (!node || seen.has(node.id)) continue;
+      seen.add(node.id);
       const read = osRead(node, b) ?? (node.type === "call" ? libraryRead(node, b) : undefined);
       if (read) scan.report(read);
       else if (node.type === "call") scan.call(node);
     }
-    scanSettings(root, b, ready.settings, scan.collector);
+    if (ready.settings.settings.size > 0 && text.includes("class "))
+      scanSettings(root, text, b, ready.settings, scan.collector);
     return scan.collector.result;
   },
 };

@@ -130,12 +130,19 @@ describe("Python need: required", () => {
         "    def check(self):",
         "        if self.URL is None:",
         "            raise RuntimeError('URL')",
+        "",
+        'HOST = os.getenv("LOOP_SHADOWED")',
+        "def each(hosts):",
+        "    for HOST in hosts:",
+        "        if not HOST:",
+        "            raise ValueError()",
       ),
     );
     expect(needs).toEqual({
       MODULE_LEVEL: "required@2",
       SHADOWED_ELSEWHERE: "unknown@13",
       CLASS_ATTRIBUTE: "required@19",
+      LOOP_SHADOWED: "unknown@24",
     });
   });
 });
@@ -194,12 +201,20 @@ describe("Python need: optional", () => {
         "        'USER': os.environ['DB_USER'],",
         "    }",
         'host = os.environ["DB_HOST"] if os.getenv("DB_HOST") else "localhost"',
+        "if 'USERPROFILE' in os.environ:",
+        "    home = os.environ['USERPROFILE']",
+        "elif 'HOMEPATH' not in os.environ:",
+        "    home = None",
+        "else:",
+        "    home = os.environ['HOMEPATH']",
       ),
     );
     expect(needs).toEqual({
       DB_NAME: "optional@2 optional@4",
       DB_USER: "unknown@5",
       DB_HOST: "optional@7 optional@7",
+      USERPROFILE: "optional@8 optional@9",
+      HOMEPATH: "optional@10 optional@13",
     });
   });
 

@@ -11,6 +11,7 @@
  */
 import type { Node } from "../syntax.js";
 import { stringValue } from "../syntax.js";
+import { identifiersNamed } from "./occurrences.js";
 import { dotted, enclosingClass, enclosingScope, isWithin, unwrap } from "./tree.js";
 
 export type Verdict = "required" | "optional" | "unknown";
@@ -38,10 +39,12 @@ export function strongest(flows: Iterable<Flow>): Flow {
 }
 
 export class NeedAnalysis {
-  private readonly identifiers = new Map<number, Map<string, Node[]>>();
-  private readonly attributes = new Map<number, Map<string, Node[]>>();
+  private readonly identifiers = new Map<string, Node[]>();
 
-  constructor(private readonly root: Node) {}
+  constructor(
+    private readonly root: Node,
+    private readonly text: string,
+  ) {}
 
   /** What happens to the value of `expr` when the variable is absent. */
   flow(expr: Node, hops = 0, start: State = VALUE): Flow {
@@ -143,7 +146,9 @@ export class NeedAnalysis {
       const cls = enclosingClass(assign);
       const name = left.childForFieldName("attribute")?.text;
       if (!cls || !name) return "unknown";
-      const uses = this.selfAttributes(cls).get(name) ?? [];
+      const uses = this.attributesNamed(cls, name).filter(
+        (a) => a.childForFieldName("object")?.text === "self",
+      );
       return strongest(uses.filter((u) => !isTarget(u)).map((u) => this.flow(u, hops + 1)));
     }
     return "unknown";
@@ -156,7 +161,7 @@ export class NeedAnalysis {
     if (holder?.type === "block" && holder.parent?.type === "class_definition")
       return this.classAttribute(holder.parent, name.text, hops);
     const scope = enclosingScope(binder);
-    const all = this.identifiersIn(scope).get(name.text) ?? [];
+    const all = this.named(scope, name.text);
     const module = scope.type === "module";
     const flows: Flow[] = [];
     for (const id of all) {
@@ -174,7 +179,7 @@ export class NeedAnalysis {
   /** `class C: X = os.getenv(...)` used as `self.X`, `cls.X` or `C.X`. */
   private classAttribute(cls: Node, name: string, hops: number): Flow {
     const className = cls.childForFieldName("name")?.text;
-    const uses = (this.selfAttributes(this.root).get(name) ?? []).filter((a) => {
+    const uses = this.attributesNamed(this.root, name).filter((a) => {
       const object = a.childForFieldName("object")?.text;
       return object === className || ((object === "self" || object === "cls") && isWithin(a, cls));
     });
@@ -183,42 +188,31 @@ export class NeedAnalysis {
 
   /** True when a function assigns the name itself or takes it as a parameter. */
   private boundIn(fn: Node, name: string): boolean {
-    const ids = this.identifiersIn(fn).get(name) ?? [];
+    const ids = this.named(fn, name);
     const global = ids.some((id) => id.parent?.type === "global_statement");
     return !global && ids.some((id) => isTarget(id) || isParameter(id));
   }
 
-  private identifiersIn(scope: Node): Map<string, Node[]> {
-    let index = this.identifiers.get(scope.id);
-    if (!index) {
-      index = new Map();
-      for (const id of scope.descendantsOfType("identifier")) {
-        const list = index.get(id.text);
-        if (list) list.push(id);
-        else index.set(id.text, [id]);
-      }
-      this.identifiers.set(scope.id, index);
+  /** Identifiers spelled `name` inside a scope (cached per scope and name). */
+  private named(scope: Node, name: string): Node[] {
+    const key = `${scope.id}:${name}`;
+    let found = this.identifiers.get(key);
+    if (!found) {
+      found = identifiersNamed(this.root, this.text, name, scope.startIndex, scope.endIndex);
+      this.identifiers.set(key, found);
     }
-    return index;
+    return found;
   }
 
-  /** Attribute nodes (`obj.name`) under a node, by attribute name. */
-  private selfAttributes(scope: Node): Map<string, Node[]> {
-    let index = this.attributes.get(scope.id);
-    if (!index) {
-      index = new Map();
-      for (const a of scope.descendantsOfType("attribute")) {
-        const object = a.childForFieldName("object");
-        const name = a.childForFieldName("attribute")?.text;
-        if (!name || object?.type !== "identifier") continue;
-        if (scope.type === "class_definition" && object.text !== "self") continue;
-        const list = index.get(name);
-        if (list) list.push(a);
-        else index.set(name, [a]);
-      }
-      this.attributes.set(scope.id, index);
+  /** Attribute nodes `obj.name` inside a scope whose object is a plain name (`self`, `C`). */
+  private attributesNamed(scope: Node, name: string): Node[] {
+    const out: Node[] = [];
+    for (const id of this.named(scope, name)) {
+      const a = id.parent;
+      if (a?.type !== "attribute" || a.childForFieldName("attribute")?.id !== id.id) continue;
+      if (a.childForFieldName("object")?.type === "identifier") out.push(a);
     }
-    return index;
+    return out;
   }
 }
 
@@ -262,13 +256,24 @@ export function fails(block: Node | null): boolean {
   return false;
 }
 
-/** The left side of an assignment (a rebinding, not a use). */
+const PATTERNS = new Set(["pattern_list", "tuple_pattern", "list_pattern", "as_pattern_target"]);
+const BINDERS = new Set(["assignment", "augmented_assignment", "for_statement", "for_in_clause"]);
+
+/**
+ * A name being bound, not read: an assignment's left side (also inside `a, b = …`), a `for`
+ * target, `except E as name`, `with … as name`, a walrus name.
+ */
 function isTarget(node: Node): boolean {
-  const parent = node.parent;
-  return (
-    (parent?.type === "assignment" || parent?.type === "augmented_assignment") &&
-    parent.childForFieldName("left")?.id === node.id
-  );
+  let n = node;
+  let p = node.parent;
+  while (p && PATTERNS.has(p.type)) {
+    n = p;
+    p = p.parent;
+  }
+  if (!p) return false;
+  if (BINDERS.has(p.type)) return p.childForFieldName("left")?.id === n.id;
+  if (p.type === "as_pattern") return p.childForFieldName("alias")?.id === n.id;
+  return p.type === "named_expression" && p.childForFieldName("name")?.id === n.id;
 }
 
 function isParameter(id: Node): boolean {

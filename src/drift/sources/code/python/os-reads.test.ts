@@ -63,6 +63,20 @@ describe("Python os reads", () => {
     });
     const path = await scanPython(py("import os.path", 'x = os.environ["VIA_OS_PATH"]'));
     expect(path.needs).toEqual({ VIA_OS_PATH: "required@2" });
+    const local = await scanPython(
+      py(
+        "import os",
+        "env = os.environ",
+        "get = os.getenv",
+        'if "LOCAL_ALIAS" in env:',
+        '    x = env["LOCAL_ALIAS"]',
+        'y = get("GET_ALIAS", "d")',
+      ),
+    );
+    expect(local.needs).toEqual({
+      LOCAL_ALIAS: "optional@4 optional@5",
+      GET_ALIAS: "optional@6",
+    });
   });
 
   it("does not take another module's environ or getenv for the os one", async () => {

@@ -9,6 +9,7 @@ import { isVarName } from "../scanner.js";
 import type { Node } from "../syntax.js";
 import type { Bindings } from "./bindings.js";
 import type { ClassInfo } from "./settings.js";
+import { statements } from "./occurrences.js";
 import { classInfo, fields } from "./settings.js";
 
 interface Resolved {
@@ -80,11 +81,15 @@ function closure(classes: readonly ClassInfo[], root: string, out: Set<string>):
 /** Reports the fields of every settings class this file declares. */
 export function scanSettings(
   root: Node,
+  text: string,
   b: Bindings,
   index: SettingsIndex,
   collector: ReadCollector,
 ): void {
-  for (const cls of root.descendantsOfType("class_definition")) {
+  for (const cls of statements(root, text, "class", ["class_definition"])) {
+    const header = cls.childForFieldName("superclasses")?.text ?? "";
+    const bases = header.match(/\w+/g) ?? [];
+    if (!bases.some((n) => n === "BaseSettings" || index.settings.has(n))) continue;
     const info = classInfo(cls, b);
     if (!index.isSettings(info)) continue;
     const config = index.resolve(info);

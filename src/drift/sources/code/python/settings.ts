@@ -15,6 +15,7 @@ import type { Node } from "../syntax.js";
 import { stringValue } from "../syntax.js";
 import type { Bindings } from "./bindings.js";
 import { literal } from "./bindings.js";
+import { statements } from "./occurrences.js";
 import { callArgs, dotted, unwrap } from "./tree.js";
 
 export interface ClassInfo {
@@ -28,8 +29,8 @@ export interface ClassInfo {
 }
 
 /** Class declarations from a syntax tree, with what pydantic needs from each. */
-export function classInfos(root: Node, b: Bindings): ClassInfo[] {
-  return root.descendantsOfType("class_definition").map((cls) => classInfo(cls, b));
+export function classInfos(root: Node, text: string, b: Bindings): ClassInfo[] {
+  return statements(root, text, "class", ["class_definition"]).map((cls) => classInfo(cls, b));
 }
 
 /** Class headers found by text in files that are not parsed in pass 1 (names and bases only). */

@@ -9,19 +9,18 @@ import { basename, dirname } from "node:path";
 import type { PolicyReader } from "../scanner.js";
 import type { Node } from "../syntax.js";
 import type { Bindings } from "./bindings.js";
-import { moduleTail } from "./bindings.js";
+import { moduleTail, readHeads } from "./bindings.js";
 import { KEY_ERRORS, LIBRARY_ERRORS, caught } from "./guards.js";
 import { libraryRead } from "./libraries.js";
-import type { Flow, NeedAnalysis, Verdict } from "./need.js";
+import type { Flow, NeedAnalysis } from "./need.js";
 import type { Read } from "./os-reads.js";
 import { osRead } from "./os-reads.js";
+import { headed, identifiersNamed, identifiersOf } from "./occurrences.js";
 import type { DefaultKind } from "./tree.js";
 import {
-  argument,
   callArgs,
   defaultKind,
   dotted,
-  enclosingClass,
   enclosingFunction,
   methodOf,
   parameters,
@@ -31,6 +30,8 @@ import {
 
 export interface Wrapper {
   name: string;
+  /** Where the function is defined (its start offset), to record each function once. */
+  at: number;
   /** The defining module's last segment (`app/config.py` → `config`), for imports. */
   module: string;
   file: string;
@@ -49,13 +50,12 @@ export interface Wrapper {
   via: string;
 }
 
-/** A function passing its parameter on to another call, resolved once every wrapper is known. */
-export interface Forwarder {
-  wrapper: Omit<Wrapper, "inner" | "via">;
-  callee: string;
-  argIndex: number;
-  /** What the function does with the value that call returns. */
-  flow: Flow;
+/** A file parsed in pass 1, kept (until pass 2 starts) to find wrappers of wrappers in it. */
+export interface DefinedFile {
+  root: Node;
+  text: string;
+  file: string;
+  need: NeedAnalysis;
 }
 
 /** The module name a file is imported as (`pkg/__init__.py` → `pkg`). */
@@ -64,57 +64,64 @@ export function moduleOf(path: string): string {
   return stem === "__init__" ? basename(dirname(path)) : stem;
 }
 
-/** Records the wrappers and forwarders a file defines. */
+/** A function (or method) taking the name: where it is, and the parameters a call gives. */
+function wrapperBase(
+  fn: Node,
+  file: string,
+): { base: Omit<Wrapper, "inner" | "via">; params: { name: string; value?: Node }[] } | undefined {
+  const name = fn.childForFieldName("name")?.text;
+  const params = parameters(fn).slice(takesSelf(fn) ? 1 : 0);
+  if (!name || params.length === 0) return undefined;
+  const base: Omit<Wrapper, "inner" | "via"> = {
+    name,
+    module: moduleOf(file),
+    file,
+    at: fn.startIndex,
+    nameIndex: 0,
+  };
+  const className = methodOf(fn)?.childForFieldName("name")?.text;
+  if (className) base.className = className;
+  return { base, params };
+}
+
+/** Records the wrappers a file defines: functions whose parameter is a read's name. */
 export function defineWrappers(
   root: Node,
+  text: string,
   file: string,
   b: Bindings,
   need: NeedAnalysis,
-  out: { wrappers: Wrapper[]; forwarders: Forwarder[] },
+  out: Wrapper[],
 ): void {
-  for (const fn of root.descendantsOfType("function_definition")) {
-    const params = parameters(fn).slice(takesSelf(fn) ? 1 : 0);
-    const name = fn.childForFieldName("name")?.text;
-    const body = fn.childForFieldName("body");
-    if (!name || !body || params.length === 0) continue;
-    const base = { name, module: moduleOf(file), file, nameIndex: 0 };
-    const className = methodOf(fn)?.childForFieldName("name")?.text;
-    const position = (p: string) => params.findIndex((q) => q.name === p);
-    for (const node of body.descendantsOfType(["call", "subscript"])) {
-      if (enclosingFunction(node)?.id !== fn.id) continue;
-      const read = osRead(node, b) ?? (node.type === "call" ? libraryRead(node, b) : undefined);
-      const nameNode = read?.nameNode ? unwrap(read.nameNode) : undefined;
-      if (read && nameNode?.type === "identifier" && position(nameNode.text) >= 0) {
-        if (read.kind === "presence" || read.kind === "setdefault") continue;
-        const w: Wrapper = {
-          ...base,
-          nameIndex: position(nameNode.text),
-          nameKeyword: nameNode.text,
-          inner: innerFlow(read, need),
-          via: `${name}() → ${read.via}`,
-        };
-        if (className) w.className = className;
-        if (read.kind === "library") w.anyDefault = true;
-        const d = read.defaultNode ? unwrap(read.defaultNode) : undefined;
-        const dp = d?.type === "identifier" ? position(d.text) : -1;
-        if (d && dp >= 0) {
-          const declared = params[dp]?.value;
-          w.defaultParam = { index: dp, keyword: d.text };
-          if (declared) w.defaultParam.declared = defaultKind(declared);
-        } else if (read.default) w.innerDefault = read.default;
-        out.wrappers.push(w);
-        break;
-      }
-      if (node.type !== "call" || read) continue;
-      const callee = dotted(node.childForFieldName("function"));
-      const args = node.childForFieldName("arguments")?.namedChildren ?? [];
-      const at = args.findIndex((a) => a.type === "identifier" && position(a.text) >= 0);
-      const arg = args[at];
-      if (!callee || !arg) continue;
-      const fw: Forwarder["wrapper"] = { ...base, nameIndex: position(arg.text) };
-      if (className) fw.className = className;
-      out.forwarders.push({ wrapper: fw, callee, argIndex: at, flow: need.flow(node) });
-    }
+  for (const id of identifiersOf(root, text, readHeads(b))) {
+    const node = headed(id);
+    const read = node
+      ? (osRead(node, b) ?? (node.type === "call" ? libraryRead(node, b) : undefined))
+      : undefined;
+    if (!read || read.kind === "presence" || read.kind === "setdefault") continue;
+    const nameNode = read.nameNode ? unwrap(read.nameNode) : undefined;
+    const fn = enclosingFunction(read.node);
+    if (nameNode?.type !== "identifier" || !fn) continue;
+    if (out.some((w) => w.file === file && w.at === fn.startIndex)) continue;
+    const found = wrapperBase(fn, file);
+    const position = (p: string) => found?.params.findIndex((q) => q.name === p) ?? -1;
+    if (!found || position(nameNode.text) < 0) continue;
+    const w: Wrapper = {
+      ...found.base,
+      nameIndex: position(nameNode.text),
+      nameKeyword: nameNode.text,
+      inner: innerFlow(read, need),
+      via: `${found.base.name}() → ${read.via}`,
+    };
+    if (read.kind === "library") w.anyDefault = true;
+    const d = read.defaultNode ? unwrap(read.defaultNode) : undefined;
+    const dp = d?.type === "identifier" ? position(d.text) : -1;
+    if (d && dp >= 0) {
+      const declared = found.params[dp]?.value;
+      w.defaultParam = { index: dp, keyword: d.text };
+      if (declared) w.defaultParam.declared = defaultKind(declared);
+    } else if (read.default) w.innerDefault = read.default;
+    out.push(w);
   }
 }
 
@@ -124,103 +131,90 @@ function innerFlow(read: Read, need: NeedAnalysis): Flow {
   return need.flow(read.node);
 }
 
+/** A wrapper or a policy reader, as something another function can pass its parameter to. */
+interface Target {
+  word: string;
+  matches: (callee: string) => boolean;
+  nameIndex: number;
+  inner: Flow;
+  via: string;
+}
+
 /**
- * Wrappers of wrappers (and of policy readers): a forwarder becomes a wrapper when its callee
- * is one and receives the name where that one expects it. Bounded rounds.
+ * Wrappers of wrappers (and of policy readers): a function passing its own parameter where a
+ * wrapper expects the name is a wrapper too. Searched by name in the files parsed in pass 1,
+ * in bounded rounds.
  */
 export function resolveForwarders(
   wrappers: Wrapper[],
-  forwarders: readonly Forwarder[],
+  files: readonly DefinedFile[],
   readers: readonly PolicyReader[],
 ): void {
-  const known = new Set<Forwarder>();
-  for (let round = 0; round < 5; round++) {
-    let grew = false;
-    for (const f of forwarders) {
-      if (known.has(f)) continue;
-      const target = wrappers.find((w) => calls(f.callee, w) && w.nameIndex === f.argIndex);
-      const reader = readers.find((r) => r.call === f.callee && r.nameArg - 1 === f.argIndex);
-      if (!target && !reader) continue;
-      const inner: Flow = target
-        ? target.inner === "required" || target.inner === "optional"
-          ? target.inner
-          : f.flow
-        : reader?.required
-          ? "required"
-          : "optional";
-      const via = `${f.wrapper.name}() → ${target ? target.via : `${f.callee}()`}`;
-      wrappers.push({ ...f.wrapper, inner, via });
-      known.add(f);
-      grew = true;
+  let frontier: Target[] = [
+    ...wrappers.map(targetOf),
+    ...readers.map((r) => ({
+      word: moduleTail(r.call),
+      matches: (callee: string) => callee === r.call,
+      nameIndex: r.nameArg - 1,
+      inner: (r.required ? "required" : "optional") as Flow,
+      via: `${r.call}()`,
+    })),
+  ];
+  for (let round = 0; round < 5 && frontier.length > 0; round++) {
+    const next: Target[] = [];
+    for (const target of frontier) {
+      for (const f of files) {
+        if (!f.text.includes(target.word)) continue;
+        for (const id of identifiersNamed(f.root, f.text, target.word)) {
+          const w = forwarder(id, target, f, wrappers);
+          if (w) {
+            wrappers.push(w);
+            next.push(targetOf(w));
+          }
+        }
+      }
     }
-    if (!grew) return;
+    frontier = next;
   }
 }
 
-function calls(callee: string, w: Wrapper): boolean {
-  if (w.className) return callee === `self.${w.name}` || callee === `cls.${w.name}`;
-  return callee === w.name || callee.endsWith(`.${w.name}`);
+function targetOf(w: Wrapper): Target {
+  return {
+    word: w.name,
+    matches: (callee) =>
+      w.className
+        ? callee === `self.${w.name}` || callee === `cls.${w.name}`
+        : callee === w.name || callee === `${w.module}.${w.name}`,
+    nameIndex: w.nameIndex,
+    inner: w.inner,
+    via: w.via,
+  };
 }
 
-/** The wrapper a call invokes, if any: by name in its own module or as imported, or a method. */
-export function wrapperAt(
-  call: Node,
-  b: Bindings,
-  file: string,
+/** The wrapper a call of `target` makes of its enclosing function, if it passes its parameter. */
+function forwarder(
+  id: Node,
+  target: Target,
+  f: DefinedFile,
   wrappers: readonly Wrapper[],
 ): Wrapper | undefined {
-  const fn = call.childForFieldName("function");
-  if (fn?.type === "identifier") {
-    const bound = b.get(fn.text);
-    return wrappers.find((w) => {
-      if (w.className) return false;
-      if (!bound) return w.file === file && w.name === fn.text;
-      if (bound.kind !== "imported" || bound.name !== w.name) return false;
-      return bound.module === "" || moduleTail(bound.module) === w.module;
-    });
-  }
-  const method = fn?.type === "attribute" ? fn.childForFieldName("attribute")?.text : undefined;
-  const object = fn?.childForFieldName("object");
-  if (!method || !object) return undefined;
-  if (object.text === "self" || object.text === "cls") {
-    const cls = enclosingClass(call);
-    const names = cls ? [cls.childForFieldName("name")?.text, ...baseNames(cls)] : [];
-    return wrappers.find((w) => w.name === method && w.className && names.includes(w.className));
-  }
-  const module = moduleName(object, b);
-  return wrappers.find(
-    (w) =>
-      w.name === method &&
-      (w.className ? w.className === object.text : module !== undefined && w.module === module),
-  );
-}
-
-function baseNames(cls: Node): string[] {
-  return (cls.childForFieldName("superclasses")?.namedChildren ?? [])
-    .map((a) => dotted(a)?.split(".").pop())
-    .filter((n): n is string => n !== undefined);
-}
-
-/** The module an expression names: `config` for `import app.config as config` or `from app import config`. */
-function moduleName(object: Node, b: Bindings): string | undefined {
-  const bound = object.type === "identifier" ? b.get(object.text) : undefined;
-  if (bound?.kind === "module") return moduleTail(bound.path);
-  if (bound?.kind === "imported") return bound.name;
-  const text = object.type === "attribute" ? dotted(object) : undefined;
-  return text ? moduleTail(text) : undefined;
-}
-
-/** The need of one call of a wrapper, from the wrapper's behaviour and the call's arguments. */
-export function wrapperNeed(w: Wrapper, call: Node, need: NeedAnalysis): Verdict {
-  const args = callArgs(call);
-  let given = w.innerDefault;
-  if (w.defaultParam) {
-    const passed = argument(args, w.defaultParam.index, w.defaultParam.keyword);
-    given = passed ? defaultKind(passed) : w.defaultParam.declared;
-  }
-  if (given === "value" || (given !== undefined && w.anyDefault)) return "optional";
-  if (w.inner === "required" || w.inner === "optional") return w.inner;
-  const here = w.inner === "returned" ? need.flow(call) : "unknown";
-  if (here === "returned") return "unknown";
-  return here === "unknown" && given !== undefined ? "optional" : here;
+  const call = headed(id);
+  if (call?.type !== "call" || !target.matches(dotted(call.childForFieldName("function")) ?? ""))
+    return undefined;
+  const arg = callArgs(call).positional[target.nameIndex];
+  const fn = enclosingFunction(call);
+  if (arg?.type !== "identifier" || !fn) return undefined;
+  if (wrappers.some((w) => w.file === f.file && w.at === fn.startIndex)) return undefined;
+  const found = wrapperBase(fn, f.file);
+  const index = found?.params.findIndex((p) => p.name === arg.text) ?? -1;
+  if (!found || index < 0) return undefined;
+  const inner =
+    target.inner === "required" || target.inner === "optional" ? target.inner : f.need.flow(call);
+  return {
+    ...found.base,
+    nameIndex: index,
+    nameKeyword: arg.text,
+    inner,
+    via: `${found.base.name}() → ${target.via}`,
+  };
 }
