@@ -27,13 +27,16 @@ const SCHEMA_TEXT = /\.(?:object|Object)\s*\(/;
 /** Every read of the environment object names `env` (`process.env`, `{ env }`, `import.meta.env`). */
 const ENV_WORD = /\benv\b/;
 const ENV_HOLDER = /process|import\s*\.\s*meta/;
-const LIBRARY_TEXT = /ConfigService|createEnv|prisma\/config|validateSync/;
+const LIBRARIES = ["ConfigService", "createEnv", "prisma/config", "validateSync"];
 
 export const jsScanner: LanguageScanner<JsDefinitions> = {
   grammars: ["javascript", "typescript", "tsx"],
   definitions: (readers) => ({ readers, wrappers: new Map(), schemas: new Map() }),
 
-  mayDefine: (text) => (WRAPPER_TEXT.test(text) || SCHEMA_TEXT.test(text)) && !minified(text),
+  mayDefine: (text) =>
+    ((text.includes("env") && WRAPPER_TEXT.test(text)) ||
+      (text.includes("bject") && SCHEMA_TEXT.test(text))) &&
+    !minified(text),
 
   define(root: Node, file: SourceFile, defs: JsDefinitions): void {
     if (WRAPPER_TEXT.test(file.text)) defineWrappers(root, file.text, defs);
@@ -42,9 +45,10 @@ export const jsScanner: LanguageScanner<JsDefinitions> = {
 
   mayRead(text, defs) {
     defs.callNames ??= callNames(defs);
+    // Plain `includes` first: these run on every file of the repository.
     const candidate =
-      (ENV_WORD.test(text) && ENV_HOLDER.test(text)) ||
-      LIBRARY_TEXT.test(text) ||
+      (text.includes("env") && ENV_WORD.test(text) && ENV_HOLDER.test(text)) ||
+      LIBRARIES.some((word) => text.includes(word)) ||
       (defs.callNames?.test(text) ?? false);
     return candidate && !minified(text);
   },
