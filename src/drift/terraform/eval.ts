@@ -10,7 +10,7 @@ import { textOf } from "./ast.js";
 import { forExpression } from "./for-expr.js";
 import { callFunction } from "./functions.js";
 import { Budget, LIMITS } from "./limits.js";
-import { applyOperator } from "./operators.js";
+import { applyOperator, toBool } from "./operators.js";
 import { renderTemplate } from "./render-template.js";
 import type { Value, ValueObject } from "./value.js";
 import { Unknown, combine, isKnown, isValueObject, toStr } from "./value.js";
@@ -120,15 +120,17 @@ export class Evaluator {
         const test = this.eval(node.test);
         if (test instanceof Unknown)
           return test.derive(textOf(node), `its condition ${test.text} cannot be resolved`);
-        if (typeof test !== "boolean")
-          return Unknown.error(textOf(node), `its condition is not a bool`);
-        return this.eval(test ? node.yes : node.no);
+        const holds = toBool(test);
+        if (holds === undefined) return Unknown.error(textOf(node), `its condition is not a bool`);
+        return this.eval(holds ? node.yes : node.no);
       }
       case "unary": {
         const v = this.eval(node.arg);
         if (v instanceof Unknown) return v.derive(textOf(node));
-        if (node.op === "!")
-          return typeof v === "boolean" ? !v : Unknown.error(textOf(node), "! needs a bool");
+        if (node.op === "!") {
+          const b = toBool(v);
+          return b === undefined ? Unknown.error(textOf(node), "! needs a bool") : !b;
+        }
         const n = Number(v);
         return Number.isNaN(n) ? Unknown.error(textOf(node), "- needs a number") : -n;
       }

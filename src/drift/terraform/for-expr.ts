@@ -10,7 +10,7 @@ import type { Node } from "./ast.js";
 import { textOf } from "./ast.js";
 import type { Evaluator } from "./eval.js";
 import { LIMITS, tooMany } from "./limits.js";
-import { entriesOf } from "./operators.js";
+import { entriesOf, toBool } from "./operators.js";
 import type { Value, ValueObject } from "./value.js";
 import { Unknown, toStr } from "./value.js";
 
@@ -60,9 +60,12 @@ export function forExpression(ev: Evaluator, node: ForNode): Value {
       if (keep instanceof Unknown) {
         if (keep.error) return keep.derive(textOf(node));
         maybe = keep;
-      } else if (typeof keep !== "boolean")
-        return Unknown.error(textOf(node), "the condition of a for-expression must be a bool");
-      else if (!keep) continue;
+      } else {
+        const holds = toBool(keep);
+        if (holds === undefined)
+          return Unknown.error(textOf(node), "the condition of a for-expression must be a bool");
+        if (!holds) continue;
+      }
     }
     const value = scope.eval(node.value);
     if (!node.object || !node.key) {

@@ -31,6 +31,13 @@ export function toNumber(v: Value): number | undefined {
   return undefined;
 }
 
+/** A bool from a bool or its text, as Terraform converts a condition or an operand. */
+export function toBool(v: Value): boolean | undefined {
+  if (v === true || v === "true" || v === "1") return true;
+  if (v === false || v === "false" || v === "0") return false;
+  return undefined;
+}
+
 /** Rounds away binary noise (0.1 + 0.2), as Terraform's 512-bit arithmetic does not make it. */
 function tidy(n: number): number {
   return Number.isInteger(n) || !Number.isFinite(n) ? n : Number(n.toPrecision(15));
@@ -40,10 +47,9 @@ export function applyOperator(op: string, l: Value, r: Value, text: string): Val
   if (op === "==") return canonical(l) === canonical(r);
   if (op === "!=") return canonical(l) !== canonical(r);
   if (op === "&&" || op === "||") {
-    const a = l === "true" ? true : l === "false" ? false : l;
-    const b = r === "true" ? true : r === "false" ? false : r;
-    if (typeof a !== "boolean" || typeof b !== "boolean")
-      return Unknown.error(text, `${op} needs two bools`);
+    const a = toBool(l);
+    const b = toBool(r);
+    if (a === undefined || b === undefined) return Unknown.error(text, `${op} needs two bools`);
     return op === "&&" ? a && b : a || b;
   }
   const a = toNumber(l);

@@ -7,7 +7,7 @@ import type { Node, TemplatePart } from "./ast.js";
 import { textOf } from "./ast.js";
 import type { Evaluator } from "./eval.js";
 import { LIMITS, tooLong } from "./limits.js";
-import { entriesOf } from "./operators.js";
+import { entriesOf, toBool } from "./operators.js";
 import { patterned } from "./partial.js";
 import type { Value } from "./value.js";
 import { Unknown, toStr } from "./value.js";
@@ -69,7 +69,10 @@ function renderParts(
         const failed = renderParts(ev, part.then.length > 0 ? part.then : part.else, out, length);
         if (failed) return failed;
       } else {
-        const failed = renderParts(ev, test ? part.then : part.else, out, length);
+        const holds = toBool(test);
+        if (holds === undefined)
+          return Unknown.error(textOf(part.test), "the template condition is not a bool");
+        const failed = renderParts(ev, holds ? part.then : part.else, out, length);
         if (failed) return failed;
       }
     } else {
