@@ -129,7 +129,7 @@ export function readCompose(
           if (required)
             target.unresolved.push({
               what: `env_file ${envShown} of service ${service}`,
-              reason: "the file does not exist here (it is often kept out of git)",
+              reason: "the file does not exist here; it is often kept out of git",
               location: origin,
               mayProvide: true,
             });

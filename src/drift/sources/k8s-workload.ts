@@ -71,7 +71,7 @@ export function workload(
   };
   if (containers.length > 1)
     target.notes.push(
-      `containers ${containers.map((c) => String(c.name)).join(", ")} compared together; pick one with --container`,
+      `containers ${containers.map((c) => String(c.name)).join(", ")} compared together; pick one with --container ${w.name}/CONTAINER`,
     );
   const add = (name: string, kind: ProvisionKind, c: string, reference?: string) => {
     const p: Provision = { kind, location: w.where(name), container: c };
