@@ -17,6 +17,7 @@ import {
   outer,
   same,
   scopeOf,
+  shadowed,
 } from "./tree.js";
 
 export interface EnvObject {
@@ -27,8 +28,8 @@ export interface EnvObject {
 
 interface Alias {
   name: string;
-  from: number;
-  to: number;
+  /** The block (or module) the alias is declared in. */
+  scope: Node;
   via: string;
 }
 
@@ -43,12 +44,9 @@ export function envObjects(root: Node, text: string): EnvObject[] {
   const processNames = new Set(["process"]);
 
   const alias = (name: string, scope: Node, via: string): void => {
-    if (
-      processNames.has(name) ||
-      aliases.some((a) => a.name === name && a.from === scope.startIndex)
-    )
+    if (processNames.has(name) || aliases.some((a) => a.name === name && same(a.scope, scope)))
       return;
-    aliases.push({ name, from: scope.startIndex, to: scope.endIndex, via: `${name} (= ${via})` });
+    aliases.push({ name, scope, via: `${name} (= ${via})` });
   };
   /** An env object: a declaration `const e = <it>` makes an alias, anything else is a use. */
   const use = (node: Node, via: string): void => {
@@ -137,8 +135,9 @@ export function envObjects(root: Node, text: string): EnvObject[] {
   // Uses of each alias within its scope; an alias of an alias is followed the same way.
   for (let i = 0; i < aliases.length && i < 50; i++) {
     const a = aliases[i] as Alias;
-    for (const id of identifiersNamed(root, text, a.name, a.from, a.to)) {
-      if (id.type !== "identifier" || isDeclaration(id)) continue;
+    const { startIndex, endIndex } = a.scope;
+    for (const id of identifiersNamed(root, text, a.name, startIndex, endIndex)) {
+      if (id.type !== "identifier" || isDeclaration(id) || shadowed(id, a.name, a.scope)) continue;
       use(id, a.via);
     }
   }

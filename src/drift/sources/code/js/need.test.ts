@@ -173,6 +173,23 @@ describe("JS/TS scanner: optional, when absence is handled", () => {
 });
 
 describe("JS/TS scanner: unknown, never guessed as required", () => {
+  it("another variable with the same name (a parameter, an inner const) is not the stored read", async () => {
+    expect(
+      await needs([
+        "const token = process.env.MODULE_TOKEN_SHADOWED;",
+        "export function check(token?: string) {",
+        "  if (!token) throw new Error('token missing');",
+        "}",
+        "const url = process.env.MODULE_URL_SHADOWED;",
+        "export function other() {",
+        "  const url = readUrl();",
+        "  if (!url) throw new Error('no url');",
+        "}",
+        "export const both = [token, url];",
+      ]),
+    ).toEqual({ MODULE_TOKEN_SHADOWED: "unknown", MODULE_URL_SHADOWED: "unknown" });
+  });
+
   it("a bare read passed on, stored in an object, or converted without a check", async () => {
     expect(
       await needs([

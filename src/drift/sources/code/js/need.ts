@@ -15,15 +15,16 @@ import type { Need } from "../../../model.js";
 import type { Node } from "../syntax.js";
 import { ASSERTS, fails, testNeed } from "./presence.js";
 import {
-  FUNCTIONS,
   ancestor,
   callArgs,
   calleeText,
+  declarationScope,
   field,
   identifiersNamed,
   operator,
   same,
   scopeOf,
+  shadowed,
 } from "./tree.js";
 
 /** Where a read sits: the file's tree and text, to find a stored value's other uses. */
@@ -131,9 +132,9 @@ export function needOf(read: Node, file: NeedFile, depth = 0): Need {
       case "assignment_expression": {
         const left = field(p, "left");
         if (!same(field(p, "right"), node) || !left) return "unknown";
-        // An assigned variable was declared further out: its uses span the whole function.
-        const fn = ancestor(p, FUNCTIONS) ?? file.root;
-        if (left.type === "identifier") return cap(followLocal(left, fn, file, depth));
+        // An assigned variable was declared further out: its uses span the declaring scope.
+        if (left.type === "identifier")
+          return cap(followLocal(left, declarationScope(left, left.text), file, depth));
         const object = left.type === "member_expression" ? field(left, "object") : null;
         const prop = field(left, "property");
         if (object?.type !== "this" || !prop) return "unknown";
@@ -183,6 +184,7 @@ export function followLocal(name: Node, scope: Node, file: NeedFile, depth: numb
   const uses = identifiersNamed(file.root, file.text, name.text, scope.startIndex, scope.endIndex);
   for (const use of uses) {
     if (use.type !== "identifier" || same(use, name) || isAssigned(use)) continue;
+    if (shadowed(use, name.text, scope)) continue;
     const found = needOf(use, file, depth + 1);
     if (found === "required") return found;
     if (found === "optional") need = found;

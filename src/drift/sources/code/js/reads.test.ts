@@ -96,9 +96,13 @@ describe("JS/TS scanner: what is a read", () => {
         "function b(env: Record<string, string>) {",
         "  return env.NOT_THE_ENVIRONMENT;",
         "}",
+        "const cfg = process.env;",
+        "export const c = (cfg: { PARAM_FIELD?: string }) => cfg.PARAM_FIELD;",
+        "export function d() { const cfg = load(); return cfg.INNER_CONST; }",
+        "export const e = cfg.MODULE_ALIAS;",
       ].join("\n"),
     );
-    expect(names(reads)).toEqual(["INSIDE_A"]);
+    expect(names(reads)).toEqual(["INSIDE_A", "MODULE_ALIAS"]);
   });
 
   it("reports computed names and spreads as dynamic, never guessed", async () => {

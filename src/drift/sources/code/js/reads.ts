@@ -12,7 +12,6 @@ import { libraryCall } from "./libraries.js";
 import type { JsFile } from "./model.js";
 import { followLocal, isAssigned, needOf } from "./need.js";
 import { guarded } from "./presence.js";
-import { parameters } from "./wrappers.js";
 import {
   FUNCTIONS,
   ancestor,
@@ -21,6 +20,7 @@ import {
   literal,
   operator,
   outer,
+  parameters,
   same,
   scopeOf,
 } from "./tree.js";

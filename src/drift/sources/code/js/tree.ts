@@ -153,6 +153,68 @@ export const FUNCTIONS = new Set([
   "method_definition",
 ]);
 
+export interface Param {
+  /** Empty for a pattern (`{ a }`, `...rest`): it keeps the position only. */
+  name: string;
+  hasDefault: boolean;
+}
+
+export function parameters(fn: Node): Param[] {
+  const single = field(fn, "parameter");
+  if (single) return [{ name: single.text, hasDefault: false }];
+  const out: Param[] = [];
+  for (const p of field(fn, "parameters")?.namedChildren ?? []) {
+    if (!p || p.type === "comment") continue;
+    const id = p.type === "identifier" ? p : (field(p, "pattern") ?? field(p, "left"));
+    const hasDefault = p.type === "assignment_pattern" || !!field(p, "value");
+    out.push({ name: id?.type === "identifier" ? id.text : "", hasDefault });
+  }
+  return out;
+}
+
+/**
+ * Whether `name` at `use` means something declared between it and `scope`: a parameter of a
+ * function in between, or a `const`/`let`/`var` of a block in between. Such a use is another
+ * variable with the same name.
+ */
+export function shadowed(use: Node, name: string, scope: Node): boolean {
+  for (let p = use.parent; p && p.id !== scope.id; p = p.parent) {
+    if (FUNCTIONS.has(p.type) && parameters(p).some((param) => param.name === name)) return true;
+    if (p.type === "statement_block" && declares(p, name)) return true;
+  }
+  return false;
+}
+
+/** The block, module or function that declares `name` as seen from `node` (else the module). */
+export function declarationScope(node: Node, name: string): Node {
+  for (let p = node.parent; p; p = p.parent) {
+    if (FUNCTIONS.has(p.type) && parameters(p).some((param) => param.name === name)) return p;
+    if ((p.type === "statement_block" || p.type === "program") && declares(p, name)) return p;
+  }
+  return node.tree.rootNode;
+}
+
+/** A declaration of `name` among a block's own statements (`const name = …`, `const { name }`). */
+function declares(block: Node, name: string): boolean {
+  for (const statement of block.namedChildren) {
+    if (statement?.type !== "lexical_declaration" && statement?.type !== "variable_declaration")
+      continue;
+    for (const decl of statement.namedChildren) {
+      const target = decl?.type === "variable_declarator" ? field(decl, "name") : null;
+      if (!target) continue;
+      if (target.type === "identifier" ? target.text === name : patternNames(target).has(name))
+        return true;
+    }
+  }
+  return false;
+}
+
+function patternNames(pattern: Node): Set<string> {
+  const names = new Set<string>();
+  for (const m of pattern.text.matchAll(/[A-Za-z_$][\w$]*/g)) names.add(m[0]);
+  return names;
+}
+
 /** Where a `const`/`let` declared here is visible: its block, or the module. */
 export function scopeOf(node: Node): Node {
   const scope = ancestor(node, SCOPES);

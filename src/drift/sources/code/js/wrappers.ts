@@ -15,6 +15,7 @@ import { report } from "./reads.js";
 import {
   FUNCTIONS,
   ancestor,
+  parameters,
   callArgs,
   calleeText,
   field,
@@ -26,25 +27,6 @@ import {
   outer,
   same,
 } from "./tree.js";
-
-export interface Param {
-  /** Empty for a pattern (`{ a }`, `...rest`): it keeps the position only. */
-  name: string;
-  hasDefault: boolean;
-}
-
-export function parameters(fn: Node): Param[] {
-  const single = field(fn, "parameter");
-  if (single) return [{ name: single.text, hasDefault: false }];
-  const out: Param[] = [];
-  for (const p of field(fn, "parameters")?.namedChildren ?? []) {
-    if (!p || p.type === "comment") continue;
-    const id = p.type === "identifier" ? p : (field(p, "pattern") ?? field(p, "left"));
-    const hasDefault = p.type === "assignment_pattern" || !!field(p, "value");
-    out.push({ name: id?.type === "identifier" ? id.text : "", hasDefault });
-  }
-  return out;
-}
 
 /** Pass 1: every function of this file that reads the variable its parameter names. */
 export function defineWrappers(root: Node, text: string, defs: JsDefinitions): void {
