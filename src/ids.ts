@@ -34,3 +34,20 @@ export function randomBase62(length: number): string {
 export function newId(prefix: "key" | "req" | "mdl"): string {
   return `${prefix}_${randomBase62(prefix === "req" ? 16 : 20)}`;
 }
+
+/**
+ * A model id, the same everywhere it is accepted (a spec's `id`, `models register --id`, the
+ * URL of every model route): 1–64 letters, digits, ".", "_" or "-", starting with a letter or
+ * digit.
+ */
+export const MODEL_ID_MAX_LENGTH = 64;
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const MODEL_ID_RULE =
+  '1–64 letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+/** Key ids in usage records: ours (`key_…`) or an external auth service's, up to this long. */
+export const KEY_ID_MAX_LENGTH = 128;
+
+export function isModelId(text: string): boolean {
+  return MODEL_ID_PATTERN.test(text);
+}

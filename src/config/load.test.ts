@@ -119,4 +119,20 @@ describe("configRows (config show)", () => {
     expect(byName.HOST).toMatchObject({ value: "127.0.0.1", source: "default" });
     expect(JSON.stringify(rows)).not.toMatch(/supersecret|pa55word/);
   });
+
+  it("masks credentials in the userinfo of every URL, secret variable or not", () => {
+    const loaded = loadConfig(
+      {
+        AUTH_SERVICE_URL: "https://svc:s3cretpass@auth.internal/base",
+        HF_ENDPOINT: "https://tok3nvalue@hub.internal/",
+        REDIS_URL: "rediss://:redispass@redis.internal:6379",
+      },
+      { cwd },
+    );
+    const byName = Object.fromEntries(configRows(loaded).map((r) => [r.name, r.value]));
+    expect(byName.AUTH_SERVICE_URL).toBe("https://svc:****@auth.internal/base");
+    expect(byName.HF_ENDPOINT).toBe("https://****@hub.internal/");
+    expect(byName.REDIS_URL).toBe("rediss://:****@redis.internal:6379");
+    expect(JSON.stringify(configRows(loaded))).not.toMatch(/s3cretpass|tok3nvalue|redispass/);
+  });
 });

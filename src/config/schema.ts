@@ -362,6 +362,26 @@ export const CONFIG_SCHEMA = {
     description: "Largest request body accepted; larger bodies get HTTP 413.",
     neededBy: "serve",
   } satisfies IntVar,
+  requestTimeoutMs: {
+    env: "MODELGATE_REQUEST_TIMEOUT_MS",
+    type: "int",
+    default: 30_000,
+    min: 1_000,
+    max: 600_000,
+    description:
+      "How long a client may take to send a whole request (headers and body); past it the request gets HTTP 408 and its connection is closed. The time the model takes to answer is not counted.",
+    neededBy: "serve",
+  } satisfies IntVar,
+  headersTimeoutMs: {
+    env: "MODELGATE_HEADERS_TIMEOUT_MS",
+    type: "int",
+    default: 10_000,
+    min: 500,
+    max: 600_000,
+    description:
+      "How long a client may take to send a request's headers (at most MODELGATE_REQUEST_TIMEOUT_MS); past it HTTP 408.",
+    neededBy: "serve",
+  } satisfies IntVar,
   shutdownTimeoutMs: {
     env: "MODELGATE_SHUTDOWN_TIMEOUT_MS",
     type: "int",

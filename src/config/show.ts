@@ -11,19 +11,30 @@ export interface ConfigRow {
   description: string;
 }
 
+/**
+ * Hides credentials inside a URL's userinfo (`https://user:token@host`, `https://token@host`)
+ * and its query, keeping scheme, host and path so an operator can still tell where it points.
+ * Any URL may carry them, secret variable or not (AUTH_SERVICE_URL, HF_ENDPOINT).
+ */
+export function maskUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Not readable as a URL: nothing tells where a credential in it would start.
+    return /@|\?/.test(value) ? "****" : value;
+  }
+  if (url.password) url.password = "****";
+  else if (url.username) url.username = "****";
+  if (url.search) url.search = "?****";
+  return url.toString();
+}
+
 /** Masks a secret; a URL keeps its scheme and host so an operator can still tell where it points. */
 export function maskSecret(spec: Pick<VarSpec, "type">, value: string): string {
-  if (spec.type === "url") {
-    try {
-      const url = new URL(value);
-      if (url.password) url.password = "****";
-      if (url.search) url.search = "?****";
-      return url.toString();
-    } catch {
-      return "****";
-    }
-  }
-  return "****";
+  if (spec.type !== "url") return "****";
+  const masked = maskUrl(value);
+  return masked === value && !URL.canParse(value) ? "****" : masked;
 }
 
 function describeOrigin(spec: VarSpec, origin: Origin): string {
@@ -44,6 +55,7 @@ export function configRows(loaded: LoadedConfig): ConfigRow[] {
     const raw = loaded.config[key];
     let value: ConfigRow["value"] = raw === undefined ? null : raw;
     if (spec.secret && typeof raw === "string") value = maskSecret(spec, raw);
+    else if (spec.type === "url" && typeof raw === "string") value = maskUrl(raw);
     return {
       name: spec.env,
       value,

@@ -8,14 +8,16 @@ import type { ModelService } from "../serving/service.js";
 import type { UsageRecorder } from "../serving/usage.js";
 import type { VersionInfo } from "../version.js";
 import { registerDocs } from "./docs.js";
-import { handleError, handleNotFound } from "./errors.js";
+import { clientErrorHandler } from "./client-errors.js";
+import { handleError, handleFrameworkError, handleNotFound } from "./errors.js";
+import { refuseKeyInQuery } from "./key-in-query.js";
 import { modelRoutes } from "./routes/models.js";
 import { predictRoute } from "./routes/predict.js";
 import { serviceRoutes } from "./routes/service.js";
 import type { ReadinessCheck } from "./routes/service.js";
 import { recordUsageHook, usageRoute } from "./routes/usage.js";
 import type { UsageReporter } from "./admin/usage.js";
-import { ErrorSchema } from "./schemas.js";
+import { ErrorSchema, MAX_PARAM_LENGTH } from "./schemas.js";
 
 export interface AppDeps {
   /** Who the key is (local store or external service) and its rate limit. */
@@ -27,6 +29,11 @@ export interface AppDeps {
   readiness: () => Promise<ReadinessCheck[]>;
   version: VersionInfo;
   bodyLimitBytes: number;
+  /**
+   * How long a client may take to send a whole request, and its headers (MODELGATE_*_TIMEOUT_MS):
+   * past them the request gets 408 and its connection is closed.
+   */
+  timeouts?: { requestMs: number; headersMs: number };
   /** True once shutdown began: responses then close their connection so clients move away. */
   isDraining?: () => boolean;
   /** A pino logger instance, its options, or false. */
@@ -37,11 +44,33 @@ export type App = FastifyInstance;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** Node's default: the request line and every header together. */
+const MAX_HEADER_BYTES = 16_384;
+
 /** Builds the HTTP API; only `serve` calls listen(). Tests use inject() or listen({ port: 0 }). */
 export async function buildApp(deps: AppDeps): Promise<App> {
+  const requestMs = deps.timeouts?.requestMs ?? 30_000;
+  // Headers are part of the request: their limit never exceeds the whole request's.
+  const headersMs = Math.min(deps.timeouts?.headersMs ?? 10_000, requestMs);
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimitBytes,
+    requestTimeout: requestMs,
+    http: {
+      requestTimeout: requestMs,
+      headersTimeout: headersMs,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // Node looks for late requests this often (30 s by default, which would let a slow body
+      // hold its connection for up to 30 s past the limit).
+      connectionsCheckingInterval: Math.min(1_000, headersMs),
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    clientErrorHandler: clientErrorHandler(deps.logger || null, {
+      requestTimeoutMs: requestMs,
+      headersTimeoutMs: headersMs,
+      maxHeaderBytes: MAX_HEADER_BYTES,
+    }),
+    frameworkErrors: handleFrameworkError,
     // A caller's own X-Request-Id is kept when it looks like an id, so traces join up.
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
@@ -52,14 +81,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       requestIdLogLabel: "request_id",
       disableRequestLogging: true,
     }),
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    // allErrors off: a request-schema failure stops at its first problem, so a body of 100,000
+    // unknown keys costs one error, not 100,000 (the inputs themselves are checked by the
+    // model's validator, which names up to 20 problems and counts the rest).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest("principal", null);
   app.addSchema(ErrorSchema);
+  // Every body this API reads is JSON: a text/plain one is 415 unsupported_media_type, not a
+  // string for the schema to puzzle over.
+  app.removeContentTypeParser("text/plain");
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  app.addHook("onRequest", refuseKeyInQuery);
   // Callback-style hooks: on the hot path they avoid a promise per request per hook.
   const isDraining = deps.isDraining ?? (() => false);
   app.addHook("onSend", function tagResponse(request, reply, payload, done) {

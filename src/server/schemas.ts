@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { ERROR_CATALOGUE } from "../errors.js";
+import { KEY_ID_MAX_LENGTH, MODEL_ID_MAX_LENGTH, MODEL_ID_PATTERN, MODEL_ID_RULE } from "../ids.js";
 
 export const ErrorSchema = Type.Object(
   {
@@ -11,8 +12,11 @@ export const ErrorSchema = Type.Object(
     request_id: Type.String(),
     errors: Type.Optional(
       Type.Array(Type.Object({ field: Type.String(), problem: Type.String() }), {
-        description: "Every bad field, for 422 answers.",
+        description: "The bad fields, for 422 answers: at most 20.",
       }),
+    ),
+    errors_omitted: Type.Optional(
+      Type.Integer({ description: "How many more problems were found than `errors` lists." }),
     ),
   },
   { $id: "Error", description: "The one error envelope." },
@@ -28,12 +32,26 @@ export function errorResponses(...statuses: number[]): Record<number, typeof err
 /** The statuses every authenticated route can answer. */
 export const AUTH_ERRORS = [401, 403, 429] as const;
 
-export const ModelIdParams = Type.Object({
-  model_id: Type.String({
-    minLength: 1,
-    maxLength: 128,
-    description: "The registered model id, e.g. 21.",
-  }),
+/** A model id in a URL or a query: the one rule (src/ids.ts), so a longer one is a 422, never a 414. */
+export const ModelId = Type.String({
+  minLength: 1,
+  maxLength: MODEL_ID_MAX_LENGTH,
+  pattern: MODEL_ID_PATTERN.source,
+  description: `The registered model id, e.g. 21: ${MODEL_ID_RULE}.`,
 });
+
+export const KeyId = Type.String({
+  minLength: 1,
+  maxLength: KEY_ID_MAX_LENGTH,
+  description: "An API key id (key_…, or the external auth service's id).",
+});
+
+/**
+ * Longest path segment the router hands on (Fastify's default, 100, made ids of 101–128
+ * characters a 414 before their schema could name them); longer ones are 414 uri_too_long.
+ */
+export const MAX_PARAM_LENGTH = 2_048;
+
+export const ModelIdParams = Type.Object({ model_id: ModelId });
 
 export const SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { bearer: [] }];

@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { describeProblems, ModelgateError } from "../errors.js";
+import { isModelId } from "../ids.js";
 import { readFeatures } from "./parse-features.js";
 import { readInputSchema } from "./parse-inputs.js";
 import { readOutputs } from "./parse-outputs.js";
@@ -26,7 +27,6 @@ const TOP_KEYS = [
 ];
 const ONNX_RUNTIME_KEYS = ["type", "file", "input", "output", "positive_class_index"];
 const REMOTE_RUNTIME_KEYS = ["type", "url", "auth", "timeout_ms"];
-const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 // A package file is named relative to the package folder and may not climb out of it.
 const PACKAGE_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
 
@@ -98,7 +98,7 @@ export function parseSpec(json: unknown, where: string = SPEC_FILE): ModelSpec {
     );
   }
   const id = r.string(top, "id", "");
-  if (id !== undefined && !MODEL_ID.test(id)) {
+  if (id !== undefined && !isModelId(id)) {
     r.add("id", `must be 1–64 letters, digits, ".", "_" or "-", got "${id}"`);
   }
   const name = r.string(top, "name", "");

@@ -19,6 +19,8 @@ export interface TestServiceOptions {
   /** Reuse a data dir (a restart); it is then kept on close. */
   dataDir?: string;
   strict?: boolean;
+  /** Where the service's JSON log lines go (level info); by default they are dropped. */
+  logTo?: { write(line: string): void };
 }
 
 /** Starts the real service (HTTP on 127.0.0.1, port 0, PGlite in a temp dir, model 21). */
@@ -41,7 +43,7 @@ export async function startTestService(
   let adminKey = "";
   const service = await startService({
     config,
-    logger: pino({ level: "silent" }),
+    logger: options.logTo ? pino({ level: "info" }, options.logTo) : pino({ level: "silent" }),
     strict: options.strict === true,
     onBootstrapKey: (key) => {
       adminKey = key;

@@ -1,5 +1,5 @@
 import type { Config } from "../../config/index.js";
-import { parseDuration } from "../../duration.js";
+import { durationTooLong, parseDuration } from "../../duration.js";
 import type { CreatedKeyView, KeyView } from "../../server/admin/ops.js";
 import { openAdmin } from "../admin.js";
 import type { CliContext } from "../context.js";
@@ -28,7 +28,11 @@ function list(text: string | undefined): string[] | undefined {
 /** "30d", "12h" from now, or an ISO date. */
 export function parseExpires(text: string, now: Date = new Date()): string {
   const ms = parseDuration(text);
-  if (ms !== undefined) return new Date(now.getTime() + ms).toISOString();
+  if (ms !== undefined) {
+    const tooLong = durationTooLong(`--expires "${text}"`, ms);
+    if (tooLong) throw new ExitError(EXIT.usage, tooLong);
+    return new Date(now.getTime() + ms).toISOString();
+  }
   const date = new Date(text);
   if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(date.getTime())) return date.toISOString();
   throw new ExitError(

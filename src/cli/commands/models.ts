@@ -1,5 +1,5 @@
 import type { Config } from "../../config/index.js";
-import { parseDuration } from "../../duration.js";
+import { durationTooLong, parseDuration } from "../../duration.js";
 import { isModelgateError, ModelgateError } from "../../errors.js";
 import { loadOnnxModel } from "../../runtimes/onnx/index.js";
 import type { ModelView } from "../../server/admin/ops.js";
@@ -91,6 +91,8 @@ export async function modelsRegister(
         EXIT.usage,
         `--cache-duration "${opts.cacheDuration}" is not a duration: use e.g. 30m, 1h, 1d.`,
       );
+    const tooLong = durationTooLong(`--cache-duration "${opts.cacheDuration}"`, ms);
+    if (tooLong) throw new ExitError(EXIT.usage, tooLong);
     cacheDurationS = Math.round(ms / 1000);
   }
 

@@ -1,6 +1,8 @@
 import type { KeyService } from "../../auth/service.js";
 import type { InvalidationBus } from "../../cluster/index.js";
 import { ModelgateError } from "../../errors.js";
+import { MODEL_ID_RULE, isModelId } from "../../ids.js";
+import { parseSpec } from "../../spec/index.js";
 import type { ModelSpec } from "../../spec/index.js";
 import type { KeyRecord, ModelRecord, ModelRepository } from "../../store/index.js";
 import type { UsageReport, UsageReporter, UsageRequest } from "./usage.js";
@@ -181,7 +183,15 @@ export function localAdminOps(deps: LocalAdminDeps): AdminOps {
       );
     },
     async registerModel(input) {
-      const spec = input.spec;
+      if (!isModelId(input.id)) {
+        throw new ModelgateError(
+          "invalid_request",
+          `The model id "${input.id.slice(0, 80)}" is invalid: use ${MODEL_ID_RULE}.`,
+          { errors: [{ field: "id", problem: `must be ${MODEL_ID_RULE}` }] },
+        );
+      }
+      // Checked again here, whoever sent it: a stored spec is trusted by every route after.
+      const spec = input.spec === null ? null : parseSpec(input.spec, "spec");
       const record = await deps.models.upsert({
         id: input.id,
         name: input.name ?? spec?.name ?? input.id,

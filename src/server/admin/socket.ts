@@ -1,12 +1,17 @@
 import { chmod, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { FastifyInstance } from "fastify";
-import Fastify from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import Fastify, { LogController } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Logger } from "pino";
 import { ModelgateError } from "../../errors.js";
 import { newId } from "../../ids.js";
-import { handleError, handleNotFound } from "../errors.js";
-import type { AdminOps, CreateKeyRequest, RegisterModelRequest } from "./ops.js";
-import type { UsageRequest } from "./usage.js";
+import { SPEC_LIMITS } from "../../spec/index.js";
+import { handleError, handleFrameworkError, handleNotFound } from "../errors.js";
+import { UsageQuery } from "../routes/usage.js";
+import { MAX_PARAM_LENGTH } from "../schemas.js";
+import type { AdminOps, RegisterModelRequest } from "./ops.js";
+import { CreateKeyBody, KeyParams, ModelParams, PulledBody, RegisterModelBody } from "./schemas.js";
 
 export const ADMIN_SOCKET_NAME = "admin.sock";
 /** sun_path holds 108 bytes on Linux (104 on macOS); keep a margin. */
@@ -16,11 +21,58 @@ export function adminSocketPath(dataDir: string): string {
   return join(dataDir, ADMIN_SOCKET_NAME);
 }
 
+/** Admin bodies carry at most a spec (itself at most SPEC_LIMITS.bytes) and a few fields. */
+const ADMIN_BODY_LIMIT = 2 * SPEC_LIMITS.bytes;
+
+/** Every admin route, each body and parameter checked by its schema like the HTTP API's. */
+function adminRoutes(app: FastifyInstance, ops: AdminOps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get("/keys", async function listKeys() {
+    return { keys: await ops.listKeys() };
+  });
+  r.post("/keys", { schema: { body: CreateKeyBody } }, async function createKey(request, reply) {
+    void reply.status(201);
+    return ops.createKey(request.body);
+  });
+  r.post("/keys/:id/revoke", { schema: { params: KeyParams } }, async function revokeKey(request) {
+    return ops.revokeKey(request.params.id);
+  });
+  r.get("/models", async function listModels() {
+    return { models: await ops.listModels() };
+  });
+  r.post(
+    "/models",
+    { schema: { body: RegisterModelBody } },
+    async function registerModel(request, reply) {
+      void reply.status(201);
+      return ops.registerModel(request.body as RegisterModelRequest);
+    },
+  );
+  r.delete("/models/:id", { schema: { params: ModelParams } }, async function removeModel(request) {
+    return ops.removeModel(request.params.id);
+  });
+  r.post(
+    "/models/:id/pulled",
+    { schema: { params: ModelParams, body: PulledBody } },
+    async function recordPull(request) {
+      return ops.recordPull(request.params.id, request.body.revision);
+    },
+  );
+  r.get("/usage", { schema: { querystring: UsageQuery } }, async function usage(request) {
+    return ops.usage(request.query);
+  });
+}
+
 /**
  * The admin endpoint on a UNIX socket in the data dir. It has no key check: access is the
  * filesystem's, owner-only (0600 socket inside a 0700 data dir), like a database's local socket.
+ * Its errors are answered in the API's envelope and logged (`component: "admin"`).
  */
-export async function startAdminSocket(ops: AdminOps, dataDir: string): Promise<FastifyInstance> {
+export async function startAdminSocket(
+  ops: AdminOps,
+  dataDir: string,
+  logger?: Logger,
+): Promise<FastifyInstance> {
   const path = adminSocketPath(dataDir);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
     throw new ModelgateError(
@@ -28,38 +80,31 @@ export async function startAdminSocket(ops: AdminOps, dataDir: string): Promise<
       `The admin socket path ${path} is too long for a UNIX socket: set MODELGATE_DATA_DIR to a shorter folder.`,
     );
   }
-  const app = Fastify({ logger: false, genReqId: () => newId("req") });
+  const log: FastifyBaseLogger | undefined = logger?.child({ component: "admin" });
+  const app = Fastify({
+    ...(log ? { loggerInstance: log } : { logger: false as const }),
+    logController: new LogController({
+      requestIdLogLabel: "request_id",
+      disableRequestLogging: true,
+    }),
+    genReqId: () => newId("req"),
+    bodyLimit: ADMIN_BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: handleFrameworkError,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
-  app.get("/keys", async function listKeys() {
-    return { keys: await ops.listKeys() };
+  app.addHook("onResponse", function logRefusal(request, reply, done) {
+    if (reply.statusCode >= 400 && reply.statusCode < 500) {
+      request.log.warn(
+        { method: request.method, url: request.url.split("?")[0], status: reply.statusCode },
+        "admin request refused",
+      );
+    }
+    done();
   });
-  app.post<{ Body: CreateKeyRequest }>("/keys", async function createKey(request, reply) {
-    void reply.status(201);
-    return ops.createKey(request.body);
-  });
-  app.post<{ Params: { id: string } }>("/keys/:id/revoke", async function revokeKey(request) {
-    return ops.revokeKey(request.params.id);
-  });
-  app.get("/models", async function listModels() {
-    return { models: await ops.listModels() };
-  });
-  app.post<{ Body: RegisterModelRequest }>("/models", async function registerModel(request, reply) {
-    void reply.status(201);
-    return ops.registerModel(request.body);
-  });
-  app.delete<{ Params: { id: string } }>("/models/:id", async function removeModel(request) {
-    return ops.removeModel(request.params.id);
-  });
-  app.post<{ Params: { id: string }; Body: { revision: string | null } }>(
-    "/models/:id/pulled",
-    async function recordPull(request) {
-      return ops.recordPull(request.params.id, request.body.revision);
-    },
-  );
-  app.get<{ Querystring: UsageRequest }>("/usage", async function usage(request) {
-    return ops.usage(request.query);
-  });
+  adminRoutes(app, ops);
   try {
     // With PostgreSQL nothing else creates the data dir; owner-only, like the socket in it.
     await mkdir(dataDir, { recursive: true, mode: 0o700 });

@@ -2,7 +2,7 @@
  * The usage report as people and machines see it — the same for `modelgate usage`, the admin
  * socket and GET /api/v1/usage: per key and model, with the filters that produced it.
  */
-import { parseDuration } from "../../duration.js";
+import { durationTooLong, MAX_DURATION_TEXT, parseDuration } from "../../duration.js";
 import { ModelgateError } from "../../errors.js";
 import type { UsageQuery, UsageRepository, UsageSummary } from "../../store/index.js";
 
@@ -37,16 +37,21 @@ export interface UsageReport {
 /** "1h" back from `now`, or an ISO date; invalid_request naming the field otherwise. */
 export function parseSince(text: string, now: Date = new Date()): Date {
   const ms = parseDuration(text);
-  if (ms !== undefined) return new Date(now.getTime() - ms);
+  if (ms !== undefined) {
+    const tooLong = durationTooLong(`since "${text}"`, ms);
+    if (tooLong) throw sinceError(tooLong, `must be at most ${MAX_DURATION_TEXT}`);
+    return new Date(now.getTime() - ms);
+  }
   const date = new Date(text);
   if (/^\d{4}-\d{2}-\d{2}/.test(text.trim()) && !Number.isNaN(date.getTime())) return date;
-  throw new ModelgateError(
-    "invalid_request",
+  throw sinceError(
     `since "${text}" is not a duration or a date: use e.g. 1h, 30m, 7d or 2025-01-31T00:00:00Z.`,
-    {
-      errors: [{ field: "since", problem: "must be a duration (1h, 30m, 7d) or an ISO 8601 date" }],
-    },
+    "must be a duration (1h, 30m, 7d) or an ISO 8601 date",
   );
+}
+
+function sinceError(detail: string, problem: string): ModelgateError {
+  return new ModelgateError("invalid_request", detail, { errors: [{ field: "since", problem }] });
 }
 
 function rowView(s: UsageSummary): UsageRow {

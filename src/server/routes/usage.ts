@@ -4,16 +4,12 @@ import { Type } from "typebox";
 import type { authGuards } from "../../auth/hook.js";
 import type { UsageRecorder } from "../../serving/usage.js";
 import type { UsageReporter } from "../admin/usage.js";
-import { AUTH_ERRORS, SECURITY, errorResponses } from "../schemas.js";
+import { AUTH_ERRORS, KeyId, ModelId, SECURITY, errorResponses } from "../schemas.js";
 
-const UsageQuery = Type.Object(
+export const UsageQuery = Type.Object(
   {
-    key_id: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 128, description: "Only this key (key_…)." }),
-    ),
-    model_id: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 128, description: "Only this model." }),
-    ),
+    key_id: Type.Optional(KeyId),
+    model_id: Type.Optional(ModelId),
     since: Type.Optional(
       Type.String({
         minLength: 1,
