@@ -144,3 +144,40 @@ describe("modelgate usage", () => {
     expect(res.stderr).toMatch(/--since "soon" is not a duration or a date/);
   });
 });
+
+describe("usage records for 429 and 403 answers", () => {
+  it("a rate-limited key's 429 and a model-limited key's 403 are recorded against the key", async () => {
+    const limited = await admin.createKey({
+      name: "one-an-hour",
+      scopes: ["predict"],
+      rate_limit_per_hour: 1,
+    });
+    expect((await predict(limited.key, { inputs: SEED_INPUT })).status).toBe(200);
+    const refused = await predict(limited.key, { inputs: SEED_INPUT });
+    expect(refused.status).toBe(429);
+    const narrow = await admin.createKey({ name: "only-22", scopes: ["predict"], models: ["22"] });
+    const forbidden = await predict(narrow.key, { inputs: SEED_INPUT });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.code).toBe("model_forbidden");
+
+    const report = (await usage("?since=1h")).body as unknown as UsageReport;
+    const rowOf = (keyId: string) => report.usage.filter((r) => r.key_id === keyId);
+    expect(rowOf(limited.id)).toEqual([
+      expect.objectContaining({ model_id: "21", requests: 2, errors: 1, rows: 1 }),
+    ]);
+    expect(rowOf(narrow.id)).toEqual([
+      expect.objectContaining({ model_id: "21", requests: 1, errors: 1, rows: 0 }),
+    ]);
+    const logged = readFileSync(join(svc.dataDir, USAGE_LOG_FILE), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, string | number>);
+    const statuses = (keyId: string) =>
+      logged.filter((r) => r.key_id === keyId).map((r) => [r.status, r.request_id]);
+    expect(statuses(limited.id)).toEqual([
+      [200, expect.any(String)],
+      [429, refused.headers.get("x-request-id")],
+    ]);
+    expect(statuses(narrow.id)).toEqual([[403, forbidden.headers.get("x-request-id")]]);
+  });
+});
