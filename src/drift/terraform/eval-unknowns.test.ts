@@ -63,6 +63,12 @@ describe("partly unknown values keep what is known", () => {
     expect((list[1] as Unknown).spread).toBe(true);
   });
 
+  it("an object with an unknown key keeps its known keys", () => {
+    const o = unknown('{ (var.unset) = 1, "${var.known}_URL" = 2, PLAIN = 3 }');
+    expect(o.partial).toEqual({ k_URL: 2, PLAIN: 3 });
+    expect(unknown("{ (local.nope) = 1 }").error).toBe(true);
+  });
+
   it("a for-expression whose `if` cannot be resolved keeps the element as a maybe", () => {
     const list = run('[for k, v in { A = var.unset, B = "" } : k if v != ""]') as Value[];
     expect(list).toHaveLength(1);

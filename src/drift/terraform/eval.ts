@@ -94,16 +94,18 @@ export class Evaluator {
         return node.items.map((i) => this.eval(i));
       case "object": {
         const out: ValueObject = {};
+        let open: Unknown | undefined;
         for (const { key, value } of node.items) {
           const k = this.eval(key);
           const name = toStr(k);
-          if (name === undefined)
-            return k instanceof Unknown
-              ? k.derive(textOf(node), `the object key ${textOf(key)} cannot be resolved`)
-              : Unknown.error(textOf(node), `the object key ${textOf(key)} is not a string`);
-          out[name] = this.eval(value);
+          if (name !== undefined) out[name] = this.eval(value);
+          else if (!(k instanceof Unknown))
+            return Unknown.error(textOf(node), `the object key ${textOf(key)} is not a string`);
+          else if (k.error) return k.derive(textOf(node));
+          // An unknown key: the other keys are still known, and more may come.
+          else open ??= k.derive(textOf(node), `the object key ${textOf(key)} cannot be resolved`);
         }
-        return out;
+        return open ? new Unknown(open.text, open.reason, { partial: out }) : out;
       }
       case "ref":
         return this.ref(node);

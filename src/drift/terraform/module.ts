@@ -43,8 +43,14 @@ export function evalJson(raw: unknown, ev: Evaluator): Value {
   if (Array.isArray(raw)) return raw.map((r) => evalJson(r, ev));
   if (raw !== null && typeof raw === "object") {
     const out: Record<string, Value> = {};
-    for (const [k, v] of Object.entries(raw)) out[k] = evalJson(v, ev);
-    return out;
+    let open: Unknown | undefined;
+    for (const [k, v] of Object.entries(raw)) {
+      // hcl2json keeps a computed key (`"${var.k}" = …`) as a template.
+      const key = k.includes("${") ? evalJson(k, ev) : k;
+      if (typeof key === "string") out[key] = evalJson(v, ev);
+      else open ??= key instanceof Unknown ? key : Unknown.error(k, `the key ${k} is not a string`);
+    }
+    return open ? new Unknown(open.text, open.reason, { partial: out, error: open.error }) : out;
   }
   return fromJson(raw);
 }

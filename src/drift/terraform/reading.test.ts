@@ -72,6 +72,26 @@ describe("unknown values are placeholders, never a dropped container", () => {
     ]);
   });
 
+  it("keeps the known keys of a map with a computed key Terraform only knows at run time", async () => {
+    tree = tempTree({
+      "main.tf": [
+        'variable "prefix" {\n  default = "API"\n}',
+        'variable "unset" {}',
+        'locals {\n  env = { "${var.prefix}_URL" = "x", (var.unset) = "y", PLAIN = "z" }\n}',
+        'resource "aws_ecs_task_definition" "t" {',
+        '  family = "t"',
+        "  container_definitions = jsonencode([{",
+        '    name        = "t"',
+        "    environment = [for k, v in local.env : { name = k, value = v }]",
+        "  }])",
+        "}",
+      ].join("\n"),
+    });
+    const t = (await read(["."], {}, tree.dir)).targets[0];
+    expect(names(t)).toEqual(["API_URL", "PLAIN"]);
+    expect(t?.unresolved.map((u) => u.mayProvide)).toEqual([true]);
+  });
+
   it('converts TF_VAR_* to the variable\'s type: a bool "false" is false', async () => {
     tree = tempTree({
       "main.tf": [
