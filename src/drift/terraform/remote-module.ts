@@ -11,7 +11,7 @@ import type { Block } from "./files.js";
 import { lineOf } from "./files.js";
 import type { ModuleInstance } from "./module.js";
 import type { ModuleLocation } from "./sources.js";
-import { readable } from "./target.js";
+import { locateText, readable } from "./target.js";
 import type { Value, ValueObject } from "./value.js";
 import { Unknown, fromJson, isValueObject, toStr } from "./value.js";
 
@@ -152,6 +152,7 @@ export function remoteModuleTarget(
     where: (name) => lineOf(call, mod.files, name),
     container,
     unknown: (v) => (v instanceof Unknown ? { text: v.text, reason: v.reason } : undefined),
+    locate: (text) => locateText(call, mod.files, text, call.line),
   });
   if (!read.selected) return {};
   const family = toStr(args.family ?? args.task_family ?? null);

@@ -149,27 +149,29 @@ function identity(target: Target, definitions: Value[]): NonNullable<Target["ide
 
 /**
  * The line where an unresolved expression is written: inside the block, else in a file the
- * block read (file(), templatefile()), else the attribute's line.
+ * block read (file(), templatefile()) or another file of the module, else the attribute's line.
  */
-function locateText(
+export function locateText(
   block: Block,
   files: TfFile[],
   text: string,
   fallback: number,
 ): { file: string; line: number } {
-  const probes = [text.slice(0, 40)];
+  const probes = [text.slice(0, 40).trim()];
   const traversal = /^(?:var|local|each|count|module|data|aws_\w+)\.[\w.]+/.exec(text);
   if (traversal) probes.push(traversal[0]);
   for (const probe of probes) {
     if (probe.length < 3) continue;
-    const at = block.file.text.indexOf(probe, block.from);
-    if (at !== -1 && at < block.to)
-      return { file: block.file.shown, line: block.file.index.line(at) };
+    // Expression texts have their whitespace collapsed; the source may span lines.
+    const re = new RegExp(probe.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "\\s+"), "g");
+    re.lastIndex = block.from;
+    const inBlock = re.exec(block.file.text);
+    if (inBlock && inBlock.index < block.to)
+      return { file: block.file.shown, line: block.file.index.line(inBlock.index) };
     for (const f of files) {
-      if (f === block.file) continue;
-      const found = f.text.indexOf(probe);
-      if (found !== -1 && f.json !== undefined && !f.shown.endsWith(".tf"))
-        return { file: f.shown, line: f.index.line(found) };
+      re.lastIndex = 0;
+      const found = re.exec(f.text);
+      if (found) return { file: f.shown, line: f.index.line(found.index) };
     }
   }
   return { file: block.file.shown, line: fallback };
