@@ -19,12 +19,12 @@ export interface ModelServiceDeps {
   checkSource: (record: ModelRecord) => Promise<SourceStatus>;
   /** How long the in-memory list of registrations is trusted before the store is asked again. */
   registryTtlMs?: number;
-  now?: () => number;
   /**
    * Whether this replica must serve the model to be ready (by default: it is warm). A model it
    * need not serve is still checked and reported, but its failure does not fail /ready.
    */
   mustServe?: (record: ModelRecord) => boolean;
+  now?: () => number;
 }
 
 export interface SourceStatus {
@@ -39,9 +39,9 @@ export interface ModelCheck {
   name: string;
   ok: boolean;
   reason: string;
-}
   /** false: reported, but not counted for readiness (see docs/fleet.md, "Readiness"). */
   required: boolean;
+}
 
 const MAX_PROBLEMS_IN_DETAIL = 10;
 const MISS_REFRESH_FLOOR_MS = 250;
@@ -58,8 +58,8 @@ function invalidInput(problems: FieldProblem[]): ModelgateError {
 /** The prediction pipeline and the registry view the routes need. */
 export function modelServiceFactory(deps: ModelServiceDeps) {
   const ttl = deps.registryTtlMs ?? 2_000;
-  const now = deps.now ?? Date.now;
   const mustServe = deps.mustServe ?? ((record: ModelRecord) => record.warm);
+  const now = deps.now ?? Date.now;
   let registry = new Map<string, ModelRecord>();
   let fetchedAt = -Infinity;
   let refreshing: Promise<Map<string, ModelRecord>> | null = null;
@@ -97,12 +97,12 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
   }
 
   async function checkModel(record: ModelRecord): Promise<ModelCheck> {
-    const s = deps.cache.state(record.id, record);
     return { ...(await describeModel(record)), required: mustServe(record) };
   }
 
   /** One readiness check: loaded, loadable, or the sentence saying why not. */
   async function describeModel(record: ModelRecord): Promise<Omit<ModelCheck, "required">> {
+    const s = deps.cache.state(record.id, record);
     const name = `model:${record.id}`;
     const at = s.revision ? ` at ${s.revision}` : "";
     switch (s.state) {
