@@ -82,4 +82,34 @@ describe("the auth guard", () => {
     expect(refused.statusCode).toBe(429);
     expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
   });
+
+  it("reads the key from X-API-Key, Authorization: Bearer and Authorization: ApiKey (the seeds' form)", async () => {
+    const seen: string[] = [];
+    const app = await appWith(
+      {
+        verify: async (key) => {
+          seen.push(key);
+          return { valid: true, principal: PRINCIPAL, rateLimitPerHour: null };
+        },
+      },
+      100,
+    );
+    const forms = [
+      { "x-api-key": "hk_one" },
+      { authorization: "Bearer hk_two" },
+      { authorization: "ApiKey hk_three" },
+      { authorization: "apikey  hk_four " },
+    ];
+    for (const headers of forms) {
+      expect((await app.inject({ method: "GET", url: "/p", headers })).statusCode).toBe(200);
+    }
+    expect(seen).toEqual(["hk_one", "hk_two", "hk_three", "hk_four"]);
+    const basic = await app.inject({
+      method: "GET",
+      url: "/p",
+      headers: { authorization: "Basic aGs6eA==" },
+    });
+    expect(basic.statusCode).toBe(401);
+    expect(basic.json().code).toBe("api_key_missing");
+  });
 });

@@ -18,13 +18,16 @@ declare module "fastify" {
 /** Query parameters people try for keys; a key in a URL ends up in access logs and histories. */
 const QUERY_KEY_NAMES = ["api_key", "apikey", "key", "token", "access_token", "x-api-key"];
 
-/** The key from `X-API-Key` or `Authorization: Bearer`; undefined when neither is sent. */
+/**
+ * The key from `X-API-Key`, `Authorization: Bearer <key>` or `Authorization: ApiKey <key>` (the
+ * seeds' clients send the last form); undefined when none is sent.
+ */
 export function extractKey(request: FastifyRequest): string | undefined {
   const header = request.headers["x-api-key"];
   if (typeof header === "string" && header.trim()) return header.trim();
   const authorization = request.headers.authorization;
   if (authorization) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const match = /^(?:Bearer|ApiKey)\s+(\S+)\s*$/i.exec(authorization);
     if (match?.[1]) return match[1];
   }
   return undefined;
@@ -98,7 +101,7 @@ export function authGuards(deps: AuthGuardDeps) {
         if (keyInQuery(request)) {
           throw new ModelgateError(
             "api_key_in_query",
-            "API keys are refused in the URL, where they end up in logs: send the key in the X-API-Key header (or Authorization: Bearer <key>) and remove it from the query string.",
+            "API keys are refused in the URL, where they end up in access logs and browser histories: send the key in the X-API-Key header (or Authorization: Bearer <key>) and remove it from the query string.",
           );
         }
         const key = extractKey(request);
