@@ -15,12 +15,22 @@ export const SPEC_LIMITS = {
   depth: 32,
   /** Fields in inputs.properties. */
   inputFields: 1_000,
+  /** Whole example inputs in `inputs.examples`. */
+  inputExamples: 10,
   /** Input fields with a `pattern` (each is compiled at load). */
   patterns: 100,
   /** Characters of one input `pattern`. */
   patternChars: 1_000,
   /** Instructions of one compiled `pattern` (RE2 program size): matching costs this per character. */
   patternProgram: 2_000,
+  /** Length of one `array` input field (version 2): the numbers a request sends per row. */
+  vectorLength: 65_536,
+  /** Labels in `classes` (multiclass). */
+  classes: 10_000,
+  /** Names in `targets` (regression). */
+  targets: 1_000,
+  /** Characters of one class label or target name. */
+  labelChars: 200,
 } as const;
 
 function limitError(where: string, field: string, problem: string): ModelgateError {

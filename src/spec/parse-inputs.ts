@@ -1,10 +1,18 @@
+import { compileInputValidator } from "./input-validator.js";
 import { compilePattern, SPEC_LIMITS } from "./limits.js";
 import { describeValue, isObject, joinPath } from "./reader.js";
 import type { JsonObject, SpecReader } from "./reader.js";
 import type { InputProperty, InputSchema, InputType } from "./types.js";
 
 const INPUT_TYPES: readonly InputType[] = ["number", "integer", "string", "boolean"];
-const SCHEMA_KEYS = ["type", "description", "properties", "required", "additionalProperties"];
+const SCHEMA_KEYS = [
+  "type",
+  "description",
+  "properties",
+  "required",
+  "additionalProperties",
+  "examples",
+];
 const PROPERTY_KEYS = [
   "type",
   "description",
@@ -162,5 +170,36 @@ export function readInputSchema(r: SpecReader, value: unknown, path: string): Re
     required,
     additionalProperties: false,
   };
+  const examples = readExamples(r, obj, path, schema);
+  if (examples) return { schema: { ...schema, examples }, ...(propsObj ? { declared } : {}) };
   return propsObj ? { schema, declared } : { schema };
+}
+
+/**
+ * `examples`: whole input objects, each checked by the same validator requests meet, so an
+ * example the model would refuse (a 422 in a post-deploy smoke test) fails the spec instead.
+ */
+function readExamples(
+  r: SpecReader,
+  obj: JsonObject,
+  path: string,
+  schema: InputSchema,
+): Readonly<Record<string, unknown>>[] | undefined {
+  if (obj.examples === undefined) return undefined;
+  const list = r.array(obj, "examples", path);
+  if (!list) return undefined;
+  const at = joinPath(path, "examples");
+  if (list.length > SPEC_LIMITS.inputExamples) {
+    r.add(
+      at,
+      `lists ${list.length} examples; a spec may list at most ${SPEC_LIMITS.inputExamples}`,
+    );
+    return undefined;
+  }
+  const validate = compileInputValidator({ inputs: schema });
+  const before = r.problems.length;
+  list.forEach((example, i) => {
+    for (const p of validate(example, `${at}[${i}]`)) r.add(p.field, p.problem);
+  });
+  return r.problems.length === before ? (list as Record<string, unknown>[]) : undefined;
 }
