@@ -8,7 +8,7 @@ import type { ModelService } from "../serving/service.js";
 import type { UsageRecorder } from "../serving/usage.js";
 import type { VersionInfo } from "../version.js";
 import { registerDocs } from "./docs.js";
-import { clientErrorHandler } from "./client-errors.js";
+import { clientErrorHandler, connectHandler, ignoreUnknownExpectation } from "./client-errors.js";
 import { handleError, handleFrameworkError, handleNotFound } from "./errors.js";
 import { refuseKeyInQuery } from "./key-in-query.js";
 import { modelRoutes } from "./routes/models.js";
@@ -71,10 +71,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       maxHeaderBytes: MAX_HEADER_BYTES,
     }),
     frameworkErrors: handleFrameworkError,
-    // A caller's own X-Request-Id is kept when it looks like an id, so traces join up.
+    // A caller's own X-Request-Id is kept when it looks like an id, so traces join up; never
+    // one that looks like an API key (a key sent in the wrong header would be echoed back and
+    // written on every log line of the request).
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
-      return typeof given === "string" && REQUEST_ID.test(given) ? given : newId("req");
+      return typeof given === "string" && REQUEST_ID.test(given) && !given.startsWith("hk_")
+        ? given
+        : newId("req");
     },
     // One line per request is written by the onResponse hook below instead of Fastify's two.
     logController: new LogController({
@@ -88,6 +92,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Without a listener Node drops a CONNECT request's connection unanswered.
+  app.server.on("connect", connectHandler(deps.logger || null));
+  app.server.on("checkExpectation", ignoreUnknownExpectation(app.server));
   app.decorateRequest("principal", null);
   app.addSchema(ErrorSchema);
   // Every body this API reads is JSON: a text/plain one is 415 unsupported_media_type, not a

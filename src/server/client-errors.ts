@@ -3,7 +3,9 @@
  * headers or URL too large, a request that did not arrive in time) are answered here, in the
  * same envelope as every other error: Node would otherwise write its own body.
  */
-import type { Socket } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { FastifyBaseLogger } from "fastify";
 import { ModelgateError } from "../errors.js";
 import { newId } from "../ids.js";
@@ -18,6 +20,7 @@ interface ClientError extends Error {
 const REASONS: Record<number, string> = {
   400: "Bad Request",
   408: "Request Timeout",
+  404: "Not Found",
   414: "URI Too Long",
   431: "Request Header Fields Too Large",
 };
@@ -64,6 +67,38 @@ export interface ClientErrorLimits {
   maxHeaderBytes: number;
 }
 
+/** Writes one enveloped answer on a raw socket (no Fastify request exists), then closes it. */
+function answerOnSocket(socket: Socket, err: ModelgateError, requestId: string): void {
+  const body = JSON.stringify(errorBody(err, requestId));
+  socket.end(
+    `HTTP/1.1 ${err.status} ${REASONS[err.status] ?? "Bad Request"}\r\n` +
+      "Content-Type: application/json; charset=utf-8\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      "Connection: close\r\n\r\n" +
+      body,
+  );
+}
+
+/**
+ * A CONNECT request (a client taking the server for a proxy): Node hands it to the server's
+ * 'connect' listeners and, without one, drops the connection with no answer. Answered 404 in
+ * the envelope like any other method and path without a route.
+ */
+export function connectHandler(logger: FastifyBaseLogger | null) {
+  return function onConnect(req: IncomingMessage, socket: Duplex): void {
+    const requestId = newId("req");
+    const target = (req.url ?? "").slice(0, 200);
+    const err = new ModelgateError(
+      "not_found",
+      `No route CONNECT ${target}: this server is not a proxy; see /docs for the API.`,
+    );
+    logger?.info({ request_id: requestId, code: err.code }, "request refused before routing");
+    if (socket instanceof Socket && socket.writable) answerOnSocket(socket, err, requestId);
+    else socket.destroy();
+  };
+}
+
 /** Fastify's `clientErrorHandler`: one enveloped answer, then the connection is closed. */
 export function clientErrorHandler(logger: FastifyBaseLogger | null, limits: ClientErrorLimits) {
   return function onClientError(err: ClientError, socket: Socket): void {
@@ -78,15 +113,18 @@ export function clientErrorHandler(logger: FastifyBaseLogger | null, limits: Cli
       { request_id: requestId, code: mapped.code, cause: err.code },
       "request refused before routing",
     );
-    const body = JSON.stringify(errorBody(mapped, requestId));
-    const status = mapped.status;
-    socket.end(
-      `HTTP/1.1 ${status} ${REASONS[status] ?? "Bad Request"}\r\n` +
-        "Content-Type: application/json; charset=utf-8\r\n" +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${requestId}\r\n` +
-        "Connection: close\r\n\r\n" +
-        body,
-    );
+    answerOnSocket(socket, mapped, requestId);
+  };
+}
+
+/**
+ * An Expect header other than 100-continue: Node answers 417 with an empty body unless the
+ * server listens for 'checkExpectation'. RFC 9110 (10.1.1) lets a server ignore an expectation
+ * it does not know, so the request is served as if the header were absent — routed, checked
+ * and answered like any other, errors in the envelope.
+ */
+export function ignoreUnknownExpectation(server: Server) {
+  return function onCheckExpectation(req: IncomingMessage, res: ServerResponse): void {
+    server.emit("request", req, res);
   };
 }

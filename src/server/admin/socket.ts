@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { ModelgateError } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { SPEC_LIMITS } from "../../spec/index.js";
+import { clientErrorHandler, connectHandler, ignoreUnknownExpectation } from "../client-errors.js";
 import { handleError, handleFrameworkError, handleNotFound } from "../errors.js";
 import { UsageQuery } from "../routes/usage.js";
 import { MAX_PARAM_LENGTH } from "../schemas.js";
@@ -23,6 +24,13 @@ export function adminSocketPath(dataDir: string): string {
 
 /** Admin bodies carry at most a spec (itself at most SPEC_LIMITS.bytes) and a few fields. */
 const ADMIN_BODY_LIMIT = 2 * SPEC_LIMITS.bytes;
+
+/** The admin socket's request limits (its callers are this machine's CLI: generous). */
+const ADMIN_TIMEOUTS = {
+  requestTimeoutMs: 60_000,
+  headersTimeoutMs: 10_000,
+  maxHeaderBytes: 16_384,
+};
 
 /** Every admin route, each body and parameter checked by its schema like the HTTP API's. */
 function adminRoutes(app: FastifyInstance, ops: AdminOps): void {
@@ -89,10 +97,20 @@ export async function startAdminSocket(
     }),
     genReqId: () => newId("req"),
     bodyLimit: ADMIN_BODY_LIMIT,
+    requestTimeout: ADMIN_TIMEOUTS.requestTimeoutMs,
+    http: {
+      requestTimeout: ADMIN_TIMEOUTS.requestTimeoutMs,
+      headersTimeout: ADMIN_TIMEOUTS.headersTimeoutMs,
+      maxHeaderSize: ADMIN_TIMEOUTS.maxHeaderBytes,
+    },
+    // What Node's parser refuses (a malformed header, a request too slow) in the envelope too.
+    clientErrorHandler: clientErrorHandler(log ?? null, ADMIN_TIMEOUTS),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: handleFrameworkError,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  app.server.on("connect", connectHandler(log ?? null));
+  app.server.on("checkExpectation", ignoreUnknownExpectation(app.server));
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   app.addHook("onResponse", function logRefusal(request, reply, done) {
