@@ -12,6 +12,10 @@ export const ERROR_CATALOGUE = {
     status: 400,
     doc: "The request could not be read (malformed JSON, a malformed HTTP request).",
   },
+  invalid_tensor: {
+    status: 400,
+    doc: 'An Open Inference Protocol (/v2) request is malformed: a tensor whose shape and data disagree, a datatype the model input does not take, an unknown input or output; answered as {"error": "..."}.',
+  },
   // 401: who are you?
   api_key_missing: {
     status: 401,

@@ -4,14 +4,21 @@ import type {
   KeywordsFeature,
   ModelSpec,
   NumericFeature,
+  VectorFeature,
 } from "./types.js";
 
+type Row = Readonly<Record<string, unknown>>;
+
 /** Turns one (already validated) input object into one column value. */
-type ColumnEncoder = (row: Readonly<Record<string, unknown>>) => number;
+type ColumnEncoder = (row: Row) => number;
+
+/** Writes one feature's columns of one row into the tensor, from position `at`. */
+type FeatureWriter = (row: Row, out: Float32Array, at: number) => void;
 
 export interface FeaturePipeline {
   /** F, the number of columns. */
   readonly width: number;
+  /** One name a column: a vector feature's columns are `name[0]`, `name[1]`, ... */
   readonly names: readonly string[];
   /** Row-major [N, F] float32: feature i of row r at r * F + i. */
   encode(rows: readonly Readonly<Record<string, unknown>>[]): Float32Array;
@@ -89,7 +96,24 @@ function keywordsEncoder(f: KeywordsFeature): ColumnEncoder {
   };
 }
 
-function columnEncoder(f: FeatureSpec): ColumnEncoder {
+/** A vector field copied as it is; validation made it `length` finite numbers. */
+function vectorWriter(f: VectorFeature): FeatureWriter {
+  const { field, length } = f;
+  const fallback = f.default;
+  return (row, out, at) => {
+    const v = row[field];
+    if (!Array.isArray(v) || v.length !== length) {
+      out.fill(fallback, at, at + length);
+      return;
+    }
+    for (let i = 0; i < length; i++) {
+      const x: unknown = v[i];
+      out[at + i] = typeof x === "number" && Number.isFinite(x) ? x : fallback;
+    }
+  };
+}
+
+function columnEncoder(f: Exclude<FeatureSpec, VectorFeature>): ColumnEncoder {
   switch (f.kind) {
     case "numeric":
       return numericEncoder(f);
@@ -113,19 +137,33 @@ function columnEncoder(f: FeatureSpec): ColumnEncoder {
  * Training (models/*) and serving both call this, so their features are identical by construction.
  */
 export function compileFeaturePipeline(spec: Pick<ModelSpec, "features">): FeaturePipeline {
-  const encoders = spec.features.map(columnEncoder);
-  const width = encoders.length;
+  const names: string[] = [];
+  const writers: [FeatureWriter, number][] = [];
+  for (const f of spec.features) {
+    if (f.kind === "vector") {
+      for (let i = 0; i < f.length; i++) names.push(`${f.name}[${i}]`);
+      writers.push([vectorWriter(f), f.length]);
+    } else {
+      names.push(f.name);
+      const encode = columnEncoder(f);
+      writers.push([(row, out, at) => (out[at] = encode(row)), 1]);
+    }
+  }
+  const width = names.length;
+  const count = writers.length;
   return {
     width,
-    names: spec.features.map((f) => f.name),
+    names,
     encode(rows) {
       const out = new Float32Array(rows.length * width);
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r] ?? {};
-        const base = r * width;
-        for (let c = 0; c < width; c++) {
-          const encode = encoders[c];
-          if (encode) out[base + c] = encode(row);
+        let at = r * width;
+        for (let c = 0; c < count; c++) {
+          const writer = writers[c];
+          if (!writer) continue;
+          writer[0](row, out, at);
+          at += writer[1];
         }
       }
       return out;

@@ -8,10 +8,11 @@ import { describeValue } from "./reader.js";
 import type { InputProperty, InputType } from "./types.js";
 
 /**
- * Reports one problem with the field `name`; the caller builds the path and the sentence only
- * when it still has room for them (a valid input builds no strings at all).
+ * Reports one problem with the field `name` (with `index`: with its element `name[index]`); the
+ * caller builds the path and the sentence only when it still has room for them (a valid input
+ * builds no strings at all).
  */
-export type AddProblem = (name: string, problem: () => string) => void;
+export type AddProblem = (name: string, problem: () => string, index?: number) => void;
 
 export type FieldCheck = (value: unknown, name: string, add: AddProblem) => void;
 
@@ -20,6 +21,7 @@ type Rule = (value: never, name: string, add: AddProblem) => void;
 export function matchesType(value: unknown, type: InputType): boolean {
   if (type === "integer") return Number.isInteger(value);
   if (type === "number") return typeof value === "number" && Number.isFinite(value);
+  if (type === "array") return Array.isArray(value);
   return typeof value === type;
 }
 
@@ -94,9 +96,42 @@ function stringRules(prop: InputProperty): Rule[] {
   return rules;
 }
 
+/**
+ * An `array` field: exactly `length` numbers, each checked on its own (every bad element is a
+ * problem, within the caller's budget). The loop is bounded by the declared length.
+ */
+function vectorCheck(prop: InputProperty): FieldCheck {
+  const length = prop.maxItems ?? 0;
+  const itemType = prop.items?.type ?? "number";
+  const itemRules = numberRules({ type: itemType, ...prop.items });
+  const expected = `an array of ${length} ${itemType === "integer" ? "integers" : "numbers"}`;
+  return function checkVector(value, name, add) {
+    if (!Array.isArray(value)) {
+      add(name, () => `expected ${expected}, got ${describeValue(value)}`);
+      return;
+    }
+    if (value.length !== length) {
+      add(name, () => `expected ${expected}, got ${value.length}`);
+      return;
+    }
+    let index = 0;
+    const addAt: AddProblem = (n, problem) => add(n, problem, index);
+    for (let i = 0; i < length; i++) {
+      const item: unknown = value[i];
+      index = i;
+      if (!matchesType(item, itemType)) {
+        add(name, () => `expected ${itemType}, got ${describeValue(item)}`, i);
+        continue;
+      }
+      for (const rule of itemRules) rule(item as never, name, addAt);
+    }
+  };
+}
+
 /** The checker of one declared field: its type first (a wrong type is the one thing said). */
 export function compileFieldCheck(prop: InputProperty): FieldCheck {
   const type = prop.type;
+  if (type === "array") return vectorCheck(prop);
   const rules =
     type === "number" || type === "integer"
       ? numberRules(prop)

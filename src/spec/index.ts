@@ -4,11 +4,18 @@
  * the input validator, the feature pipeline and the output mapper.
  */
 export type * from "./types.js";
-export { onnxRuntimeOf, parseSpec, readSpecFile, SPEC_FILE, SPEC_FORMAT_VERSION } from "./parse.js";
+export {
+  modelKind,
+  onnxRuntimeOf,
+  parseSpec,
+  readSpecFile,
+  SPEC_FILE,
+  SPEC_FORMAT_VERSION,
+} from "./parse.js";
 export { checkInputs, compileInputValidator } from "./input-validator.js";
 export type { InputValidator, ProblemBudget } from "./input-validator.js";
 export { SPEC_LIMITS } from "./limits.js";
 export { compileFeaturePipeline, encodeFeatures, keywordPattern } from "./features.js";
 export type { FeaturePipeline } from "./features.js";
-export { compileOutputMapper, roundTo } from "./outputs.js";
-export type { OutputMapper } from "./outputs.js";
+export { compileOutputMapper, compileRowMapper, roundTo } from "./outputs.js";
+export type { OutputMapper, RowMapper } from "./outputs.js";

@@ -62,14 +62,18 @@ export function compileInputValidator(spec: Pick<ModelSpec, "inputs">): InputVal
   return function validateInput(input, path, budget) {
     const own = budget ?? { room: MAX_LISTED_PROBLEMS, omitted: 0 };
     let problems = NO_PROBLEMS;
-    const add: AddProblem = (name, problem) => {
+    const add: AddProblem = (name, problem, index) => {
       if (own.room <= 0) {
         own.omitted += 1;
         return;
       }
       own.room -= 1;
       if (problems === NO_PROBLEMS) problems = [];
-      problems.push({ field: name === "" ? path : joinPath(path, name), problem: problem() });
+      const field = name === "" ? path : joinPath(path, name);
+      problems.push({
+        field: index === undefined ? field : `${field}[${index}]`,
+        problem: problem(),
+      });
     };
     if (!isObject(input)) {
       add("", () => `expected an object, got ${describeValue(input)}`);

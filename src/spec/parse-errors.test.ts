@@ -167,9 +167,9 @@ describe("parseSpec: every kind of broken spec names the field", () => {
     ],
     [
       "format version",
-      (s) => (s.modelgate = 2),
+      (s) => (s.modelgate = 3),
       "modelgate",
-      "format version number 2 is not supported; this modelgate reads version 1",
+      "format version number 3 is not supported; this modelgate reads versions 1 and 2",
     ],
     ["batch size", (s) => (s.max_batch_size = 0), "max_batch_size", "must be ≥ 1, got 0"],
     ["missing id", (s) => delete s.id, "id", "is required"],

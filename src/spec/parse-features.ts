@@ -1,9 +1,16 @@
+import { SPEC_LIMITS } from "./limits.js";
 import { isObject, joinPath } from "./reader.js";
 import type { JsonObject, SpecReader } from "./reader.js";
 import type { DeclaredFields } from "./parse-inputs.js";
-import type { FeatureSpec, InputType, KeywordRule, NumericTransform } from "./types.js";
+import type {
+  FeatureSpec,
+  InputType,
+  KeywordRule,
+  NumericTransform,
+  SpecFormatVersion,
+} from "./types.js";
 
-const KINDS = ["numeric", "boolean", "category", "keywords"] as const;
+const KINDS = ["numeric", "boolean", "category", "keywords", "vector"] as const;
 const TRANSFORMS: readonly NumericTransform[] = ["none", "log1p", "clip"];
 const COMMON_KEYS = ["name", "kind", "field", "default"];
 const KEYS_BY_KIND: Record<(typeof KINDS)[number], readonly string[]> = {
@@ -11,6 +18,7 @@ const KEYS_BY_KIND: Record<(typeof KINDS)[number], readonly string[]> = {
   boolean: COMMON_KEYS,
   category: [...COMMON_KEYS, "map", "case_insensitive"],
   keywords: [...COMMON_KEYS, "rules"],
+  vector: [...COMMON_KEYS, "length"],
 };
 /** Which input types each feature kind can read. */
 const FIELD_TYPES: Record<(typeof KINDS)[number], readonly InputType[]> = {
@@ -18,6 +26,7 @@ const FIELD_TYPES: Record<(typeof KINDS)[number], readonly InputType[]> = {
   boolean: ["boolean"],
   category: ["string"],
   keywords: ["string"],
+  vector: ["array"],
 };
 
 function readMap(r: SpecReader, obj: JsonObject, path: string, fold: boolean) {
@@ -64,11 +73,33 @@ function readDefault(r: SpecReader, obj: JsonObject, path: string, kind: string)
   return kind === "boolean" ? r.boolean(obj, "default", path) : r.number(obj, "default", path);
 }
 
+/**
+ * A vector's length is its field's fixed length; `length` may repeat it (the parsed spec does),
+ * and must then agree.
+ */
+function readVectorLength(
+  r: SpecReader,
+  obj: JsonObject,
+  path: string,
+  fieldLength: number | undefined,
+): number | undefined {
+  const given = r.number(obj, "length", path, { optional: true, integer: true, min: 1 });
+  if (given !== undefined && fieldLength !== undefined && given !== fieldLength) {
+    r.add(
+      joinPath(path, "length"),
+      `is ${given} but its field holds ${fieldLength} numbers (minItems/maxItems)`,
+    );
+    return undefined;
+  }
+  return fieldLength ?? given;
+}
+
 function readFeature(
   r: SpecReader,
   raw: unknown,
   path: string,
   declared: DeclaredFields | undefined,
+  version: SpecFormatVersion,
 ) {
   const obj = r.object(raw, path);
   if (!obj) return undefined;
@@ -76,11 +107,15 @@ function readFeature(
   const name = r.string(obj, "name", path);
   const field = r.string(obj, "field", path);
   if (!kind) return undefined;
+  if (kind === "vector" && version === 1) {
+    r.add(joinPath(path, "kind"), `"vector" is a version 2 kind: set "modelgate": 2 to use it`);
+    return undefined;
+  }
   r.onlyKeys(obj, path, KEYS_BY_KIND[kind]);
   const fallback = readDefault(r, obj, path, kind);
 
   if (field !== undefined && declared) {
-    const type = declared.get(field);
+    const type = declared.get(field)?.type;
     const allowed = FIELD_TYPES[kind];
     if (!declared.has(field)) {
       r.add(joinPath(path, "field"), `"${field}" is not declared in inputs.properties`);
@@ -126,10 +161,15 @@ function readFeature(
     if (map && typeof fallback === "number") {
       feature = { ...base, kind, map, default: fallback, case_insensitive: fold };
     }
-  } else {
+  } else if (kind === "keywords") {
     const rules = readRules(r, obj, path);
     if (rules && typeof fallback === "number")
       feature = { ...base, kind, rules, default: fallback };
+  } else {
+    const length = readVectorLength(r, obj, path, field ? declared?.get(field)?.length : undefined);
+    if (length !== undefined && typeof fallback === "number") {
+      feature = { ...base, kind, length, default: fallback };
+    }
   }
   return name !== undefined && field !== undefined ? feature : undefined;
 }
@@ -139,6 +179,7 @@ export function readFeatures(
   r: SpecReader,
   spec: JsonObject,
   declared: DeclaredFields | undefined,
+  version: SpecFormatVersion = 2,
 ): FeatureSpec[] {
   const list = r.array(spec, "features", "");
   if (!list) return [];
@@ -146,7 +187,7 @@ export function readFeatures(
   const names = new Set<string>();
   list.forEach((raw, i) => {
     const path = `features[${i}]`;
-    const feature = readFeature(r, raw, path, declared);
+    const feature = readFeature(r, raw, path, declared, version);
     if (!feature) return;
     if (names.has(feature.name)) {
       r.add(`${path}.name`, `"${feature.name}" is used by another feature`);
@@ -154,5 +195,13 @@ export function readFeatures(
     names.add(feature.name);
     features.push(feature);
   });
+  const width = features.reduce((n, f) => n + (f.kind === "vector" ? f.length : 1), 0);
+  if (width > SPEC_LIMITS.vectorLength) {
+    // The tensor a request builds is rows × width: bounded here, once for every request.
+    r.add(
+      "features",
+      `make ${width} columns; a model may take at most ${SPEC_LIMITS.vectorLength} per row`,
+    );
+  }
   return features;
 }

@@ -2,9 +2,9 @@ import { compileInputValidator } from "./input-validator.js";
 import { compilePattern, SPEC_LIMITS } from "./limits.js";
 import { describeValue, isObject, joinPath } from "./reader.js";
 import type { JsonObject, SpecReader } from "./reader.js";
-import type { InputProperty, InputSchema, InputType } from "./types.js";
+import type { InputProperty, InputSchema, InputType, SpecFormatVersion } from "./types.js";
 
-const INPUT_TYPES: readonly InputType[] = ["number", "integer", "string", "boolean"];
+const INPUT_TYPES: readonly InputType[] = ["number", "integer", "string", "boolean", "array"];
 const SCHEMA_KEYS = [
   "type",
   "description",
@@ -24,8 +24,13 @@ const PROPERTY_KEYS = [
   "minLength",
   "maxLength",
   "pattern",
+  "items",
+  "minItems",
+  "maxItems",
   "examples",
 ];
+const ARRAY_KEYS = ["items", "minItems", "maxItems"] as const;
+const ITEM_KEYS = ["type", "minimum", "maximum"];
 const NUMERIC_KEYS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] as const;
 const STRING_KEYS = ["minLength", "maxLength", "pattern"] as const;
 // Input field names become paths in 422s and keys of plain objects: keep them identifiers.
@@ -37,16 +42,85 @@ function matchesType(value: unknown, type: InputType): boolean {
   return typeof value === type;
 }
 
-function readProperty(r: SpecReader, value: unknown, path: string): InputProperty | undefined {
+/**
+ * An `array` field (version 2): a fixed-length vector of numbers computed upstream, read by a
+ * `vector` feature. minItems and maxItems are both required and equal: the model's width.
+ */
+function readArrayProperty(
+  r: SpecReader,
+  obj: JsonObject,
+  path: string,
+  out: Record<string, unknown>,
+): InputProperty | undefined {
+  const itemsPath = joinPath(path, "items");
+  const items = obj.items === undefined ? undefined : r.object(obj.items, itemsPath);
+  if (obj.items === undefined) r.add(itemsPath, 'is required: {"type": "number"} or "integer"');
+  let itemType: "number" | "integer" | undefined;
+  const item: Record<string, unknown> = {};
+  if (items) {
+    r.onlyKeys(items, itemsPath, ITEM_KEYS);
+    itemType = r.choice(items, "type", itemsPath, ["number", "integer"] as const);
+    for (const key of ["minimum", "maximum"]) {
+      if (items[key] !== undefined) item[key] = r.number(items, key, itemsPath);
+    }
+    const lo = item.minimum;
+    const hi = item.maximum;
+    if (typeof lo === "number" && typeof hi === "number" && lo > hi) {
+      r.add(joinPath(itemsPath, "maximum"), `must be ≥ minimum (${lo}), got ${hi}`);
+    }
+  }
+  const lengthRule = { integer: true, min: 1, max: SPEC_LIMITS.vectorLength };
+  const min = r.number(obj, "minItems", path, lengthRule);
+  const max = r.number(obj, "maxItems", path, lengthRule);
+  if (min !== undefined && max !== undefined && min !== max) {
+    r.add(
+      joinPath(path, "maxItems"),
+      `must equal minItems (${min}), got ${max}: a vector has a fixed length, the model's width`,
+    );
+  }
+  if (!itemType || min === undefined || max === undefined || min !== max) return undefined;
+  return {
+    ...out,
+    items: { type: itemType, ...item },
+    minItems: min,
+    maxItems: max,
+  } as InputProperty;
+}
+
+function readProperty(
+  r: SpecReader,
+  value: unknown,
+  path: string,
+  version: SpecFormatVersion,
+): InputProperty | undefined {
   const obj = r.object(value, path);
   if (!obj) return undefined;
   r.onlyKeys(obj, path, PROPERTY_KEYS);
   const type = r.choice(obj, "type", path, INPUT_TYPES);
   if (!type) return undefined;
+  if (type === "array" && version === 1) {
+    r.add(joinPath(path, "type"), `"array" is a version 2 type: set "modelgate": 2 to use it`);
+    return undefined;
+  }
+  for (const key of ARRAY_KEYS) {
+    if (type !== "array" && obj[key] !== undefined) {
+      r.add(joinPath(path, key), "only applies to array fields");
+    }
+  }
   const numeric = type === "number" || type === "integer";
   const out: Record<string, unknown> = { type };
   const description = r.string(obj, "description", path, true);
   if (description !== undefined) out.description = description;
+  if (type === "array") {
+    for (const key of [...NUMERIC_KEYS, ...STRING_KEYS, "enum"]) {
+      if (obj[key] !== undefined) {
+        r.add(joinPath(path, key), `does not apply to array fields (bound the items instead)`);
+      }
+    }
+    const examples = obj.examples === undefined ? undefined : r.array(obj, "examples", path);
+    if (examples) out.examples = examples;
+    return readArrayProperty(r, obj, path, out);
+  }
 
   for (const key of NUMERIC_KEYS) {
     if (obj[key] === undefined) continue;
@@ -92,11 +166,17 @@ function readPattern(r: SpecReader, obj: JsonObject, path: string): string | und
   return pattern;
 }
 
+/** A declared input field as features and rules see it: its type, and an array's length. */
+export interface DeclaredField {
+  type: InputType;
+  length?: number;
+}
+
 /**
- * Every field named in inputs.properties → its type, or undefined when the field's own
+ * Every field named in inputs.properties → its declaration, or undefined when the field's own
  * declaration is broken (already reported; features using it are then not blamed as well).
  */
-export type DeclaredFields = ReadonlyMap<string, InputType | undefined>;
+export type DeclaredFields = ReadonlyMap<string, DeclaredField | undefined>;
 
 export interface ReadInputs {
   schema?: InputSchema;
@@ -105,7 +185,12 @@ export interface ReadInputs {
 }
 
 /** Reads `inputs`, keeping only the JSON Schema keywords modelgate supports. */
-export function readInputSchema(r: SpecReader, value: unknown, path: string): ReadInputs {
+export function readInputSchema(
+  r: SpecReader,
+  value: unknown,
+  path: string,
+  version: SpecFormatVersion = 2,
+): ReadInputs {
   const obj = r.object(value, path);
   if (!obj) return {};
   r.onlyKeys(obj, path, SCHEMA_KEYS);
@@ -121,7 +206,7 @@ export function readInputSchema(r: SpecReader, value: unknown, path: string): Re
   const propsObj = obj.properties === undefined ? undefined : r.object(obj.properties, propsPath);
   if (obj.properties === undefined) r.add(propsPath, "is required");
   const properties: Record<string, InputProperty> = {};
-  const declared = new Map<string, InputType | undefined>();
+  const declared = new Map<string, DeclaredField | undefined>();
   const entries = Object.entries(propsObj ?? {});
   if (entries.length > SPEC_LIMITS.inputFields) {
     // Each field is compiled into the validator: past this, loading alone would stall serving.
@@ -144,9 +229,15 @@ export function readInputSchema(r: SpecReader, value: unknown, path: string): Re
       r.add(joinPath(propsPath, name), "field names must be identifiers (letters, digits, _)");
       continue;
     }
-    const prop = readProperty(r, raw, joinPath(propsPath, name));
+    const prop = readProperty(r, raw, joinPath(propsPath, name), version);
     if (prop) properties[name] = prop;
-    declared.set(name, prop?.type);
+    declared.set(
+      name,
+      prop &&
+        (prop.maxItems === undefined
+          ? { type: prop.type }
+          : { type: prop.type, length: prop.maxItems }),
+    );
   }
   if (propsObj && Object.keys(propsObj).length === 0) r.add(propsPath, "must not be empty");
 

@@ -1,32 +1,64 @@
 import { describeValue, joinPath } from "./reader.js";
 import type { JsonObject, SpecReader } from "./reader.js";
 import type { DeclaredFields } from "./parse-inputs.js";
-import type { OutputRule, OutputSpec, ThresholdBand } from "./types.js";
+import { baseSources } from "./parse-runtime.js";
+import type { KindInfo } from "./parse-runtime.js";
+import type { ModelKind, OutputRule, OutputSpec, ThresholdBand } from "./types.js";
 
-const KINDS = ["scale", "value", "thresholds", "rules", "confidence"] as const;
-const KEYS_BY_KIND: Record<(typeof KINDS)[number], readonly string[]> = {
+const KINDS = [
+  "scale",
+  "value",
+  "thresholds",
+  "rules",
+  "confidence",
+  "label",
+  "probabilities",
+  "top_k",
+] as const;
+type OutputKind = (typeof KINDS)[number];
+const KEYS_BY_KIND: Record<OutputKind, readonly string[]> = {
   scale: ["name", "kind", "source", "multiply", "add", "round"],
   value: ["name", "kind", "source", "round"],
   thresholds: ["name", "kind", "source", "bands", "otherwise"],
   rules: ["name", "kind", "rules"],
   confidence: ["name", "kind", "round"],
+  label: ["name", "kind"],
+  probabilities: ["name", "kind", "round"],
+  top_k: ["name", "kind", "k", "round"],
+};
+/** The model kinds each output kind applies to (the others: every kind with outputs). */
+const ONLY_FOR: Partial<Record<OutputKind, readonly ModelKind[]>> = {
+  confidence: ["binary", "multiclass"],
+  label: ["multiclass"],
+  probabilities: ["multiclass"],
+  top_k: ["multiclass"],
 };
 const NUMERIC_KINDS: ReadonlySet<string> = new Set(["scale", "value", "confidence"]);
 const COMPARISONS = ["gt", "gte", "lt", "lte"] as const;
 
-/** A source is the model's probability or an earlier numeric output (outputs run in order). */
-function checkSource(r: SpecReader, obj: JsonObject, path: string, earlier: readonly OutputSpec[]) {
+function quoteList(names: readonly string[]): string {
+  return names.map((n) => `"${n}"`).join(" or ");
+}
+
+/**
+ * A source is what the model answers (its probability, its value or a target) or an earlier
+ * numeric output (outputs run in order).
+ */
+function checkSource(
+  r: SpecReader,
+  obj: JsonObject,
+  path: string,
+  earlier: readonly OutputSpec[],
+  base: readonly string[],
+) {
   const source = r.string(obj, "source", path);
-  if (source === undefined || source === "probability") return source;
+  if (source === undefined || base.includes(source)) return source;
   const found = earlier.find((o) => o.name === source);
   if (!found) {
-    const known = [
-      "probability",
-      ...earlier.filter((o) => NUMERIC_KINDS.has(o.kind)).map((o) => o.name),
-    ];
+    const known = [...base, ...earlier.filter((o) => NUMERIC_KINDS.has(o.kind)).map((o) => o.name)];
     r.add(
       joinPath(path, "source"),
-      `"${source}" is not "probability" or an earlier numeric output (known: ${known.join(", ")})`,
+      `"${source}" is not ${quoteList(base)} or an earlier numeric output (known: ${known.join(", ")})`,
     );
   } else if (!NUMERIC_KINDS.has(found.kind)) {
     r.add(joinPath(path, "source"), `"${source}" is a ${found.kind} output, not a number`);
@@ -64,7 +96,7 @@ function readRule(r: SpecReader, raw: unknown, path: string, declared: DeclaredF
   r.onlyKeys(obj, path, ["field", "label", "equals", ...COMPARISONS]);
   const field = r.string(obj, "field", path);
   const label = r.string(obj, "label", path);
-  const type = field === undefined ? undefined : declared?.get(field);
+  const type = field === undefined ? undefined : declared?.get(field)?.type;
   if (field !== undefined && declared && !declared.has(field)) {
     r.add(joinPath(path, "field"), `"${field}" is not declared in inputs.properties`);
   }
@@ -104,6 +136,7 @@ function readOutput(
   path: string,
   earlier: readonly OutputSpec[],
   declared: DeclaredFields | undefined,
+  info: KindInfo | undefined,
 ) {
   const obj = r.object(raw, path);
   if (!obj) return undefined;
@@ -111,12 +144,21 @@ function readOutput(
   const name = r.string(obj, "name", path);
   if (!kind) return undefined;
   r.onlyKeys(obj, path, KEYS_BY_KIND[kind]);
+  const allowed = ONLY_FOR[kind];
+  if (info && allowed && !allowed.includes(info.kind)) {
+    const version = info.kind === "binary" && kind !== "confidence" ? " (a version 2 spec)" : "";
+    r.add(
+      joinPath(path, "kind"),
+      `"${kind}" only applies to "kind": ${quoteList(allowed)}${version}; this model is "${info.kind}"`,
+    );
+  }
   const round = r.number(obj, "round", path, { optional: true, integer: true, min: 0, max: 12 });
   const rounding = round === undefined ? {} : { round };
   const n = name ?? "";
   let out: OutputSpec | undefined;
   if (kind === "scale" || kind === "value" || kind === "thresholds") {
-    const source = checkSource(r, obj, path, earlier) ?? "";
+    const base = info ? baseSources(info) : ["probability"];
+    const source = checkSource(r, obj, path, earlier, base) ?? "";
     if (kind === "scale") {
       const multiply = r.number(obj, "multiply", path, { optional: true }) ?? 1;
       const add = r.number(obj, "add", path, { optional: true }) ?? 0;
@@ -134,24 +176,35 @@ function readOutput(
       readRule(r, rule, `${joinPath(path, "rules")}[${i}]`, declared),
     );
     out = { name: n, kind, rules: rules.filter((x): x is OutputRule => x !== undefined) };
+  } else if (kind === "label") {
+    out = { name: n, kind };
+  } else if (kind === "top_k") {
+    const classes = info?.classes?.length;
+    const k = r.number(obj, "k", path, {
+      integer: true,
+      min: 1,
+      ...(classes ? { max: classes } : {}),
+    });
+    if (k !== undefined) out = { name: n, kind, k, ...rounding };
   } else {
     out = { name: n, kind, ...rounding };
   }
   return name === undefined ? undefined : out;
 }
 
-/** Reads `outputs`: the response fields, computed in order from the probability. */
+/** Reads `outputs`: the response fields, computed in order from what the model answers. */
 export function readOutputs(
   r: SpecReader,
   spec: JsonObject,
   declared: DeclaredFields | undefined,
+  info: KindInfo | undefined,
 ): OutputSpec[] {
   const list = r.array(spec, "outputs", "");
   if (!list) return [];
   const outputs: OutputSpec[] = [];
   list.forEach((raw, i) => {
     const path = `outputs[${i}]`;
-    const output = readOutput(r, raw, path, outputs, declared);
+    const output = readOutput(r, raw, path, outputs, declared, info);
     if (!output) return;
     if (outputs.some((o) => o.name === output.name)) {
       r.add(`${path}.name`, `"${output.name}" is used by another output`);

@@ -6,14 +6,27 @@ import { isModelId } from "../ids.js";
 import { readFeatures } from "./parse-features.js";
 import { readInputSchema } from "./parse-inputs.js";
 import { readOutputs } from "./parse-outputs.js";
+import { readKind, readRuntime } from "./parse-runtime.js";
+import type { KindInfo } from "./parse-runtime.js";
 import { checkSpecSize, SPEC_LIMITS } from "./limits.js";
-import { describeValue, SpecReader } from "./reader.js";
-import type { ModelSpec, OnnxRuntimeSpec, RuntimeSpec } from "./types.js";
+import { describeValue, isObject, SpecReader } from "./reader.js";
+import type { JsonObject } from "./reader.js";
+import type {
+  FeatureSpec,
+  InputSchema,
+  ModelKind,
+  ModelSpec,
+  OnnxRuntimeSpec,
+  OutputSpec,
+  RuntimeSpec,
+  SpecFormatVersion,
+} from "./types.js";
 
 export const SPEC_FILE = "modelgate.json";
-export const SPEC_FORMAT_VERSION = 1;
+/** The newest format version; version 1 is still read, unchanged. */
+export const SPEC_FORMAT_VERSION = 2;
 
-const TOP_KEYS = [
+const V1_KEYS = [
   "modelgate",
   "id",
   "name",
@@ -25,48 +38,101 @@ const TOP_KEYS = [
   "features",
   "outputs",
 ];
-const ONNX_RUNTIME_KEYS = ["type", "file", "input", "output", "positive_class_index"];
-const REMOTE_RUNTIME_KEYS = ["type", "url", "auth", "timeout_ms"];
-// A package file is named relative to the package folder and may not climb out of it.
-const PACKAGE_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+/** Top-level keys version 2 added. */
+const V2_ONLY_KEYS = ["kind", "classes", "targets"];
 
-function readRuntime(r: SpecReader, value: unknown): RuntimeSpec | undefined {
-  const obj = r.object(value, "runtime");
-  if (!obj) return undefined;
-  const type = r.choice(obj, "type", "runtime", ["onnx", "remote"] as const);
-  if (type === "remote") return readRemoteRuntime(r, obj);
-  r.onlyKeys(obj, "runtime", ONNX_RUNTIME_KEYS);
-  const file = r.string(obj, "file", "runtime");
-  if (file !== undefined && !PACKAGE_PATH.test(file)) {
-    r.add(
-      "runtime.file",
-      `must be a relative path inside the package (no "..", not absolute), got "${file}"`,
-    );
+/** The format version, or undefined (named) when it is missing or not one this modelgate reads. */
+function readVersion(r: SpecReader, top: JsonObject): SpecFormatVersion | undefined {
+  const value = top.modelgate;
+  if (value === undefined) {
+    r.add("modelgate", `is required (the format version, ${SPEC_FORMAT_VERSION})`);
+    return undefined;
   }
-  const input = r.string(obj, "input", "runtime");
-  const output = r.string(obj, "output", "runtime");
-  const positive = r.number(obj, "positive_class_index", "runtime", { integer: true, min: 0 });
-  if (!type || file === undefined || input === undefined || output === undefined) return undefined;
-  if (positive === undefined) return undefined;
-  return { type: "onnx", file, input, output, positive_class_index: positive };
+  if (value === 1 || value === 2) return value;
+  r.add(
+    "modelgate",
+    `format version ${describeValue(value)} is not supported; this modelgate reads versions 1 and ${SPEC_FORMAT_VERSION}`,
+  );
+  return undefined;
 }
 
-function readRemoteRuntime(r: SpecReader, obj: Record<string, unknown>): RuntimeSpec | undefined {
-  r.onlyKeys(obj, "runtime", REMOTE_RUNTIME_KEYS);
-  const url = r.string(obj, "url", "runtime");
-  if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
-    r.add("runtime.url", `must be an http(s) URL, got "${url}"`);
+/** Version 1's keys, with a hint on the keys version 2 added. */
+function checkTopKeys(r: SpecReader, top: JsonObject, version: SpecFormatVersion): void {
+  if (version === 2) {
+    r.onlyKeys(top, "", [...V1_KEYS, ...V2_ONLY_KEYS]);
+    return;
   }
-  const auth = r.choice(obj, "auth", "runtime", ["none", "huggingface"] as const, true) ?? "none";
-  const timeout =
-    r.number(obj, "timeout_ms", "runtime", {
-      optional: true,
-      integer: true,
-      min: 100,
-      max: 300_000,
-    }) ?? 30_000;
-  if (url === undefined) return undefined;
-  return { type: "remote", url, auth, timeout_ms: timeout };
+  for (const key of Object.keys(top)) {
+    if (V2_ONLY_KEYS.includes(key)) {
+      r.add(key, `is a version 2 field: set "modelgate": 2 to use it`);
+    }
+  }
+  r.onlyKeys(
+    Object.fromEntries(Object.entries(top).filter(([k]) => !V2_ONLY_KEYS.includes(k))),
+    "",
+    V1_KEYS,
+  );
+}
+
+/** An empty inputs schema: a "tensor" model has no JSON inputs. */
+const NO_INPUTS: InputSchema = {
+  type: "object",
+  properties: {},
+  required: [],
+  additionalProperties: false,
+};
+
+/**
+ * A "tensor" model has no inputs, features or outputs. Leaving them out is the way to write it;
+ * the empty forms its parsed spec holds (an inputs schema without properties, empty lists) are
+ * read back too, so a stored spec parses again.
+ */
+function refuseFeatureSpec(r: SpecReader, top: JsonObject): void {
+  const why =
+    'does not apply to "kind": "tensor" (its inputs and outputs are the graph\'s own tensors): remove it';
+  const inputs = top.inputs;
+  if (inputs !== undefined) {
+    const props = isObject(inputs) ? inputs.properties : undefined;
+    if (!isObject(props) || Object.keys(props).length > 0) r.add("inputs", why);
+  }
+  for (const key of ["features", "outputs"]) {
+    const value = top[key];
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) r.add(key, why);
+  }
+}
+
+interface FeatureSpecParts {
+  inputs?: InputSchema;
+  features: FeatureSpec[];
+  outputs: OutputSpec[];
+}
+
+function readFeatureSpec(
+  r: SpecReader,
+  top: JsonObject,
+  version: SpecFormatVersion,
+  info: KindInfo | undefined,
+  runtime: RuntimeSpec | undefined,
+): FeatureSpecParts {
+  if (info?.kind === "tensor") {
+    refuseFeatureSpec(r, top);
+    return { inputs: NO_INPUTS, features: [], outputs: [] };
+  }
+  if (top.inputs === undefined) r.add("inputs", "is required");
+  const { schema: inputs, declared } =
+    top.inputs === undefined ? {} : readInputSchema(r, top.inputs, "inputs", version);
+  // A remote model's inputs go upstream as they are: it has no feature pipeline, and its
+  // outputs are optional (they map a probability the upstream answers).
+  const remote = runtime?.type === "remote";
+  if (remote && top.features !== undefined) {
+    r.add(
+      "features",
+      "does not apply to a remote runtime (the upstream receives the inputs as they are)",
+    );
+  }
+  const features = remote ? [] : readFeatures(r, top, declared, version);
+  const outputs = remote && top.outputs === undefined ? [] : readOutputs(r, top, declared, info);
+  return { ...(inputs ? { inputs } : {}), features, outputs };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -87,49 +153,37 @@ export function parseSpec(json: unknown, where: string = SPEC_FILE): ModelSpec {
   const r = new SpecReader();
   const top = r.object(json, "(top level)");
   if (!top) throw specError(where, r);
-  r.onlyKeys(top, "", TOP_KEYS);
-
-  if (top.modelgate === undefined)
-    r.add("modelgate", `is required (the format version, ${SPEC_FORMAT_VERSION})`);
-  else if (top.modelgate !== SPEC_FORMAT_VERSION) {
-    r.add(
-      "modelgate",
-      `format version ${describeValue(top.modelgate)} is not supported; this modelgate reads version ${SPEC_FORMAT_VERSION}`,
-    );
-  }
+  const version = readVersion(r, top);
+  // An unreadable version is named; the rest is still checked, as the newest version.
+  const v = version ?? SPEC_FORMAT_VERSION;
+  checkTopKeys(r, top, v);
   const id = r.string(top, "id", "");
   if (id !== undefined && !isModelId(id)) {
     r.add("id", `must be 1–64 letters, digits, ".", "_" or "-", got "${id}"`);
   }
   const name = r.string(top, "name", "");
-  const version = r.string(top, "version", "");
+  const specVersion = r.string(top, "version", "");
   const description = r.string(top, "description", "", true);
+  const info = readKind(r, top, v);
   const maxBatch = r.number(top, "max_batch_size", "", { integer: true, min: 1, max: 10_000 });
   if (top.runtime === undefined) r.add("runtime", "is required");
-  const runtime = top.runtime === undefined ? undefined : readRuntime(r, top.runtime);
-  if (top.inputs === undefined) r.add("inputs", "is required");
-  const { schema: inputs, declared } =
-    top.inputs === undefined ? {} : readInputSchema(r, top.inputs, "inputs");
-  // A remote model's inputs go upstream as they are: it has no feature pipeline, and its
-  // outputs are optional (they map a probability the upstream answers).
-  const remote = runtime?.type === "remote";
-  if (remote && top.features !== undefined) {
-    r.add(
-      "features",
-      "does not apply to a remote runtime (the upstream receives the inputs as they are)",
-    );
-  }
-  const features = remote ? [] : readFeatures(r, top, declared);
-  const outputs = remote && top.outputs === undefined ? [] : readOutputs(r, top, declared);
+  const runtime = top.runtime === undefined ? undefined : readRuntime(r, top.runtime, info?.kind);
+  const { inputs, features, outputs } = readFeatureSpec(r, top, v, info, runtime);
 
   if (r.problems.length > 0) throw specError(where, r);
-  if (!id || !name || !version || !maxBatch || !runtime || !inputs) throw specError(where, r);
+  if (!version || !id || !name || !specVersion || !maxBatch || !runtime || !inputs || !info) {
+    throw specError(where, r);
+  }
   const spec: ModelSpec = {
-    modelgate: SPEC_FORMAT_VERSION,
+    modelgate: version,
     id,
     name,
-    version,
+    version: specVersion,
     ...(description !== undefined ? { description } : {}),
+    // A version 1 spec is kept as it was read: binary by definition, with no kind.
+    ...(version === 2 ? { kind: info.kind } : {}),
+    ...(info.classes ? { classes: info.classes } : {}),
+    ...(info.targets ? { targets: info.targets } : {}),
     max_batch_size: maxBatch,
     runtime,
     inputs,
@@ -213,4 +267,9 @@ export function onnxRuntimeOf(spec: ModelSpec, where: string): OnnxRuntimeSpec {
     "model_invalid",
     `${where}: runtime.type is "${spec.runtime.type}", not "onnx"`,
   );
+}
+
+/** The kind of a spec; specs stored before version 2 have none and are binary. */
+export function modelKind(spec: Pick<ModelSpec, "kind">): ModelKind {
+  return spec.kind ?? "binary";
 }

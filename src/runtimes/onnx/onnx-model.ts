@@ -4,23 +4,36 @@ import { ModelgateError } from "../../errors.js";
 import { readRegularFile } from "../../sources/safe-file.js";
 import {
   compileFeaturePipeline,
-  compileOutputMapper,
+  compileRowMapper,
+  modelKind,
   onnxRuntimeOf,
   readSpecFile,
 } from "../../spec/index.js";
 import type { ModelSpec } from "../../spec/index.js";
 import { checkSession, firstLine, sessionOptions } from "./session.js";
 import type { OnnxSessionOptions } from "./session.js";
+import { graphTensors } from "./tensors.js";
+import type { GraphTensors } from "./tensors.js";
 
 type Row = Readonly<Record<string, unknown>>;
 
 /** A loaded ONNX model package: one inference session, reused by every call. */
 export interface OnnxModel {
   readonly spec: ModelSpec;
+  /** The graph's inputs and outputs (names, element types, shapes). */
+  readonly graph: GraphTensors;
   /** Already-validated rows → mapped outputs, in order, with one session run for the batch. */
   predict(rows: readonly Row[]): Promise<Record<string, unknown>[]>;
-  /** The positive-class probability of each row (one session run). */
+  /**
+   * The number each row's outputs start from (one session run): binary, the positive class's
+   * probability; multiclass, the predicted class's; regression, the first value.
+   */
   probabilities(rows: readonly Row[]): Promise<Float64Array>;
+  /**
+   * Runs the graph on tensors as they are (the Open Inference Protocol): `fetches` are the
+   * outputs wanted. A run onnxruntime refuses is the caller's inputs' fault (invalid_tensor).
+   */
+  run(feeds: Record<string, Tensor>, fetches: readonly string[]): Promise<Record<string, Tensor>>;
   /** Releases the native session; later calls fail with model_unavailable. */
   close(): Promise<void>;
 }
@@ -36,10 +49,23 @@ async function readModelFile(path: string): Promise<Uint8Array> {
   }
 }
 
+function tensorOnly(spec: ModelSpec): ModelgateError {
+  return new ModelgateError(
+    "invalid_request",
+    `Model ${spec.id} is a "tensor" model (no feature spec in its modelgate.json): send its input tensors to POST /v2/models/${spec.id}/infer.`,
+    {
+      errors: [
+        { field: "inputs", problem: "this model takes tensors only (Open Inference Protocol)" },
+      ],
+    },
+  );
+}
+
 /**
  * Loads `<dir>/<spec.runtime.file>` into one onnxruntime session and checks it fits the spec
- * (input/output names, feature count, class count) with a probe run, so that a broken package
- * fails here, at load, as model_invalid naming the file — never later, as a 500 on a request.
+ * (input/output names, feature count, what the output holds for the model's kind) with a probe
+ * run, so that a broken package fails here, at load, as model_invalid naming the file — never
+ * later, as a 500 on a request. A "tensor" model is not probed: it has no feature spec to check.
  *
  * Classifier outputs must be a plain [N, C] float tensor: export tree ensembles without ZipMap
  * (skl2onnx: options={"zipmap": False}); a ZipMap output (a sequence of maps) is refused.
@@ -63,16 +89,21 @@ export async function loadOnnxModel(
       { cause: err },
     );
   }
+  const kind = modelKind(theSpec);
   const pipeline = compileFeaturePipeline(theSpec);
-  const mapOutputs = compileOutputMapper(theSpec);
+  const mapRow = compileRowMapper(theSpec);
+  const input = runtime.input ?? "";
+  const output = runtime.output ?? "";
+  const positive = runtime.positive_class_index ?? 0;
   try {
-    await checkSession(session, runtime, path, pipeline.width);
+    if (kind !== "tensor") {
+      await checkSession(session, theSpec, { input, output, positive }, path, pipeline.width);
+    }
   } catch (err) {
     await session.release();
     throw err;
   }
-
-  const { input, output, positive_class_index: positive } = runtime;
+  const graph = graphTensors(session);
   const width = pipeline.width;
   let closed = false;
   // close() can come from a cache eviction while requests are still running on the session:
@@ -86,25 +117,31 @@ export async function loadOnnxModel(
     }
     return release ?? Promise.resolve();
   };
-
-  async function probabilities(rows: readonly Row[]): Promise<Float64Array> {
+  function refuseClosed(): void {
     if (closed) {
       throw new ModelgateError(
         "model_unavailable",
         `model ${theSpec.id} was unloaded; retry the request`,
       );
     }
+  }
+
+  /** The output tensor's data for the rows, and its columns a row. */
+  async function scores(
+    rows: readonly Row[],
+  ): Promise<{ data: ArrayLike<number>; columns: number }> {
+    if (kind === "tensor") throw tensorOnly(theSpec);
+    refuseClosed();
     const n = rows.length;
-    const result = new Float64Array(n);
-    if (n === 0) return result;
+    if (n === 0) return { data: new Float64Array(0), columns: 0 };
     const feeds = { [input]: new Tensor("float32", pipeline.encode(rows), [n, width]) };
-    let scores: Tensor;
     running++;
     try {
       const out = await session.run(feeds, [output]);
       const tensor = out[output];
       if (!tensor) throw new TypeError(`no "${output}" in the session's results`);
-      scores = tensor;
+      const data = tensor.data as Float32Array | Float64Array;
+      return { data, columns: data.length / n };
     } catch (err) {
       // The probe run at load passed, so a failure now is modelgate's bug, not the package's.
       throw new ModelgateError("internal_error", undefined, { cause: err });
@@ -112,19 +149,51 @@ export async function loadOnnxModel(
       running--;
       void releaseWhenIdle();
     }
-    const data = scores.data as Float32Array | Float64Array;
-    const classes = data.length / n;
-    for (let i = 0; i < n; i++) result[i] = data[i * classes + positive] ?? Number.NaN;
-    return result;
+  }
+
+  async function run(
+    feeds: Record<string, Tensor>,
+    fetches: readonly string[],
+  ): Promise<Record<string, Tensor>> {
+    refuseClosed();
+    running++;
+    try {
+      return await session.run(feeds, [...fetches]);
+    } catch (err) {
+      // Names, types and fixed dimensions were checked against the graph before the run: what
+      // is left (dimensions that must agree, values an operator refuses) is the inputs' fault.
+      throw new ModelgateError(
+        "invalid_tensor",
+        `onnxruntime refused the input tensors of model ${theSpec.id}: ${firstLine(err)}`,
+        { cause: err },
+      );
+    } finally {
+      running--;
+      void releaseWhenIdle();
+    }
   }
 
   return {
     spec: theSpec,
-    probabilities,
-    async predict(rows) {
-      const p = await probabilities(rows);
-      return rows.map((row, i) => mapOutputs(row, p[i] ?? Number.NaN));
+    graph,
+    async probabilities(rows) {
+      const { data, columns } = await scores(rows);
+      const result = new Float64Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const base = i * columns;
+        let p = data[base + (kind === "binary" ? positive : 0)] ?? Number.NaN;
+        if (kind === "multiclass") {
+          for (let c = 1; c < columns; c++) p = Math.max(p, data[base + c] ?? Number.NaN);
+        }
+        result[i] = p;
+      }
+      return result;
     },
+    async predict(rows) {
+      const { data, columns } = await scores(rows);
+      return rows.map((row, i) => mapRow(row, data, i * columns));
+    },
+    run,
     async close() {
       closed = true;
       await releaseWhenIdle();

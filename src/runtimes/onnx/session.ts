@@ -1,7 +1,8 @@
 import { Tensor } from "onnxruntime-node";
 import type { InferenceSession } from "onnxruntime-node";
 import { ModelgateError } from "../../errors.js";
-import type { OnnxRuntimeSpec } from "../../spec/index.js";
+import { modelKind } from "../../spec/index.js";
+import type { ModelSpec } from "../../spec/index.js";
 
 export interface OnnxSessionOptions {
   /**
@@ -34,18 +35,46 @@ function invalid(path: string, problem: string, cause?: unknown): ModelgateError
   return new ModelgateError("model_invalid", `${path}: ${problem}`, cause ? { cause } : {});
 }
 
+/** What the probe run's output must look like for one row, by the model's kind. */
+function checkProbeShape(
+  dims: readonly number[],
+  spec: Pick<ModelSpec, "kind" | "classes" | "targets">,
+  positive: number,
+): string | null {
+  const [rows, columns] = dims;
+  const kind = modelKind(spec);
+  if (kind === "regression") {
+    const k = spec.targets?.length ?? 1;
+    const fits = rows === 1 && (dims.length === 2 ? columns === k : dims.length === 1 && k === 1);
+    if (fits) return null;
+    return k === 1
+      ? "expected [1] or [1, 1]: one value a row (or declare `targets` for [N, K])"
+      : `expected [1, ${k}]: one value per target (${k} in \`targets\`)`;
+  }
+  if (dims.length !== 2 || rows !== 1 || columns === undefined) {
+    return "expected [1, C] class scores for one row";
+  }
+  if (kind === "multiclass") {
+    const c = spec.classes?.length ?? 0;
+    return columns === c ? null : `expected [1, ${c}]: one score per class (${c} in \`classes\`)`;
+  }
+  return columns > positive ? null : `expected [1, C] with C > positive_class_index (${positive})`;
+}
+
 /**
  * Checks that the session is the model the spec describes: the named input and output exist,
  * the input is float32 [N, F] with F = the spec's feature count, and a probe run on one row
- * yields [1, C] class scores with C > positive_class_index.
+ * yields what the kind maps: [1, C] class scores (C > positive_class_index for binary, C = the
+ * number of classes for multiclass), or [1] / [1, K] values (regression).
  */
 export async function checkSession(
   session: InferenceSession,
-  runtime: OnnxRuntimeSpec,
+  spec: Pick<ModelSpec, "kind" | "classes" | "targets">,
+  runtime: { input: string; output: string; positive: number },
   path: string,
   width: number,
 ): Promise<void> {
-  const { input, output, positive_class_index: positive } = runtime;
+  const { input, output, positive } = runtime;
   if (!session.inputNames.includes(input)) {
     throw invalid(
       path,
@@ -87,7 +116,6 @@ export async function checkSession(
       `output "${output}" is not a tensor (a ZipMap?); export the classifier without ZipMap`,
     );
   }
-
   let result: InferenceSession.OnnxValueMapType;
   try {
     const probe = new Tensor("float32", new Float32Array(width), [1, width]);
@@ -101,16 +129,14 @@ export async function checkSession(
   }
   const scores = result[output];
   if (!scores || (scores.type !== "float32" && scores.type !== "float64")) {
-    throw invalid(
-      path,
-      `output "${output}" must be float class scores, got ${scores?.type ?? "nothing"}`,
-    );
+    const what = modelKind(spec) === "regression" ? "float values" : "float class scores";
+    throw invalid(path, `output "${output}" must be ${what}, got ${scores?.type ?? "nothing"}`);
   }
-  const [rows, classes] = scores.dims;
-  if (scores.dims.length !== 2 || rows !== 1 || classes === undefined || classes <= positive) {
+  const problem = checkProbeShape(scores.dims, spec, positive);
+  if (problem) {
     throw invalid(
       path,
-      `output "${output}" has shape [${scores.dims.join(", ")}] for one row; expected [1, C] with C > positive_class_index (${positive})`,
+      `output "${output}" has shape [${scores.dims.join(", ")}] for one row; ${problem}`,
     );
   }
 }
