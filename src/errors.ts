@@ -37,6 +37,10 @@ export const ERROR_CATALOGUE = {
     status: 401,
     doc: "The API key has expired: create a new one with `modelgate keys create --expires`.",
   },
+  metrics_unauthorized: {
+    status: 401,
+    doc: "GET /metrics needs the METRICS_TOKEN the service was started with, sent as Authorization: Bearer <token>.",
+  },
   // 403: you may not
   scope_missing: {
     status: 403,

@@ -10,6 +10,8 @@
  * calling a service that keeps failing until a probe succeeds.
  */
 import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import type { AuthServiceObserver } from "../metrics/types.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import { keepAliveTransport } from "./external-transport.js";
 import type { AuthTransport, TransportAnswer } from "./external-transport.js";
@@ -29,6 +31,8 @@ export interface ExternalAuthOptions {
   breaker?: CircuitBreaker;
   transport?: AuthTransport;
   now?: () => number;
+  /** Latency, outcome and errors of each call (GET /metrics). */
+  metrics?: AuthServiceObserver;
 }
 
 export interface ExternalAuth extends KeyVerifier {
@@ -66,6 +70,7 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
   const breaker = options.breaker ?? circuitBreaker({ now });
   const cache = new Map<string, Cached>();
   const inflight = new Map<string, Promise<AuthResult>>();
+  const metrics = options.metrics;
 
   function remember(hash: string, result: AuthResult): void {
     const ttl = result.valid
@@ -89,10 +94,13 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
 
   async function call(key: string, hash: string): Promise<AuthResult> {
     if (!breaker.tryAcquire()) {
+      metrics?.shortCircuited();
       const last = breaker.health().lastError ?? "failing";
       return unavailable(`the auth service at ${origin} is failing (${last}); calls are paused`);
     }
     let response: TransportAnswer;
+    const started = metrics ? performance.now() : 0;
+    const took = () => (performance.now() - started) / 1000;
     try {
       response = await transport.post(
         endpoint,
@@ -103,17 +111,20 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
     } catch (err) {
       const timedOut = err instanceof Error && err.name === "TimeoutError";
       const why = timedOut ? `no answer within ${timeoutMs} ms` : networkReason(err);
+      metrics?.call("error", took(), timedOut ? "timeout" : "network");
       breaker.failure(why);
       return unavailable(`the auth service at ${origin} cannot be reached (${why})`);
     }
     const { status, text } = response;
     if (status === 401 || status === 403) {
+      metrics?.call("invalid", took());
       breaker.success();
       const result: AuthResult = { valid: false, code: "api_key_invalid" };
       remember(hash, result);
       return result;
     }
     if (status === 429) {
+      metrics?.call("rate_limited", took());
       breaker.success();
       return {
         valid: false,
@@ -123,9 +134,11 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
     }
     const parsed = status === 200 ? parseValidation(parseJson(text)) : `answered HTTP ${status}`;
     if (typeof parsed === "string") {
+      metrics?.call("error", took(), status === 200 ? "bad_answer" : "http_status");
       breaker.failure(parsed);
       return unavailable(`the auth service at ${origin} ${parsed}`);
     }
+    metrics?.call(parsed.valid ? "valid" : "invalid", took());
     breaker.success();
     remember(hash, parsed);
     return parsed;

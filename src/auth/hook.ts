@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ModelgateError } from "../errors.js";
+import type { RateLimitObserver } from "../metrics/types.js";
 import type { FailureLimiter } from "./failures.js";
 import { failureLimiter } from "./failures.js";
 import type { RateLimiter } from "./ratelimit/index.js";
@@ -49,6 +50,8 @@ export interface AuthGuardDeps {
   defaultLimitPerHour: number;
   /** AUTH_FAILED_ATTEMPTS_PER_MINUTE per client address (default 60; 0 turns it off). */
   failedAttemptsPerMinute?: number;
+  /** Counts the 429s this guard answers (GET /metrics). */
+  metrics?: RateLimitObserver;
 }
 
 const KEY_FAILURES = new Set(["api_key_invalid", "api_key_revoked", "api_key_expired"]);
@@ -114,12 +117,17 @@ export function authGuards(deps: AuthGuardDeps) {
         // An address over its failure budget is answered without any verification.
         const wait = failures?.blockedFor(request.ip) ?? 0;
         if (failures && wait > 0 && !failures.recentlyValid(key)) {
+          deps.metrics?.refused("auth_failures");
           throw failuresLimited(wait, failures.perMinute);
         }
         const result = await verifyOrUnavailable(deps.verifier, key, request);
         if (!result.valid) {
           const over = failures && KEY_FAILURES.has(result.code) ? failures.fail(request.ip) : 0;
-          if (failures && over > 0) throw failuresLimited(over, failures.perMinute);
+          if (failures && over > 0) {
+            deps.metrics?.refused("auth_failures");
+            throw failuresLimited(over, failures.perMinute);
+          }
+          if (result.code === "rate_limited") deps.metrics?.refused("auth_service");
           throw authFailureError(result);
         }
         failures?.succeeded(key);
@@ -133,7 +141,10 @@ export function authGuards(deps: AuthGuardDeps) {
         request.principal = result.principal;
         const limit = effectiveLimit(result.rateLimitPerHour, deps.defaultLimitPerHour);
         const decision = await deps.rateLimiter.consume(result.principal.keyId, limit);
-        if (!decision.allowed) throw rateLimitedError(decision);
+        if (!decision.allowed) {
+          deps.metrics?.refused("key_quota");
+          throw rateLimitedError(decision);
+        }
         if (limit !== 0) void reply.headers(rateLimitHeaders(decision));
       };
     },

@@ -4,6 +4,9 @@ import { readVersion } from "../version.js";
 import { configShow } from "./commands/config.js";
 import { addConfigCheckCommand } from "./commands/config-check.js";
 import { addConfigDocsCommand } from "./commands/config-docs.js";
+import { addStoreCommand } from "./commands/store.js";
+import { addSmokeCommand } from "./commands/smoke.js";
+import { addModelsVerifyCommand } from "./commands/verify.js";
 import type { KeysCreateOptions } from "./commands/keys.js";
 import type { RegisterOptions } from "./commands/models.js";
 import type { UsageOptions } from "./commands/usage.js";
@@ -139,6 +142,7 @@ export function buildProgram(ctx: CliContext): Command {
     .action(async (id: string, opts: JsonFlag) =>
       print(ctx, await (await import("./commands/models.js")).modelsRemove(id, ctx), opts),
     );
+  addModelsVerifyCommand(models, ctx);
 
   program
     .command("usage")
@@ -163,6 +167,8 @@ export function buildProgram(ctx: CliContext): Command {
     .action((opts: JsonFlag) => print(ctx, configShow(ctx), opts));
   addConfigCheckCommand(config, ctx);
   addConfigDocsCommand(config, ctx);
+  addStoreCommand(program, ctx);
+  addSmokeCommand(program, ctx);
 
   return program;
 }

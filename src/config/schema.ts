@@ -402,6 +402,34 @@ export const CONFIG_SCHEMA = {
       "On SIGTERM, how long to keep answering (with /ready at 503 and Connection: close) before the listener closes, so load balancers and keep-alive clients move away without a reset.",
     neededBy: "serve",
   } satisfies IntVar,
+  // Prometheus metrics (GET /metrics).
+  metricsEnabled: {
+    env: "METRICS_ENABLED",
+    type: "bool",
+    default: true,
+    description:
+      "Serve Prometheus metrics on GET /metrics and count them. false: no /metrics and nothing counted.",
+    neededBy: "serve (/metrics)",
+  } satisfies BoolVar,
+  metricsToken: {
+    env: "METRICS_TOKEN",
+    type: "string",
+    secret: true,
+    description:
+      "When set, GET /metrics needs it as Authorization: Bearer <token> (401 metrics_unauthorized without it). Unset: /metrics is open.",
+    neededBy: "serve (/metrics)",
+    example: "a-long-random-string",
+  } satisfies StringVar,
+  metricsPort: {
+    env: "METRICS_PORT",
+    type: "int",
+    min: 0,
+    max: 65535,
+    description:
+      "Serve /metrics on this port (on HOST) instead of the API's port, e.g. to keep it off a public listener. Unset: /metrics is on PORT.",
+    neededBy: "serve (/metrics)",
+    example: "9464",
+  } satisfies IntVar,
   registerExample: {
     env: "MODELGATE_REGISTER_EXAMPLE",
     type: "bool",
@@ -433,7 +461,9 @@ type ValueOf<S> = S extends { default: infer D }
         : D extends boolean
           ? boolean
           : string
-  : string | undefined;
+  : S extends { type: "int" }
+    ? number | undefined
+    : string | undefined;
 
 /** The parsed, typed configuration. */
 export type Config = { readonly [K in ConfigKey]: ValueOf<ConfigSchema[K]> };

@@ -4,6 +4,8 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { authGuards } from "../auth/hook.js";
 import type { AuthGuardDeps } from "../auth/hook.js";
 import { newId } from "../ids.js";
+import { metricsRoute, observeRequests } from "../metrics/index.js";
+import type { MetricsEndpoint, RequestObserver } from "../metrics/index.js";
 import type { ModelService } from "../serving/service.js";
 import type { UsageRecorder } from "../serving/usage.js";
 import type { VersionInfo } from "../version.js";
@@ -38,6 +40,11 @@ export interface AppDeps {
   isDraining?: () => boolean;
   /** A pino logger instance, its options, or false. */
   logger: FastifyServerOptions["loggerInstance"] | false;
+  /**
+   * Counts every request by route template and status; `endpoint` serves GET /metrics on this
+   * app (absent with METRICS_PORT, or METRICS_ENABLED=false).
+   */
+  metrics?: { requests: RequestObserver; endpoint?: MetricsEndpoint | undefined };
 }
 
 export type App = FastifyInstance;
@@ -125,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     done();
   });
 
+  if (deps.metrics) observeRequests(app, deps.metrics.requests);
   await registerDocs(app, deps.version);
   const auth = authGuards(deps.auth);
   await app.register(async function api(scope) {
@@ -134,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       predictRoute(predict, { auth, models: deps.models });
     });
     modelRoutes(scope, { auth, models: deps.models });
+    if (deps.metrics?.endpoint) metricsRoute(scope, deps.metrics.endpoint);
     usageRoute(scope, { auth, usage: deps.usage.report });
     serviceRoutes(scope, { models: deps.models, readiness: deps.readiness, version: deps.version });
   });

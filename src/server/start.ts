@@ -37,6 +37,7 @@ import { localAdminOps } from "./admin/ops.js";
 import { startAdminSocket } from "./admin/socket.js";
 import { usageReporter } from "./admin/usage.js";
 import { buildApp } from "./app.js";
+import { metricSources, metricsFromConfig, metricsListeners } from "./metrics.js";
 import { shutdown } from "./shutdown.js";
 import { bootstrapAdminKey, registerExampleModel } from "./bootstrap.js";
 
@@ -58,6 +59,8 @@ export interface RunningService {
   app: FastifyInstance;
   /** http://host:port actually bound (port 0 resolved). */
   url: string;
+  /** Where /metrics listens alone (METRICS_PORT); undefined when it is on `url`. */
+  metricsUrl?: string;
   store: Store;
   /** Stop accepting, finish in-flight requests, then close models and the store. */
   close(): Promise<void>;
@@ -125,6 +128,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
     throw err;
   });
   let draining = false;
+  const metrics = metricsFromConfig(config);
+  const metricsAt = metricsListeners(metrics, config);
   const sources = sourceContextFromConfig(config);
   const modelRepo = modelRepository(store.db);
   const keys = keyServiceFactory({
@@ -141,8 +146,10 @@ export async function startService(options: StartOptions): Promise<RunningServic
           logger.warn({ model: record.id, err }, "could not record what was loaded");
         }),
       token: config.huggingfaceApiKey,
+      metrics: metrics?.modelCache,
     }),
     maxBytes: config.modelCacheMaxMb * 1024 * 1024,
+    metrics: metrics?.modelCache,
     onEvict: (id, reason) => logger.info({ model: id, reason }, "unloaded a model"),
     onLoadFailed: (id, error, refreshing) =>
       logger.warn(
@@ -228,6 +235,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       rateLimiter: cluster.rateLimiter,
       defaultLimitPerHour: config.rateLimitDefaultPerHour,
       failedAttemptsPerMinute: config.authFailedAttemptsPerMinute,
+      metrics: metrics?.rateLimit,
     },
     usage: { recorder: usage, report: usageReport },
     models,
@@ -236,6 +244,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     timeouts: { requestMs: config.requestTimeoutMs, headersMs: config.headersTimeoutMs },
     logger,
     isDraining: () => draining,
+    ...(metrics ? { metrics: { requests: metrics.requests, endpoint: metricsAt.onMainPort } } : {}),
     readiness: async () => [
       {
         name: "store",
@@ -268,6 +277,15 @@ export async function startService(options: StartOptions): Promise<RunningServic
     );
     return null;
   });
+  metrics?.setSources(
+    metricSources({
+      models,
+      sources,
+      usage,
+      ...(external ? { authCircuit: () => external.health().state } : {}),
+    }),
+  );
+  const metricsServer = await metricsAt.listen();
   const address = await app.listen({ port: config.port, host: config.host });
   const flushTimer = setInterval(() => {
     keys
@@ -289,6 +307,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   return {
     app,
     url: address,
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     store,
     close() {
       closing ??= shutdown(config, logger, {
@@ -298,6 +317,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
         },
         closeListeners: async () => {
           await admin?.close();
+          await metricsServer?.close();
           await app.close();
         },
         usage,

@@ -1,3 +1,6 @@
+import { performance } from "node:perf_hooks";
+import type { BatchObserver } from "../metrics/types.js";
+
 type Row = Record<string, unknown>;
 type Output = Record<string, unknown>;
 
@@ -5,6 +8,8 @@ interface Pending {
   rows: readonly Row[];
   resolve: (outputs: Output[]) => void;
   reject: (err: unknown) => void;
+  /** performance.now() when queued (0 when nothing observes). */
+  at: number;
 }
 
 export interface Batcher {
@@ -21,6 +26,7 @@ export interface Batcher {
 export function createBatcher(
   run: (rows: readonly Row[]) => Promise<Output[]>,
   maxBatch: number,
+  observer?: BatchObserver,
 ): Batcher {
   const queue: Pending[] = [];
   let running = false;
@@ -47,8 +53,11 @@ export function createBatcher(
     running = true;
     const only = batch.length === 1 ? batch[0] : undefined;
     const rows = only ? only.rows : batch.flatMap((p) => p.rows);
+    const started = observer ? performance.now() : 0;
+    if (observer) for (const p of batch) observer.waited((started - p.at) / 1000);
     run(rows).then(
       (outputs) => {
+        observer?.ran(rows.length, (performance.now() - started) / 1000);
         let at = 0;
         for (const pending of batch) {
           pending.resolve(only ? outputs : outputs.slice(at, at + pending.rows.length));
@@ -66,7 +75,7 @@ export function createBatcher(
   return {
     submit(rows) {
       return new Promise<Output[]>((resolve, reject) => {
-        queue.push({ rows, resolve, reject });
+        queue.push({ rows, resolve, reject, at: observer ? performance.now() : 0 });
         if (!running) flush();
       });
     },

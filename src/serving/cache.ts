@@ -1,5 +1,6 @@
 import type { FieldProblem } from "../errors.js";
 import { ModelgateError } from "../errors.js";
+import type { ModelCacheObserver } from "../metrics/types.js";
 import type { ModelSpec } from "../spec/index.js";
 import type { ModelRecord } from "../store/index.js";
 
@@ -61,6 +62,8 @@ export interface ModelCacheOptions {
   onEvict?: (id: string, reason: "budget" | "replaced") => void;
   /** A load (or a background refresh) failed: at most once per retryAfterMs a model. */
   onLoadFailed?: (id: string, error: ModelgateError, refreshing: boolean) => void;
+  /** Hits, misses, evictions, load times and failures (GET /metrics). */
+  metrics?: Omit<ModelCacheObserver, "batches">;
 }
 
 function asModelgateError(err: unknown, modelId: string): ModelgateError {
@@ -99,6 +102,7 @@ export function modelCache(options: ModelCacheOptions) {
   const retryAfterMs = options.retryAfterMs ?? 5_000;
   const now = options.now ?? Date.now;
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const metrics = options.metrics;
 
   function enforceBudget(keep: string): void {
     const loaded = [...slots.entries()].filter(([, s]) => s.loaded);
@@ -111,6 +115,7 @@ export function modelCache(options: ModelCacheOptions) {
       slots.delete(id);
       void slot.loaded?.close();
       options.onEvict?.(id, "budget");
+      metrics?.evicted("budget");
     }
   }
 
@@ -125,6 +130,7 @@ export function modelCache(options: ModelCacheOptions) {
           loadMs: now() - started,
           promise: null,
         });
+        metrics?.loaded(record.id, (now() - started) / 1000);
         enforceBudget(record.id);
         return loaded;
       },
@@ -132,6 +138,7 @@ export function modelCache(options: ModelCacheOptions) {
         const error = asModelgateError(err, record.id);
         Object.assign(slot, { error, failedAt: now(), promise: null });
         options.onLoadFailed?.(record.id, error, false);
+        metrics?.loadFailed(record.id, error.code);
         throw error;
       },
     );
@@ -152,6 +159,7 @@ export function modelCache(options: ModelCacheOptions) {
           loadMs: now() - started,
           refreshing: null,
         });
+        metrics?.loaded(record.id, (now() - started) / 1000);
         if (old && old !== fresh) void old.close();
       },
       (err: unknown) => {
@@ -159,6 +167,7 @@ export function modelCache(options: ModelCacheOptions) {
         const error = asModelgateError(err, record.id);
         Object.assign(slot, { error, failedAt: now(), loadedAt: now(), refreshing: null });
         options.onLoadFailed?.(record.id, error, true);
+        metrics?.loadFailed(record.id, error.code);
       },
     );
   }
@@ -188,6 +197,7 @@ export function modelCache(options: ModelCacheOptions) {
     get(record: ModelRecord): Promise<LoadedModel> | LoadedModel {
       let slot = slots.get(record.id);
       if (slot && slot.updatedAt !== record.updatedAt.getTime()) {
+        if (slot.loaded) metrics?.evicted("replaced");
         void slot.loaded?.close();
         options.onEvict?.(record.id, "replaced");
         slot = undefined;
@@ -195,10 +205,12 @@ export function modelCache(options: ModelCacheOptions) {
       slot ??= freshSlot(record);
       slot.lastUsed = now();
       if (slot.loaded) {
+        metrics?.hit();
         const ttl = ttlMs(record);
         if (ttl !== null && !slot.refreshing && now() - slot.loadedAt >= ttl) refresh(record, slot);
         return slot.loaded;
       }
+      metrics?.miss();
       if (slot.promise) return slot.promise;
       if (slot.error && now() - slot.failedAt < retryAfterMs) throw slot.error;
       return startLoad(record, slot);

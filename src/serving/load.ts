@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelgateError } from "../errors.js";
+import type { ModelCacheObserver } from "../metrics/types.js";
 import { loadOnnxModel } from "../runtimes/onnx/index.js";
 import { createRemoteModel } from "../runtimes/remote/index.js";
 import { compileInputValidator, readSpecFile } from "../spec/index.js";
@@ -26,6 +27,8 @@ export interface LoaderDeps {
     record: ModelRecord,
     loaded: { spec: ModelSpec; revision: string | null },
   ) => Promise<void>;
+  /** Queue wait, inference time and batch size of each model's runs (GET /metrics). */
+  metrics?: Pick<ModelCacheObserver, "batches">;
 }
 
 interface Runtime {
@@ -52,7 +55,11 @@ export function modelLoader(deps: LoaderDeps): LoadModel {
     const validate = compileInputValidator(spec);
     const maxBatch = record.maxBatchSize ?? spec.max_batch_size;
     // Concurrent requests share model runs; a run never exceeds the model's batch limit.
-    const batcher = createBatcher((rows) => runtime.predict(rows), maxBatch);
+    const batcher = createBatcher(
+      (rows) => runtime.predict(rows),
+      maxBatch,
+      deps.metrics?.batches(record.id),
+    );
     await deps.onLoaded?.(record, { spec, revision: pkg.revision });
     return {
       spec: { ...spec, max_batch_size: maxBatch },

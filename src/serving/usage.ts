@@ -31,6 +31,8 @@ export interface UsageRecorderOptions {
 }
 
 export interface UsageRecorderStats {
+  /** Records accepted into the buffer since start (written, buffered, or lost at close). */
+  queued: number;
   buffered: number;
   written: number;
   dropped: number;
@@ -73,6 +75,7 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
   const log = options.logger;
   let buffer: UsageEvent[] = [];
   const stats = {
+    queued: 0,
     written: 0,
     dropped: 0,
     failedWrites: 0,
@@ -165,6 +168,7 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
         return;
       }
       buffer.push(event);
+      stats.queued += 1;
       if (buffer.length >= batchSize && !scheduled && now() >= retryAt) {
         scheduled = true;
         setImmediate(() => {
