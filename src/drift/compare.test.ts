@@ -54,7 +54,9 @@ describe("a repository of several services (src/<service>/, one Deployment each)
     expect(findings).toEqual([]);
     await expect(
       check("multi-service", { code: ["src"], k8s: ["kubernetes"], container: "cart/server" }),
-    ).rejects.toThrow(/^No deployment target has a container \(or workload\) cart\/server/);
+    ).rejects.toThrow(
+      /^No deployment target has a container \(or workload\) cart\/server: .* Found: .*cartservice\/server/,
+    );
   });
 
   it("--k8s takes a file too, and --exclude leaves a service's code out", async () => {

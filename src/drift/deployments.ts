@@ -96,11 +96,35 @@ export async function readDeployments(input: DeploymentInput): Promise<Deploymen
   targets.push(...compose.targets);
   summaries.push(...compose.summaries);
   const given = deploymentSources(cwd, s);
-  if (selector && targets.length === 0 && given.length > 0)
+  if (selector && targets.length === 0 && given.length > 0) {
+    // Only on this error path: read again without the selector to say what there is to pick.
+    const all = await readDeployments({ ...input, sources: { ...s, container: undefined } });
     throw usageError(
-      `No deployment target has a container (or workload) ${selector.text}: check --container (NAME, or WORKLOAD/CONTAINER such as frontend/server).`,
+      `No deployment target has a container (or workload) ${selector.text}: check --container (NAME, or WORKLOAD/CONTAINER such as frontend/server).${choices(all.targets)}`,
     );
+  }
   return { targets, unresolved, summaries, given };
+}
+
+const MAX_CHOICES = 20;
+
+/** " Found: web/server, worker/app." — what --container could name, bounded. */
+function choices(targets: Target[]): string {
+  const names = new Set<string>();
+  for (const t of targets) {
+    const workload =
+      t.kind === "k8s"
+        ? t.label.split("/").pop()
+        : t.family?.kind === "known"
+          ? t.family.name
+          : undefined;
+    for (const c of t.containers) names.add(workload && workload !== c ? `${workload}/${c}` : c);
+  }
+  if (names.size === 0) return " The sources hold no container at all.";
+  const list = [...names].sort();
+  const shown = list.slice(0, MAX_CHOICES).join(", ");
+  const more = list.length > MAX_CHOICES ? ` and ${list.length - MAX_CHOICES} more` : "";
+  return ` Found: ${shown}${more}.`;
 }
 
 function deploymentSources(cwd: string, s: Sources): DeploymentSource[] {
