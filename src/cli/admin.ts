@@ -3,6 +3,7 @@ import { keyServiceFactory } from "../auth/service.js";
 import { startCluster } from "../cluster/index.js";
 import type { Cluster } from "../cluster/index.js";
 import { localAdminOps } from "../server/admin/ops.js";
+import { ensureExampleModel } from "../server/bootstrap.js";
 import type { AdminOps } from "../server/admin/ops.js";
 import { adminSocketPath } from "../server/admin/socket.js";
 import { usageReporter } from "../server/admin/usage.js";
@@ -45,6 +46,15 @@ export async function openAdmin(config: Config): Promise<AdminSession> {
   const store = await openStore(
     config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
   );
+  // Model 21 on every new store, whatever the first command is (not only `serve`).
+  if (config.registerExample) {
+    try {
+      await ensureExampleModel(store.db);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   // Without DATABASE_URL no replica runs (the store was free), so there is no one to tell.
   let cluster: Cluster | undefined;
   if (config.databaseUrl && config.redisUrl) {

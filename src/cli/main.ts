@@ -4,6 +4,7 @@ import { readVersion } from "../version.js";
 import { configShow } from "./commands/config.js";
 import { addConfigCheckCommand } from "./commands/config-check.js";
 import { addConfigDocsCommand } from "./commands/config-docs.js";
+import { addDoctorCommand } from "./commands/doctor.js";
 import { addSmokeCommand } from "./commands/smoke.js";
 import { addModelsVerifyCommand } from "./commands/verify.js";
 import type { KeysCreateOptions } from "./commands/keys.js";
@@ -167,6 +168,7 @@ export function buildProgram(ctx: CliContext): Command {
   addConfigCheckCommand(config, ctx);
   addConfigDocsCommand(config, ctx);
   addSmokeCommand(program, ctx);
+  addDoctorCommand(program, ctx);
 
   return program;
 }

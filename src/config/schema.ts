@@ -435,8 +435,8 @@ export const CONFIG_SCHEMA = {
     type: "bool",
     default: true,
     description:
-      "Register the shipped Sales Lead Scoring model as model 21 when no model is registered yet.",
-    neededBy: "serve",
+      "Register the shipped Sales Lead Scoring model as model 21 on a new store, whichever command opens it first (serve, keys, models); once removed it stays removed (a marker in the store).",
+    neededBy: "serve, keys, models",
   } satisfies BoolVar,
   bootstrapAdminKey: {
     env: "MODELGATE_BOOTSTRAP_ADMIN_KEY",

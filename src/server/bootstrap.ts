@@ -3,7 +3,9 @@ import type { Logger } from "pino";
 import type { CreatedKey, KeyService } from "../auth/service.js";
 import { BUILTIN_MODELS_DIR } from "../sources/index.js";
 import { readSpecFile } from "../spec/index.js";
-import type { MetaRepository, ModelRepository } from "../store/index.js";
+import type { Kysely } from "kysely";
+import { metaRepository, modelRepository } from "../store/index.js";
+import type { Database, MetaRepository } from "../store/index.js";
 
 /** The shipped example: the seeds' Sales Lead Scoring model, served as model 21. */
 export const EXAMPLE_MODEL = {
@@ -12,29 +14,63 @@ export const EXAMPLE_MODEL = {
   folder: "lead-scoring",
 } as const;
 
-/** Registers model 21 from the shipped package when no model is registered yet. */
-export async function registerExampleModel(
-  models: Pick<ModelRepository, "list" | "upsert">,
-  logger: Pick<Logger, "info">,
-): Promise<boolean> {
-  if ((await models.list()).length > 0) return false;
+/** The store's memory of the example: set once, so a removed model 21 stays removed. */
+export const EXAMPLE_META_KEY = "example_model";
+
+export type ExampleOutcome = "registered" | "kept" | "already_decided";
+
+/**
+ * Model 21 on every new store, whatever the first command is (`serve`, `keys create`, `models
+ * register` of another model): every process that opens the store calls this first. The first
+ * call records its decision in the store's meta (`example_model`) in the same transaction as the
+ * registration, so later calls do nothing: a removed model 21 is never re-added, and of replicas
+ * starting together on an empty PostgreSQL one registers. A store from before the marker that
+ * already has models keeps them as they are (model 21 may have been removed on purpose there).
+ */
+export async function ensureExampleModel(
+  db: Kysely<Database>,
+  logger?: Pick<Logger, "info">,
+): Promise<ExampleOutcome> {
+  // The common case, one read: the decision was taken long ago.
+  if ((await metaRepository(db).get(EXAMPLE_META_KEY)) !== undefined) return "already_decided";
   const spec = await readSpecFile(join(BUILTIN_MODELS_DIR, EXAMPLE_MODEL.folder));
-  await models.upsert({
-    id: EXAMPLE_MODEL.id,
-    name: spec.name,
-    version: spec.version,
-    description: spec.description ?? "",
-    source: EXAMPLE_MODEL.source,
-    spec,
-    maxBatchSize: spec.max_batch_size,
-    cacheDurationS: null,
-    warm: true,
+  const outcome = await db.transaction().execute(async function decide(trx) {
+    const meta = metaRepository(trx);
+    const models = modelRepository(trx);
+    const registered = await models.list();
+    const at = new Date().toISOString();
+    if (registered.length > 0) {
+      const has21 = registered.some((m) => m.id === EXAMPLE_MODEL.id);
+      await meta.claim(EXAMPLE_META_KEY, {
+        state: has21 ? "registered" : "not_registered",
+        decided_at: at,
+        reason: "the store already had models when it was first checked for the example",
+      });
+      return "kept" as const;
+    }
+    if (!(await meta.claim(EXAMPLE_META_KEY, { state: "registered", decided_at: at }))) {
+      return "already_decided" as const;
+    }
+    await models.upsert({
+      id: EXAMPLE_MODEL.id,
+      name: spec.name,
+      version: spec.version,
+      description: spec.description ?? "",
+      source: EXAMPLE_MODEL.source,
+      spec,
+      maxBatchSize: spec.max_batch_size,
+      cacheDurationS: null,
+      warm: true,
+    });
+    return "registered" as const;
   });
-  logger.info(
-    { model: EXAMPLE_MODEL.id, source: EXAMPLE_MODEL.source },
-    "registered the example model",
-  );
-  return true;
+  if (outcome === "registered") {
+    logger?.info(
+      { model: EXAMPLE_MODEL.id, source: EXAMPLE_MODEL.source },
+      "registered the example model",
+    );
+  }
+  return outcome;
 }
 
 const BOOTSTRAP_META_KEY = "bootstrap_admin_key";

@@ -39,7 +39,7 @@ import { usageReporter } from "./admin/usage.js";
 import { buildApp } from "./app.js";
 import { metricSources, metricsFromConfig, metricsListeners } from "./metrics.js";
 import { shutdown } from "./shutdown.js";
-import { bootstrapAdminKey, registerExampleModel } from "./bootstrap.js";
+import { bootstrapAdminKey, ensureExampleModel } from "./bootstrap.js";
 
 export interface StartOptions {
   config: Config;
@@ -185,7 +185,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     cluster.bus.subscribe("models", onModelChanged(models, logger)),
   ];
 
-  if (config.registerExample) await registerExampleModel(modelRepo, logger);
+  if (config.registerExample) await ensureExampleModel(store.db, logger);
   const report = await checkRequirements(
     await modelRepo.list(),
     sourceProbe({

@@ -172,7 +172,7 @@ export async function modelsList(ctx: CliContext): Promise<CommandOutput> {
   const models: ModelView[] = await withAdmin(config, (s) => s.ops.listModels());
   const text =
     models.length === 0
-      ? "No models registered yet: `modelgate serve` registers the example model 21."
+      ? "No models registered: register one with `modelgate models register ID --source ...` (the example model 21 comes back with `modelgate models register 21 --source builtin:lead-scoring`)."
       : table(
           ["ID", "NAME", "VERSION", "SOURCE", "REVISION", "LOADED", "STATUS"],
           models.map((m) => [
