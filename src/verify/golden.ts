@@ -12,6 +12,7 @@
  * computed from (a binary classifier's positive-class probability), unless an output has that name.
  */
 import { CsvError, parseCsv } from "./csv.js";
+import { jsonErrorOffset } from "./json-locate.js";
 
 export const GOLDEN_LIMITS = {
   /** Bytes of a golden file. */
@@ -82,9 +83,10 @@ export function parseGoldenJson(text: string, file: string): GoldenRow[] {
     json = JSON.parse(text);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const at = /position (\d+)/.exec(message);
-    const where = at ? ` at ${lineAt(text, Number(at[1]))}` : "";
-    throw new GoldenError(`${file} is not valid JSON${where}: ${message}`);
+    const offset = jsonErrorOffset(text);
+    const where = offset === null ? "" : ` at ${lineAt(text, offset)}`;
+    const near = offset === null ? "" : ` near ${JSON.stringify(text.slice(offset, offset + 20))}`;
+    throw new GoldenError(`${file} is not valid JSON${where}${near} (${message.split("\n")[0]})`);
   }
   if (!Array.isArray(json)) {
     throw new GoldenError(
