@@ -51,7 +51,10 @@ describe("GET /metrics after traffic", () => {
     expect((await predict(svc, { company_size: "big" })).status).toBe(422);
     expect((await predict(svc, SEED_INPUT, "hk_live_notakey")).status).toBe(401);
     expect((await getJson(`${svc.url}/nowhere/secret-path-123`)).status).toBe(404);
-    expect((await getJson(`${svc.url}/api/v1/models/no-such-model/info`, { "X-API-Key": svc.adminKey })).status).toBe(404);
+    expect(
+      (await getJson(`${svc.url}/api/v1/models/no-such-model/info`, { "X-API-Key": svc.adminKey }))
+        .status,
+    ).toBe(404);
 
     const text = await scrape(svc.url);
     const count = (route: string, status: string, method = "POST") =>
@@ -100,7 +103,9 @@ describe("GET /metrics after traffic", () => {
     const text = await scrape(svc.url);
     expect(sampleValue(text, "modelgate_model_ready", { model: "21" })).toBe(1);
     expect(sampleValue(text, "modelgate_model_loaded", { model: "21" })).toBe(1);
-    expect(sampleValue(text, "modelgate_model_load_duration_seconds_count", { model: "21" })).toBe(1);
+    expect(sampleValue(text, "modelgate_model_load_duration_seconds_count", { model: "21" })).toBe(
+      1,
+    );
     expect(sampleValue(text, "modelgate_model_cache_hits_total")).toBeGreaterThanOrEqual(1);
     expect(sampleValue(text, "modelgate_usage_records_queued_total")).toBe(2);
     expect(sampleValue(text, "modelgate_usage_records_dropped_total")).toBe(0);
@@ -123,7 +128,9 @@ describe("GET /metrics after traffic", () => {
     for (let i = 0; i < 4; i++) bad.push((await predict(svc, SEED_INPUT, "hk_live_wrong")).status);
     expect(bad).toContain(429);
     const text = await scrape(svc.url);
-    expect(sampleValue(text, "modelgate_rate_limit_refusals_total", { reason: "key_quota" })).toBe(1);
+    expect(sampleValue(text, "modelgate_rate_limit_refusals_total", { reason: "key_quota" })).toBe(
+      1,
+    );
     expect(
       sampleValue(text, "modelgate_rate_limit_refusals_total", { reason: "auth_failures" }),
     ).toBe(bad.filter((s) => s === 429).length);
@@ -161,7 +168,9 @@ describe("METRICS_TOKEN", () => {
   it("bad scrapes never count as failed API-key attempts", async () => {
     const svc = await start({ METRICS_TOKEN: TOKEN, AUTH_FAILED_ATTEMPTS_PER_MINUTE: "2" });
     for (let i = 0; i < 6; i++) {
-      expect((await getJson(`${svc.url}/metrics`, { authorization: "Bearer nope" })).status).toBe(401);
+      expect((await getJson(`${svc.url}/metrics`, { authorization: "Bearer nope" })).status).toBe(
+        401,
+      );
     }
     // The address's failure budget is untouched: an unknown key is still a plain 401 …
     const invalid = await predict(svc, SEED_INPUT, "hk_live_wrong");

@@ -86,3 +86,29 @@ describe("createBatcher", () => {
     expect(await b).toEqual([{ ok: true }]);
   });
 });
+
+describe("createBatcher with an observer", () => {
+  it("reports each request's queue wait and each run's size and time", async () => {
+    const model = recordingRun();
+    const waits: number[] = [];
+    const runs: [number, number][] = [];
+    const batcher = createBatcher(model.run, 64, {
+      waited: (s) => waits.push(s),
+      ran: (rows, s) => runs.push([rows, s]),
+    });
+    model.holdNext();
+    const first = batcher.submit([{ id: "a" }]);
+    const queued = [batcher.submit([{ id: "b" }]), batcher.submit([{ id: "c" }, { id: "d" }])];
+    // Held long enough that the queued requests' wait is measurable.
+    await new Promise((r) => setTimeout(r, 20));
+    model.releaseHeld();
+    await Promise.all([first, ...queued]);
+    expect(runs.map(([rows]) => rows)).toEqual([1, 3]);
+    expect(runs[0]?.[1]).toBeGreaterThanOrEqual(0.015);
+    expect(waits).toHaveLength(3);
+    // The lone first request ran at once; the two behind it waited for the held run.
+    expect(waits[0]).toBeLessThan(waits[1] ?? 0);
+    expect(waits[1]).toBeGreaterThanOrEqual(0.015);
+    expect(waits[2]).toBeGreaterThanOrEqual(0.015);
+  });
+});

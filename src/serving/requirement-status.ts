@@ -13,7 +13,6 @@ import type { ModelState } from "./cache.js";
 /** Codes that mean "a setting is missing or was refused", never "the source is down". */
 const SETTING_CODES = new Set(["source_credentials_missing", "source_unauthorized"]);
 
-
 export interface RequirementStatusDeps {
   models: {
     list(): Promise<ModelRecord[]>;
@@ -32,7 +31,10 @@ function variableOf(record: ModelRecord): string | null {
 }
 
 /** The error code that keeps the model from being served now, or null when it can be. */
-async function blockingCode(deps: RequirementStatusDeps, record: ModelRecord): Promise<string | null> {
+async function blockingCode(
+  deps: RequirementStatusDeps,
+  record: ModelRecord,
+): Promise<string | null> {
   const state = deps.models.state(record.id);
   if (state.state === "ready") return null;
   if (state.state === "failed") return state.lastError?.code ?? null;
