@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { ModelgateError } from "../errors.js";
+import { corsProblems } from "./cors.js";
 import type { Config, ConfigKey, VarSpec } from "./schema.js";
 import { schemaEntries } from "./schema.js";
 
@@ -133,6 +134,7 @@ export function loadConfig(env: Env, options: LoadOptions): LoadedConfig {
       origins[key] = { from: "unset" };
     }
   }
+  problems.push(...corsProblems(values));
   return {
     config: Object.freeze(values) as Config,
     origins: Object.freeze(origins) as Record<ConfigKey, Origin>,

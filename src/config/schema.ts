@@ -63,6 +63,33 @@ export const CONFIG_SCHEMA = {
     neededBy: "serve",
     example: "0.0.0.0",
   } satisfies StringVar,
+  // Browsers (CORS). Unset CORS_ORIGINS: no CORS header at all, as before.
+  corsOrigins: {
+    env: "CORS_ORIGINS",
+    type: "string",
+    description:
+      "Browser origins allowed to call the API, comma-separated (or a JSON list, as the seeds' service reads it); * allows any origin (not with CORS_ALLOW_CREDENTIALS=true). Each entry is an origin, scheme://host[:port], checked at start. Preflights are answered; X-API-Key, Authorization and Content-Type may be sent. Unset: no CORS headers.",
+    neededBy: "browser front ends",
+    example: "http://localhost:3000,https://app.example.com",
+  } satisfies StringVar,
+  corsAllowCredentials: {
+    env: "CORS_ALLOW_CREDENTIALS",
+    type: "bool",
+    default: false,
+    description:
+      "Send Access-Control-Allow-Credentials: true, so browsers may send cookies or HTTP auth to the listed CORS_ORIGINS (an API key header does not need it). Refused with CORS_ORIGINS=*.",
+    neededBy: "CORS_ORIGINS",
+  } satisfies BoolVar,
+  corsMaxAgeS: {
+    env: "CORS_MAX_AGE_S",
+    type: "int",
+    default: 600,
+    min: 0,
+    max: 86_400,
+    description:
+      "How long browsers may reuse a preflight answer (Access-Control-Max-Age, seconds) before asking again.",
+    neededBy: "CORS_ORIGINS",
+  } satisfies IntVar,
   logLevel: {
     env: "LOG_LEVEL",
     type: "enum",

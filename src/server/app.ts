@@ -9,6 +9,8 @@ import type { MetricsEndpoint, RequestObserver } from "../metrics/index.js";
 import type { ModelService } from "../serving/service.js";
 import type { UsageRecorder } from "../serving/usage.js";
 import type { VersionInfo } from "../version.js";
+import { registerCors } from "./cors.js";
+import type { CorsSettings } from "./cors.js";
 import { registerDocs } from "./docs.js";
 import { clientErrorHandler, connectHandler, ignoreUnknownExpectation } from "./client-errors.js";
 import { handleError, handleFrameworkError, handleNotFound } from "./errors.js";
@@ -36,6 +38,8 @@ export interface AppDeps {
    * past them the request gets 408 and its connection is closed.
    */
   timeouts?: { requestMs: number; headersMs: number };
+  /** CORS_ORIGINS: which browser origins may call the API; undefined: no CORS headers. */
+  cors?: CorsSettings;
   /** True once shutdown began: responses then close their connection so clients move away. */
   isDraining?: () => boolean;
   /** A pino logger instance, its options, or false. */
@@ -109,6 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.removeContentTypeParser("text/plain");
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  // First of the hooks: every answer, refusals included, carries the CORS headers.
+  if (deps.cors) await registerCors(app, deps.cors);
   app.addHook("onRequest", refuseKeyInQuery);
   // Callback-style hooks: on the hot path they avoid a promise per request per hook.
   const isDraining = deps.isDraining ?? (() => false);

@@ -37,6 +37,7 @@ import { localAdminOps } from "./admin/ops.js";
 import { startAdminSocket } from "./admin/socket.js";
 import { usageReporter } from "./admin/usage.js";
 import { buildApp } from "./app.js";
+import { corsSettingsFromConfig } from "./cors.js";
 import { metricSources, metricsFromConfig, metricsListeners } from "./metrics.js";
 import { shutdown } from "./shutdown.js";
 import { bootstrapAdminKey, ensureExampleModel } from "./bootstrap.js";
@@ -241,6 +242,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     models,
     version: readVersion(),
     bodyLimitBytes: config.bodyLimitBytes,
+    ...(config.corsOrigins ? { cors: corsSettingsFromConfig(config) } : {}),
     timeouts: { requestMs: config.requestTimeoutMs, headersMs: config.headersTimeoutMs },
     logger,
     isDraining: () => draining,
