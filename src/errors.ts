@@ -41,6 +41,11 @@ export const ERROR_CATALOGUE = {
     status: 401,
     doc: "GET /metrics needs the METRICS_TOKEN the service was started with, sent as Authorization: Bearer <token>.",
   },
+  // 402
+  insufficient_balance: {
+    status: 402,
+    doc: "The external auth service refused to pay for the request (the key's balance is used up); its reason is given: top up the account, then retry.",
+  },
   // 403: you may not
   scope_missing: {
     status: 403,

@@ -54,4 +54,20 @@ describe("circuitBreaker", () => {
     c.advance(1_000);
     expect(breaker.tryAcquire()).toBe(true);
   });
+
+  it("a probe released without a verdict hands the probe to the next caller", () => {
+    const c = clock();
+    const breaker = circuitBreaker({ threshold: 1, coolDownMs: 1_000, now: c.now });
+    breaker.failure("down");
+    c.advance(1_000);
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.tryAcquire()).toBe(false);
+    breaker.release(); // e.g. a usage report answered 500: says nothing of validation
+    expect(breaker.health().state).toBe("half_open");
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.success();
+    expect(breaker.health().state).toBe("closed");
+    breaker.release(); // closed: nothing changes
+    expect(breaker.health()).toMatchObject({ state: "closed", consecutiveFailures: 0 });
+  });
 });

@@ -1,7 +1,8 @@
 /**
- * A circuit breaker for a remote dependency (the external auth service): after `threshold`
- * consecutive failures it opens and callers fail at once instead of each waiting out a
- * timeout; after `coolDownMs` one probe is let through (half-open) — its success closes the
+ * A circuit breaker for a remote dependency (the external auth service, shared by key
+ * validation, usage reports and debits: one service, one view of whether it answers): after
+ * `threshold` consecutive failures it opens and callers fail at once instead of each waiting
+ * out a timeout; after `coolDownMs` one probe is let through (half-open) — its success closes the
  * circuit, its failure opens it for another cool-down.
  */
 
@@ -28,6 +29,12 @@ export interface CircuitBreaker {
   tryAcquire(): boolean;
   success(): void;
   failure(reason: string): void;
+  /**
+   * End a call without a verdict on the service's reachability (it answered, but with an error
+   * that says nothing about the other endpoints: a usage report's 5xx). A half-open probe is
+   * handed to the next caller; a closed circuit is left as it is.
+   */
+  release(): void;
   health(): CircuitHealth;
 }
 
@@ -72,6 +79,9 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
       failures = 0;
       probing = false;
       lastError = undefined;
+    },
+    release() {
+      probing = false;
     },
     failure(reason) {
       failures += 1;

@@ -39,7 +39,8 @@ class TimeoutError extends Error {
 }
 
 export function keepAliveTransport(): AuthTransport {
-  const options = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 64, maxFreeSockets: 16 };
+  // Up to 64 usage reports (USAGE_REPORT_CONCURRENCY) in flight still leave validations room.
+  const options = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 128, maxFreeSockets: 64 };
   let http = new HttpAgent(options);
   let https = new HttpsAgent(options);
 

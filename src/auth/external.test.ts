@@ -43,7 +43,10 @@ describe("externalAuth", () => {
         keyId: "key_ext_1",
         keyName: "key_ext_1",
         userId: "user_7",
-        scopes: ["predict"], // scopes modelgate does not know grant nothing
+        // Any key the service accepts may predict and read models, as in the seeds' service;
+        // the scopes it named are kept as named, model:write granting nothing here.
+        scopes: ["predict", "models:read"],
+        serviceScopes: ["predict", "model:write"],
         modelIds: null,
       },
       rateLimitPerHour: 100,
@@ -54,6 +57,69 @@ describe("externalAuth", () => {
       body: JSON.stringify({ service_id: "modelgate-test" }),
     });
     expect(await auth.verify(LIMITLESS)).toMatchObject({ valid: true, rateLimitPerHour: null });
+  });
+
+  it("reads the seeds' newer answers: the user nested as user.id, unknown scopes kept", async () => {
+    const key = "hk_live_nested_user_key_000001";
+    fake.keys.set(key, {
+      user: { id: "acct_9", email: "ops@example.com" },
+      key_id: "b84f0026-039f-4693-b6bd-c29820222802",
+      scopes: ["mlflow:write", "inference:run"],
+      rate_limit_per_hour: 1000,
+    });
+    const auth = externalAuth({ url: fake.url, serviceId: "platform" });
+    expect(await auth.verify(key)).toEqual({
+      valid: true,
+      principal: {
+        keyId: "b84f0026-039f-4693-b6bd-c29820222802",
+        keyName: "b84f0026-039f-4693-b6bd-c29820222802",
+        userId: "acct_9",
+        scopes: ["predict", "models:read"],
+        serviceScopes: ["mlflow:write", "inference:run"],
+        modelIds: null,
+      },
+      rateLimitPerHour: 1000,
+    });
+  });
+
+  it("grants admin only when the service names it", async () => {
+    const key = "hk_live_admin_key_00000000001";
+    fake.keys.set(key, {
+      user_id: "ops",
+      key_id: "k_admin",
+      scopes: ["admin"],
+      rate_limit_per_hour: 0,
+    });
+    const auth = externalAuth({ url: fake.url, serviceId: "platform" });
+    expect(await auth.verify(key)).toMatchObject({
+      valid: true,
+      principal: { scopes: ["predict", "models:read", "admin"], serviceScopes: ["admin"] },
+    });
+  });
+
+  it("a key whose balance the service says is insufficient is refused (402), for a short while", async () => {
+    const key = "hk_live_broke_key_000000000001";
+    fake.keys.set(key, {
+      user_id: "u",
+      key_id: "k_broke",
+      scopes: [],
+      rate_limit_per_hour: null,
+      balance: 0,
+    });
+    const c = clock();
+    const auth = externalAuth({ url: fake.url, serviceId: "s", invalidTtlMs: 1_000, now: c.now });
+    const result = await auth.verify(key);
+    expect(result).toEqual({
+      valid: false,
+      code: "insufficient_balance",
+      reason: "the auth service reports this key's balance (0) is insufficient",
+    });
+    const before = fake.count;
+    await auth.verify(key);
+    expect(fake.count).toBe(before); // cached like a refusal
+    c.advance(1_001);
+    await auth.verify(key);
+    expect(fake.count).toBe(before + 1);
   });
 
   it("caches valid and invalid answers; concurrent checks share one call", async () => {
@@ -113,7 +179,7 @@ describe("externalAuth", () => {
     ["slow", /no answer within 200 ms/],
     ["down", /cannot be reached/],
     ["error", /answered HTTP 500/],
-    ["garbage", /answered 200 without user_id and key_id/],
+    ["garbage", /answered 200 without user_id \(or user\.id\) and key_id/],
   ] as const)("%s → auth_unavailable, never allowed", async (mode, reason) => {
     const auth = externalAuth({ url: fake.url, serviceId: "s", timeoutMs: 200 });
     fake.mode = mode;

@@ -11,6 +11,11 @@ export interface Principal {
   keyName: string;
   userId: string;
   scopes: readonly Scope[];
+  /**
+   * External auth service only: every scope the service named, as it named them (modelgate's
+   * and the ones it does not know, which grant nothing here). Logged with each request.
+   */
+  serviceScopes?: readonly string[];
   /** null: every model. */
   modelIds: readonly string[] | null;
 }

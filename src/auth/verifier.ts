@@ -17,7 +17,9 @@ export type AuthResult =
     }
   | { valid: false; code: Extract<ErrorCode, `api_key_${string}`> }
   | { valid: false; code: "rate_limited"; retryAfterS: number }
-  | { valid: false; code: "auth_unavailable"; reason: string; retryAfterS: number };
+  | { valid: false; code: "auth_unavailable"; reason: string; retryAfterS: number }
+  /** The external auth service said the key's balance is used up (has_sufficient_balance). */
+  | { valid: false; code: "insufficient_balance"; reason: string };
 
 export type AuthFailure = Extract<AuthResult, { valid: false }>;
 
@@ -55,7 +57,17 @@ export function authFailureError(failure: AuthFailure): ModelgateError {
         `The API key cannot be checked now: ${failure.reason}. Retry shortly; keys are never allowed unchecked.`,
         { headers: { "Retry-After": String(failure.retryAfterS) } },
       );
+    case "insufficient_balance":
+      return insufficientBalanceError(failure.reason);
     default:
       return new ModelgateError(failure.code);
   }
+}
+
+/** 402: the auth service will not pay for this request (validation or debit said so). */
+export function insufficientBalanceError(reason: string): ModelgateError {
+  return new ModelgateError(
+    "insufficient_balance",
+    `This request was not served: ${reason}. Top up the balance of the account this API key belongs to, then retry.`,
+  );
 }

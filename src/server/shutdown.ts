@@ -6,7 +6,7 @@
  * waits past it: a store that swallows packets must not keep the process alive (the caller
  * exits at the budget anyway, and then the usage records would be lost without a word). The
  * usage phase is the one that matters most, so requests cannot eat into its share; whatever
- * could not be written is counted in one log line by the recorder.
+ * could not be written (or reported to the auth service) is counted in one log line.
  */
 import type { Logger } from "pino";
 import type { UsageRecorder } from "../serving/usage.js";
@@ -19,6 +19,8 @@ export interface ShutdownSteps {
   /** Stop listening and wait for in-flight requests. */
   closeListeners(): Promise<void>;
   usage: Pick<UsageRecorder, "close">;
+  /** Usage reports still queued for the external auth service (AUTH_SERVICE_URL). */
+  reports?: { close(timeoutMs: number): Promise<unknown> };
   flushLastUsed(): Promise<void>;
   /** Bus, Redis, loaded models. */
   closeBackends(): Promise<void>;
@@ -63,8 +65,11 @@ export async function shutdown(
   const drainMs = Math.min(config.shutdownDrainMs, Math.max(left() - backendsMs - usageMs, 0));
   if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
   await phase("in-flight requests", steps.closeListeners, backendsMs + usageMs);
-  // Every answered prediction is in the buffer now (recorded as its response finished).
-  await steps.usage.close(Math.max(left() - backendsMs, 0));
+  // Every answered prediction is in the buffer now (recorded as its response finished), and
+  // every authenticated answer in the auth service's report queue: both are sent at once, in
+  // the same share (different destinations), each counting in one log line what it could not.
+  const usageLeftMs = Math.max(left() - backendsMs, 0);
+  await Promise.all([steps.usage.close(usageLeftMs), steps.reports?.close(usageLeftMs)]);
   await phase("key last-used times", steps.flushLastUsed, backendsMs * 0.6);
   await phase("Redis and models", steps.closeBackends, backendsMs * 0.3);
   await phase("the store", () => steps.store.close(), 0);

@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { ModelService } from "../../serving/service.js";
 import type { VersionInfo } from "../../version.js";
+import type { UsageReportHealth } from "../../auth/usage-report/index.js";
+import { UsageReportsSchema } from "../../auth/usage-report/schema.js";
 
 export interface ReadinessCheck {
   name: string;
@@ -32,9 +34,11 @@ export interface ServiceRoutesDeps {
   models: Pick<ModelService, "checks">;
   readiness: () => Promise<ReadinessCheck[]>;
   version: VersionInfo;
+  /** Counts of the usage reports to the external auth service; null: reports are off. */
+  usageReports?: () => UsageReportHealth | null;
 }
 
-async function runChecks(deps: ServiceRoutesDeps): Promise<ReadinessCheck[]> {
+export async function runChecks(deps: ServiceRoutesDeps): Promise<ReadinessCheck[]> {
   // A failing check must never turn /ready into a 500: it becomes a failed check with its reason.
   const settle = async (
     fn: () => Promise<ReadinessCheck[]>,
@@ -54,7 +58,7 @@ async function runChecks(deps: ServiceRoutesDeps): Promise<ReadinessCheck[]> {
 }
 
 /** Ready when every check this replica must pass passes; the others are only reported. */
-const isReady = (checks: readonly ReadinessCheck[]) =>
+export const isReady = (checks: readonly ReadinessCheck[]) =>
   checks.every((c) => c.ok || c.required === false);
 
 export function serviceRoutes(app: FastifyInstance, deps: ServiceRoutesDeps): void {
@@ -103,17 +107,20 @@ export function serviceRoutes(app: FastifyInstance, deps: ServiceRoutesDeps): vo
             version: Type.String(),
             uptime_s: Type.Number(),
             checks: Type.Array(Check),
+            usage_reports: Type.Optional(UsageReportsSchema),
           }),
         },
       },
     },
     async function health() {
       const checks = await runChecks(deps);
+      const usageReports = deps.usageReports?.() ?? null;
       return {
         status: checks.every((c) => c.ok) ? "healthy" : "degraded",
         version: deps.version.version,
         uptime_s: Math.round(process.uptime()),
         checks,
+        ...(usageReports ? { usage_reports: usageReports } : {}),
       };
     },
   );

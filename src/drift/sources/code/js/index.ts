@@ -16,6 +16,7 @@ import type { Node } from "../syntax.js";
 import { envObjects } from "./env-objects.js";
 import { defineSchemas, scanLibraries } from "./libraries.js";
 import type { JsDefinitions, JsFile } from "./model.js";
+import { INJECTED_TEXT, scanInjectedEnv } from "./injected.js";
 import { readEnvObject } from "./reads.js";
 import { defineWrappers, scanCalls } from "./wrappers.js";
 
@@ -49,6 +50,7 @@ export const jsScanner: LanguageScanner<JsDefinitions> = {
     const candidate =
       (text.includes("env") && ENV_WORD.test(text) && ENV_HOLDER.test(text)) ||
       LIBRARIES.some((word) => text.includes(word)) ||
+      (text.includes("env") && INJECTED_TEXT.test(text)) ||
       (defs.callNames?.test(text) ?? false);
     return candidate && !minified(text);
   },
@@ -65,6 +67,7 @@ export const jsScanner: LanguageScanner<JsDefinitions> = {
     for (const env of envObjects(root, file.text)) readEnvObject(env, f);
     scanLibraries(f);
     scanCalls(f);
+    scanInjectedEnv(f);
     const { reads, dynamic } = f.collector.result;
     reads.sort((a, b) => (a.read.location.line ?? 0) - (b.read.location.line ?? 0));
     return { reads, dynamic };
