@@ -62,6 +62,9 @@ function describeNetworkError(err: unknown, url: URL): string {
     case "ENETUNREACH":
       return `${where} is unreachable from here (${code})`;
     default: {
+      if (cause?.message === "bad port") {
+        return `port ${url.port} is one Node's fetch refuses to call (a blocked port): use another`;
+      }
       const why = cause?.message ?? (err instanceof Error ? err.message : String(err));
       return `the call to ${where} failed: ${why}${code ? ` (${code})` : ""}`;
     }
