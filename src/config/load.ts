@@ -112,6 +112,17 @@ function parseValue(
   }
 }
 
+/** Variables valid one by one that cannot work together. */
+function combinationProblems(values: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (values.usageDebit === true && !values.authServiceUrl) {
+    problems.push(
+      "USAGE_DEBIT=true debits each prediction at the external auth service, but AUTH_SERVICE_URL is not set: set AUTH_SERVICE_URL (or HOKUSAI_AUTH_SERVICE_URL), or USAGE_DEBIT=false.",
+    );
+  }
+  return problems;
+}
+
 /** Parse every declared variable once, collecting every problem (not just the first). */
 export function loadConfig(env: Env, options: LoadOptions): LoadedConfig {
   const problems: string[] = [];
@@ -135,6 +146,7 @@ export function loadConfig(env: Env, options: LoadOptions): LoadedConfig {
     }
   }
   problems.push(...corsProblems(values));
+  problems.push(...combinationProblems(values));
   return {
     config: Object.freeze(values) as Config,
     origins: Object.freeze(origins) as Record<ConfigKey, Origin>,

@@ -202,8 +202,9 @@ export const CONFIG_SCHEMA = {
   authServiceId: {
     env: "AUTH_SERVICE_ID",
     type: "string",
-    default: "modelgate",
-    description: "The service_id sent to the external auth service with every validation.",
+    default: "platform",
+    description:
+      "The service_id sent to the external auth service with every validation, usage report and debit. The default is the seeds' service's own (its keys are issued for it and its usage rows are counted under it); an older version of that service sent ml-platform.",
     neededBy: "AUTH_SERVICE_URL",
   } satisfies StringVar,
   authServiceTimeoutMs: {
@@ -236,6 +237,60 @@ export const CONFIG_SCHEMA = {
       "How long a key the external auth service refused is refused without asking again (a new key there takes up to this long).",
     neededBy: "AUTH_SERVICE_URL",
   } satisfies IntVar,
+  usageReport: {
+    env: "USAGE_REPORT",
+    type: "bool",
+    default: true,
+    description:
+      "With AUTH_SERVICE_URL set, report every authenticated request to POST {url}/api/v1/usage/{key_id} after its answer, as the seeds' service does (queued, retried, never delaying or failing the request). false: no reports.",
+    neededBy: "AUTH_SERVICE_URL",
+  } satisfies BoolVar,
+  usageReportQueueMax: {
+    env: "USAGE_REPORT_QUEUE_MAX",
+    type: "int",
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    description:
+      "Usage reports kept in memory while the auth service does not take them; past it the oldest is dropped and counted (/health usage_reports.dropped_queue_full).",
+    neededBy: "USAGE_REPORT",
+  } satisfies IntVar,
+  usageReportConcurrency: {
+    env: "USAGE_REPORT_CONCURRENCY",
+    type: "int",
+    default: 32,
+    min: 1,
+    max: 64,
+    description:
+      "Usage reports sent to the auth service at once, each on a kept-alive connection. Reports a second ≈ this / the round trip to the service (32 at 20 ms: 1,600/s); a replica answering faster than that fills its queue.",
+    neededBy: "USAGE_REPORT",
+  } satisfies IntVar,
+  usageReportRetries: {
+    env: "USAGE_REPORT_RETRIES",
+    type: "int",
+    default: 5,
+    min: 0,
+    max: 100,
+    description:
+      "Times a usage report the auth service answered with a 5xx is sent again (exponential backoff with jitter; a 429 or 503 waits its Retry-After) before it is dropped and counted. Reports that cannot reach the service at all wait in the queue instead.",
+    neededBy: "USAGE_REPORT",
+  } satisfies IntVar,
+  usageDebit: {
+    env: "USAGE_DEBIT",
+    type: "bool",
+    default: false,
+    description:
+      "Debit each prediction before it runs: POST {AUTH_SERVICE_URL}/api/v1/usage/{key_id}/debit. The service's 402 is answered 402 insufficient_balance with its reason; when the debit cannot be made the prediction gets 503 auth_unavailable (see USAGE_DEBIT_FAIL_OPEN). Needs AUTH_SERVICE_URL.",
+    neededBy: "billing by the external auth service",
+  } satisfies BoolVar,
+  usageDebitFailOpen: {
+    env: "USAGE_DEBIT_FAIL_OPEN",
+    type: "bool",
+    default: false,
+    description:
+      "With USAGE_DEBIT=true: serve a prediction whose debit could not be made (service down, slow or failing) instead of 503 — free predictions, logged as a warning. A refused debit (402) is never served.",
+    neededBy: "USAGE_DEBIT",
+  } satisfies BoolVar,
   authCacheTtlMs: {
     env: "AUTH_CACHE_TTL_MS",
     type: "int",

@@ -3,6 +3,8 @@ import Fastify, { LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { authGuards } from "../auth/hook.js";
 import type { AuthGuardDeps } from "../auth/hook.js";
+import { reportUsageHook } from "../auth/usage-report/index.js";
+import type { AuthService } from "../auth/usage-report/index.js";
 import { newId } from "../ids.js";
 import { metricsRoute, observeRequests } from "../metrics/index.js";
 import type { MetricsEndpoint, RequestObserver } from "../metrics/index.js";
@@ -29,6 +31,8 @@ export interface AppDeps {
   models: ModelService;
   /** Where each prediction is recorded (write-behind), and the summary admins read. */
   usage: { recorder: Pick<UsageRecorder, "record">; report: UsageReporter };
+  /** AUTH_SERVICE_URL: usage reports after each authenticated answer, debits before predictions. */
+  authService?: Pick<AuthService, "reporter" | "debit" | "health">;
   /** Extra readiness checks (the store, ...); model checks come from `models`. */
   readiness: () => Promise<ReadinessCheck[]>;
   version: VersionInfo;
@@ -132,6 +136,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
         key_id: request.principal?.keyId,
+        // The external auth service's scopes as it named them (unknown ones grant nothing).
+        scopes: request.principal?.serviceScopes,
       },
       "request",
     );
@@ -139,18 +145,28 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   if (deps.metrics) observeRequests(app, deps.metrics.requests);
+  const reporter = deps.authService?.reporter;
+  if (reporter) app.addHook("onResponse", reportUsageHook(reporter));
+
   await registerDocs(app, deps.version);
   const auth = authGuards(deps.auth);
   await app.register(async function api(scope) {
     // Its own context, so the usage hook runs on predictions only.
     await scope.register(async function predictions(predict) {
       predict.addHook("onResponse", recordUsageHook(deps.usage.recorder));
+      const debit = deps.authService?.debit;
+      if (debit) predict.addHook("preHandler", debit.hook);
       predictRoute(predict, { auth, models: deps.models });
     });
     modelRoutes(scope, { auth, models: deps.models });
     if (deps.metrics?.endpoint) metricsRoute(scope, deps.metrics.endpoint);
     usageRoute(scope, { auth, usage: deps.usage.report });
-    serviceRoutes(scope, { models: deps.models, readiness: deps.readiness, version: deps.version });
+    serviceRoutes(scope, {
+      models: deps.models,
+      readiness: deps.readiness,
+      version: deps.version,
+      ...(deps.authService ? { usageReports: deps.authService.health } : {}),
+    });
   });
   return app;
 }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { externalAuth } from "../auth/external.js";
-import type { ExternalAuth } from "../auth/external.js";
+import { authServiceFromConfig } from "../auth/usage-report/index.js";
 import { keyServiceFactory } from "../auth/service.js";
 import { localVerifier } from "../auth/verifier.js";
 import { startCluster } from "../cluster/index.js";
@@ -83,18 +82,6 @@ async function recordLoaded(
   if (!record.spec) await repo.setSpec(record.id, loaded.spec);
 }
 
-/** AUTH_SERVICE_URL set: keys are validated by the external auth service instead of the store. */
-function externalAuthFromConfig(config: Config): ExternalAuth | undefined {
-  if (!config.authServiceUrl) return undefined;
-  return externalAuth({
-    url: config.authServiceUrl,
-    serviceId: config.authServiceId,
-    timeoutMs: config.authServiceTimeoutMs,
-    validTtlMs: config.authServiceCacheTtlMs,
-    invalidTtlMs: config.authServiceInvalidCacheTtlMs,
-  });
-}
-
 /**
  * A model changed here or on another replica (the bus runs local subscribers too): forget the
  * registration and the loaded copy at once — synchronously, before `publish` returns — then
@@ -137,7 +124,10 @@ export async function startService(options: StartOptions): Promise<RunningServic
     keys: keyRepository(store.db),
     cacheTtlMs: config.authCacheTtlMs,
   });
-  const external = externalAuthFromConfig(config);
+  // AUTH_SERVICE_URL set: keys are validated by the external auth service instead of the
+  // store, and it gets usage reports (and debits, USAGE_DEBIT=true).
+  const authService = authServiceFromConfig(config, logger);
+  const external = authService?.verifier;
   const cache = modelCache({
     load: modelLoader({
       fetchPackage: (record) =>
@@ -239,6 +229,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       metrics: metrics?.rateLimit,
     },
     usage: { recorder: usage, report: usageReport },
+    ...(authService ? { authService } : {}),
     models,
     version: readVersion(),
     bodyLimitBytes: config.bodyLimitBytes,
@@ -323,6 +314,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
           await app.close();
         },
         usage,
+        ...(authService?.reporter ? { reports: authService.reporter } : {}),
         flushLastUsed: () =>
           keys
             .flushLastUsed()
