@@ -1,6 +1,6 @@
 /**
- * The store: Kysely over PostgreSQL SQL, embedded (PGlite in the data dir) or PostgreSQL
- * (DATABASE_URL). Other modules import from here only.
+ * The store: Kysely over SQLite (embedded, in the data dir) or PostgreSQL (DATABASE_URL), the
+ * same tables and repositories on both. Other modules import from here only.
  */
 export { openStore, storeOptionsFromConfig } from "./open.js";
 export { storeReadiness } from "./health.js";
@@ -13,9 +13,14 @@ export type { ModelRecord, ModelRepository, NewModel } from "./models.js";
 export { keyRepository } from "./keys.js";
 export type { KeyRecord, KeyRepository, NewKey, StoredKey } from "./keys.js";
 export { metaRepository } from "./meta.js";
-export { usageRepository } from "./usage.js";
+export { usageRepository, RAW_EXPIRED_BEFORE_KEY } from "./usage.js";
+export { usageRetention, RETENTION_DEFAULTS } from "./usage-retention.js";
+export type { UsageRetention, UsageRetentionStats } from "./usage-retention.js";
+export { migrateFromPglite } from "./pglite-import.js";
+export type { PgliteImport } from "./pglite-import.js";
+export { MIGRATE_COMMAND, USAGE_LOG_FILE } from "./pglite-legacy.js";
+export { SQLITE_FILE } from "./sqlite.js";
 export type { UsageEvent, UsageQuery, UsageRepository, UsageSummary } from "./usage.js";
 export type { MetaRepository } from "./meta.js";
 export type { Database, JsonValue } from "./schema.js";
-export { usageLog, percentileCont } from "./usage-log.js";
-export { usageStoreOf, USAGE_LOG_FILE } from "./usage-store.js";
+export { usageStoreOf } from "./usage-store.js";

@@ -1,24 +1,23 @@
 /**
- * Opening the store: the embedded default (PGlite in `<dataDir>/db`, one process at a time) or
- * PostgreSQL (DATABASE_URL, any number of instances). Either way the schema is migrated to the
- * latest version before `openStore` returns, and every failure is a store_unavailable that
- * says what to fix.
+ * Opening the store: the embedded default (SQLite in `<dataDir>/modelgate.db`, one process at a
+ * time) or PostgreSQL (DATABASE_URL, any number of instances). Either way the schema is migrated
+ * to the latest version before `openStore` returns, and every failure is a store_unavailable
+ * that says what to fix.
  */
 import { mkdir, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { Kysely, sql } from "kysely";
-import type { PGlite } from "@electric-sql/pglite";
 import type { Config } from "../config/index.js";
 import { ModelgateError } from "../errors.js";
 import { asStoreError, errorCode } from "./db-errors.js";
 import { acquireStoreLock } from "./lock.js";
 import { migrateToLatest } from "./migrations.js";
-import { PGliteDialect } from "./pglite-dialect.js";
+import { refuseUnmigratedPglite } from "./pglite-legacy.js";
 import { parseTarget, postgresDialect } from "./postgres.js";
 import type { PostgresOptions } from "./postgres.js";
 import type { Database } from "./schema.js";
+import { openSqliteFile, sqliteDialect, sqlitePathOf } from "./sqlite.js";
 
-export type StoreKind = "pglite" | "postgres";
+export type StoreKind = "sqlite" | "postgres";
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -59,27 +58,27 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 }
 
 async function openEmbedded({ dataDir, onWarning }: EmbeddedOptions): Promise<Store> {
-  const dbDir = join(dataDir, "db");
   await refuseSharedDataDir(dataDir);
   try {
     // Owner-only: the database holds API key hashes.
-    await mkdir(dbDir, { recursive: true, mode: 0o700 });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw asStoreError(err, `cannot create the data dir ${dbDir}`);
+    throw asStoreError(err, `cannot create the data dir ${dataDir}`);
   }
+  const path = sqlitePathOf(dataDir);
   const lock = await acquireStoreLock(dataDir, onWarning ? { onWarning } : {});
-  let pglite: PGlite | undefined;
+  let db: Kysely<Database> | undefined;
   try {
-    // Loaded on demand: the WASM build is large and PostgreSQL deployments never need it.
-    const { PGlite } = await import("@electric-sql/pglite");
-    pglite = await PGlite.create(dbDir);
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-    await migrate(db);
-    return storeOf(db, "pglite", `the embedded database in ${dbDir}`, lock.release);
+    await refuseUnmigratedPglite(dataDir);
+    db = new Kysely<Database>({
+      dialect: sqliteDialect(await openSqliteFile(path, dataDir), dataDir),
+    });
+    await migrateToLatest(db, undefined);
+    return storeOf(db, "sqlite", `the embedded database ${path}`, lock.release);
   } catch (err) {
-    if (pglite && !pglite.closed) await pglite.close().catch(() => undefined);
+    await db?.destroy().catch(() => undefined);
     await lock.release();
-    throw asStoreError(err, `cannot open the embedded database in ${dbDir}`);
+    throw asStoreError(err, `cannot open the embedded database ${path}`);
   }
 }
 

@@ -1,5 +1,7 @@
 /**
- * A Kysely dialect for PGlite (PostgreSQL compiled to WASM, running in this process).
+ * A Kysely dialect for PGlite (PostgreSQL compiled to WASM, running in this process): the
+ * embedded store of modelgate up to 0.1, kept only to read such a store once and copy it into
+ * SQLite (./pglite-import.ts). PGlite is imported on demand there, so it costs nothing unused.
  *
  * PGlite is one PostgreSQL session, so the driver hands out that single connection to one
  * borrower at a time: a transaction holds it from BEGIN to COMMIT and nothing else can
@@ -29,26 +31,7 @@ import type {
 } from "kysely";
 import type { PGlite } from "@electric-sql/pglite";
 import { ModelgateError } from "../errors.js";
-
-/** A FIFO mutex: `lock` resolves when the caller owns it; `unlock` hands it to the next one. */
-export class Mutex {
-  #locked = false;
-  #waiters: Array<() => void> = [];
-
-  async lock(): Promise<void> {
-    if (!this.#locked) {
-      this.#locked = true;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiters.push(resolve));
-  }
-
-  unlock(): void {
-    const next = this.#waiters.shift();
-    if (next) next();
-    else this.#locked = false;
-  }
-}
+import { Mutex } from "./mutex.js";
 
 export class PGliteDialect implements Dialect {
   readonly #pglite: PGlite;

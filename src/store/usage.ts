@@ -1,10 +1,23 @@
 /**
  * Usage records: one row per prediction request, written in batches by the write-behind
- * recorder (src/serving/usage.ts) and summarised per key and model for `modelgate usage` and
- * GET /api/v1/usage.
+ * recorder (src/serving/usage.ts), with hourly rollups (usage_hourly) updated in the same
+ * statement or transaction. Summaries per key and model — `modelgate usage`, GET /api/v1/usage —
+ * read the rollups, plus the raw records of the period's first, partial hour; raw records
+ * expire after USAGE_RETENTION_DAYS (./usage-retention.ts) and the rollups stay.
+ *
+ * p50/p95 come from the rollups' latency buckets (./latency-buckets.ts): within half a bucket
+ * (≤ ~9.5 %) of the exact value, which a summary of millions of records could not afford.
  */
 import { sql } from "kysely";
-import type { Kysely } from "kysely";
+import type { Kysely, RawBuilder } from "kysely";
+import { flavorOf } from "./dialect.js";
+import {
+  BUCKET_FLOOR_MS,
+  BUCKET_GROWTH,
+  LAST_BUCKET,
+  bucketOf,
+  quantileOf,
+} from "./latency-buckets.js";
 import type { Database } from "./schema.js";
 
 export interface UsageEvent {
@@ -43,11 +56,18 @@ export interface UsageSummary {
 
 export type UsageRepository = ReturnType<typeof usageRepository>;
 
+const HOUR_MS = 3_600_000;
+
+/** Set by `expire`: raw records before this time are gone; rollups alone describe it. */
+export const RAW_EXPIRED_BEFORE_KEY = "usage_raw_expired_before";
+
 /**
- * Rows a statement: bounds one statement's size (the columns travel as 8 arrays, so
- * PostgreSQL's 65 535-parameter limit never applies). A flush after an outage can be large.
+ * Rows a statement: bounds one statement's size. On PostgreSQL the columns travel as 8 arrays
+ * (its 65 535-parameter limit never applies); on SQLite as 8 parameters a row (its limit is
+ * 32 766). A flush after an outage can be large.
  */
-const ROWS_PER_STATEMENT = 5_000;
+const PG_ROWS_PER_STATEMENT = 5_000;
+const SQLITE_ROWS_PER_STATEMENT = 4_000;
 
 const NEEDS_ESCAPE = /["\\]/;
 
@@ -76,81 +96,344 @@ export function arrayLiteral(values: readonly (number | string)[]): string {
   return `${out}}`;
 }
 
+/** The latency bucket of `latency_ms` in SQL, as bucketOf(). */
+function bucketSql(lite: boolean): RawBuilder<number> {
+  const floor = sql.lit(BUCKET_FLOOR_MS);
+  const growth = sql.lit(Math.log(BUCKET_GROWTH));
+  const last = sql.lit(LAST_BUCKET);
+  return lite
+    ? sql<number>`case when latency_ms < ${floor} then 0
+        else min(${last}, 1 + cast(floor(ln(latency_ms / ${floor}) / ${growth}) as integer)) end`
+    : sql<number>`case when latency_ms < ${floor} then 0
+        else least(${last}, 1 + floor(ln(latency_ms / ${floor}) / ${growth}))::int end`;
+}
+
 /**
- * One INSERT … SELECT FROM unnest(8 arrays): one parameter a column instead of one a value
- * (about half the client CPU of a multi-row VALUES list). Times travel as epoch milliseconds
- * (no ISO string per row) and the arrays as literals built here.
+ * PostgreSQL: one statement for the raw rows and their rollups. The rows travel as 8 arrays
+ * (one parameter a column instead of one a value: about half the client CPU of a VALUES list),
+ * times as epoch milliseconds; the rollup rows are grouped and upserted in primary-key order,
+ * so replicas adding to the same hour never deadlock each other.
  */
-function insertStatement(events: readonly UsageEvent[]) {
+function pgInsertStatement(events: readonly UsageEvent[]) {
   const col = (pick: (e: UsageEvent) => number | string) => arrayLiteral(events.map(pick));
-  return sql`insert into usage_events
-    (at, key_id, user_id, model_id, status, batch_size, latency_ms, request_id)
-    select to_timestamp(t / 1000.0), k, u, m, s, b, l, r from unnest(
-      ${col((e) => e.at.getTime())}::float8[], ${col((e) => e.keyId)}::text[],
-      ${col((e) => e.userId)}::text[], ${col((e) => e.modelId)}::text[],
-      ${col((e) => e.status)}::integer[], ${col((e) => e.batchSize)}::integer[],
-      ${col((e) => e.latencyMs)}::real[], ${col((e) => e.requestId)}::text[])
-      as x(t, k, u, m, s, b, l, r)`;
+  return sql`with raw as (
+      insert into usage_events
+        (at, key_id, user_id, model_id, status, batch_size, latency_ms, request_id)
+      select to_timestamp(t / 1000.0), k, u, m, s, b, l, r from unnest(
+        ${col((e) => e.at.getTime())}::float8[], ${col((e) => e.keyId)}::text[],
+        ${col((e) => e.userId)}::text[], ${col((e) => e.modelId)}::text[],
+        ${col((e) => e.status)}::integer[], ${col((e) => e.batchSize)}::integer[],
+        ${col((e) => e.latencyMs)}::real[], ${col((e) => e.requestId)}::text[])
+        as x(t, k, u, m, s, b, l, r)
+      returning at, key_id, model_id, status, batch_size, latency_ms)
+    insert into usage_hourly
+      (hour, key_id, model_id, bucket, requests, errors, rows, first_at, last_at)
+    select date_trunc('hour', at, 'UTC'), key_id, model_id, ${bucketSql(false)}, count(*),
+      count(*) filter (where status >= 400),
+      coalesce(sum(batch_size) filter (where status < 400), 0), min(at), max(at)
+    from raw group by 1, 2, 3, 4 order by 1, 2, 3, 4
+    on conflict (hour, key_id, model_id, bucket) do update set
+      requests = usage_hourly.requests + excluded.requests,
+      errors = usage_hourly.errors + excluded.errors,
+      rows = usage_hourly.rows + excluded.rows,
+      first_at = least(usage_hourly.first_at, excluded.first_at),
+      last_at = greatest(usage_hourly.last_at, excluded.last_at)`;
+}
+
+interface Rollup {
+  hour: number;
+  key_id: string;
+  model_id: string;
+  bucket: number;
+  requests: number;
+  errors: number;
+  rows: number;
+  first_at: number;
+  last_at: number;
+}
+
+/** The rollup rows of a batch, in primary-key order. */
+export function rollupsOf(events: readonly UsageEvent[]): Rollup[] {
+  const byKey = new Map<string, Rollup>();
+  for (const e of events) {
+    const at = e.at.getTime();
+    const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
+    const bucket = bucketOf(e.latencyMs);
+    const keyId = noNul(e.keyId);
+    const modelId = noNul(e.modelId);
+    const id = `${hour}\u0000${keyId}\u0000${modelId}\u0000${bucket}`;
+    let r = byKey.get(id);
+    if (!r) {
+      r = {
+        hour,
+        key_id: keyId,
+        model_id: modelId,
+        bucket,
+        requests: 0,
+        errors: 0,
+        rows: 0,
+        first_at: at,
+        last_at: at,
+      };
+      byKey.set(id, r);
+    }
+    r.requests += 1;
+    if (e.status >= 400) r.errors += 1;
+    else r.rows += e.batchSize;
+    if (at < r.first_at) r.first_at = at;
+    if (at > r.last_at) r.last_at = at;
+  }
+  return [...byKey.values()].sort(
+    (a, b) =>
+      a.hour - b.hour ||
+      compare(a.key_id, b.key_id) ||
+      compare(a.model_id, b.model_id) ||
+      a.bucket - b.bucket,
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** As arrayLiteral does for PostgreSQL, so both stores hold the same text. */
+function noNul(text: string): string {
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
+}
+
+/** SQLite: the raw rows, then their rollups, in the caller's transaction. */
+async function sqliteInsert(db: Kysely<Database>, events: readonly UsageEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += SQLITE_ROWS_PER_STATEMENT) {
+    const chunk = events.slice(i, i + SQLITE_ROWS_PER_STATEMENT);
+    await db
+      .insertInto("usage_events")
+      .values(
+        chunk.map((e) => ({
+          at: e.at,
+          key_id: noNul(e.keyId),
+          user_id: noNul(e.userId),
+          model_id: noNul(e.modelId),
+          status: e.status,
+          batch_size: e.batchSize,
+          latency_ms: e.latencyMs,
+          request_id: noNul(e.requestId),
+        })),
+      )
+      .execute();
+  }
+  const rollups = rollupsOf(events);
+  // 9 parameters a row: the same bound as the raw rows.
+  for (let i = 0; i < rollups.length; i += SQLITE_ROWS_PER_STATEMENT) {
+    await db
+      .insertInto("usage_hourly")
+      .values(
+        rollups.slice(i, i + SQLITE_ROWS_PER_STATEMENT).map((r) => ({
+          ...r,
+          hour: new Date(r.hour),
+          first_at: new Date(r.first_at),
+          last_at: new Date(r.last_at),
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(["hour", "key_id", "model_id", "bucket"]).doUpdateSet({
+          requests: sql`usage_hourly.requests + excluded.requests`,
+          errors: sql`usage_hourly.errors + excluded.errors`,
+          rows: sql`usage_hourly.rows + excluded.rows`,
+          first_at: sql`min(usage_hourly.first_at, excluded.first_at)`,
+          last_at: sql`max(usage_hourly.last_at, excluded.last_at)`,
+        }),
+      )
+      .execute();
+  }
+}
+
+interface BucketRow {
+  key_id: string;
+  model_id: string;
+  bucket: number | string;
+  requests: number | string;
+  errors: number | string;
+  rows: number | string;
+  first_at: Date;
+  last_at: Date;
+}
+
+interface Group {
+  keyId: string;
+  modelId: string;
+  requests: number;
+  errors: number;
+  rows: number;
+  buckets: Map<number, number>;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+/** Per key and model from per-bucket rows (PostgreSQL's bigint sums arrive as strings). */
+function summaries(rows: readonly BucketRow[]): UsageSummary[] {
+  const groups = new Map<string, Group>();
+  for (const r of rows) {
+    const id = `${r.key_id}\u0000${r.model_id}`;
+    let g = groups.get(id);
+    if (!g) {
+      g = {
+        keyId: r.key_id,
+        modelId: r.model_id,
+        requests: 0,
+        errors: 0,
+        rows: 0,
+        buckets: new Map<number, number>(),
+        firstAt: r.first_at,
+        lastAt: r.last_at,
+      };
+      groups.set(id, g);
+    }
+    const requests = Number(r.requests);
+    const bucket = Number(r.bucket);
+    g.requests += requests;
+    g.errors += Number(r.errors);
+    g.rows += Number(r.rows);
+    g.buckets.set(bucket, (g.buckets.get(bucket) ?? 0) + requests);
+    if (r.first_at < g.firstAt) g.firstAt = r.first_at;
+    if (r.last_at > g.lastAt) g.lastAt = r.last_at;
+  }
+  return [...groups.values()]
+    .sort((a, b) => compare(a.keyId, b.keyId) || compare(a.modelId, b.modelId))
+    .map((g) => ({
+      keyId: g.keyId,
+      modelId: g.modelId,
+      requests: g.requests,
+      errors: g.errors,
+      rows: g.rows,
+      p50LatencyMs: quantileOf(g.buckets, 0.5),
+      p95LatencyMs: quantileOf(g.buckets, 0.95),
+      firstAt: g.firstAt,
+      lastAt: g.lastAt,
+    }));
 }
 
 export function usageRepository(db: Kysely<Database>) {
+  const lite = flavorOf(db) === "sqlite";
+
+  /** Raw records before this time were expired (rollups alone cover it); null: none were. */
+  async function expiredBefore(): Promise<Date | null> {
+    const row = await db
+      .selectFrom("meta")
+      .select("value")
+      .where("key", "=", RAW_EXPIRED_BEFORE_KEY)
+      .executeTakeFirst();
+    return typeof row?.value === "string" ? new Date(row.value) : null;
+  }
+
   return {
-    /** All or nothing: one statement, or one transaction past ROWS_PER_STATEMENT rows. */
+    /** All or nothing, rollups included: a failed write retried never counts twice. */
     async insertMany(events: readonly UsageEvent[]): Promise<void> {
       if (events.length === 0) return;
-      if (events.length <= ROWS_PER_STATEMENT) {
-        await insertStatement(events).execute(db);
+      if (lite) {
+        await db.transaction().execute((trx) => sqliteInsert(trx, events));
+        return;
+      }
+      if (events.length <= PG_ROWS_PER_STATEMENT) {
+        await pgInsertStatement(events).execute(db);
         return;
       }
       await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
-          await insertStatement(events.slice(i, i + ROWS_PER_STATEMENT)).execute(trx);
+        for (let i = 0; i < events.length; i += PG_ROWS_PER_STATEMENT) {
+          await pgInsertStatement(events.slice(i, i + PG_ROWS_PER_STATEMENT)).execute(trx);
         }
       });
     },
 
-    /** Per key and model, ordered by key then model. */
+    /**
+     * Per key and model, ordered by key then model: whole hours from the rollups, and the raw
+     * records of the first, partial hour of `since`. Past the raw records' retention the
+     * period starts on the hour.
+     */
     async summarize(query: UsageQuery = {}): Promise<UsageSummary[]> {
-      let q = db
-        .selectFrom("usage_events")
+      const since = query.since?.getTime();
+      let fromHour: number | undefined;
+      let rawFrom: number | undefined;
+      if (since !== undefined) {
+        fromHour = Math.ceil(since / HOUR_MS) * HOUR_MS;
+        if (fromHour > since) {
+          const expired = await expiredBefore();
+          if (expired !== null && since < expired.getTime()) fromHour -= HOUR_MS;
+          else rawFrom = since;
+        }
+      }
+      let rollups = db
+        .selectFrom("usage_hourly")
         .select((eb) => [
           "key_id",
           "model_id",
-          // ::int because PostgreSQL's count and sum are bigint, which node-postgres reads as strings.
-          eb.cast<number>(eb.fn.countAll(), "integer").as("requests"),
-          sql<number>`(count(*) filter (where status >= 400))::int`.as("errors"),
-          sql<number>`coalesce(sum(batch_size) filter (where status < 400), 0)::int`.as("rows"),
-          sql<number>`percentile_cont(0.5) within group (order by latency_ms)`.as("p50"),
-          sql<number>`percentile_cont(0.95) within group (order by latency_ms)`.as("p95"),
-          eb.fn.min("at").as("first_at"),
-          eb.fn.max("at").as("last_at"),
+          "bucket",
+          eb.fn.sum<number | string>("requests").as("requests"),
+          eb.fn.sum<number | string>("errors").as("errors"),
+          eb.fn.sum<number | string>("rows").as("rows"),
+          eb.fn.min("first_at").as("first_at"),
+          eb.fn.max("last_at").as("last_at"),
         ])
-        .groupBy(["key_id", "model_id"])
-        .orderBy("key_id")
-        .orderBy("model_id");
-      if (query.keyId !== undefined) q = q.where("key_id", "=", query.keyId);
-      if (query.modelId !== undefined) q = q.where("model_id", "=", query.modelId);
-      if (query.since !== undefined) q = q.where("at", ">=", query.since);
-      const rows = await q.execute();
-      return rows.map((r) => ({
-        keyId: r.key_id,
-        modelId: r.model_id,
-        requests: r.requests,
-        errors: r.errors,
-        rows: r.rows,
-        p50LatencyMs: Number(r.p50),
-        p95LatencyMs: Number(r.p95),
-        firstAt: r.first_at,
-        lastAt: r.last_at,
-      }));
+        .groupBy(["key_id", "model_id", "bucket"]);
+      if (query.keyId !== undefined) rollups = rollups.where("key_id", "=", query.keyId);
+      if (query.modelId !== undefined) rollups = rollups.where("model_id", "=", query.modelId);
+      if (fromHour !== undefined) rollups = rollups.where("hour", ">=", new Date(fromHour));
+      const rows: BucketRow[] = await rollups.execute();
+      if (rawFrom !== undefined && fromHour !== undefined) {
+        let raw = db
+          .selectFrom("usage_events")
+          .select((eb) => [
+            "key_id",
+            "model_id",
+            bucketSql(lite).as("bucket"),
+            eb.fn.countAll<number | string>().as("requests"),
+            sql<number | string>`sum(case when status >= 400 then 1 else 0 end)`.as("errors"),
+            sql<number | string>`sum(case when status < 400 then batch_size else 0 end)`.as("rows"),
+            eb.fn.min("at").as("first_at"),
+            eb.fn.max("at").as("last_at"),
+          ])
+          .where("at", ">=", new Date(rawFrom))
+          .where("at", "<", new Date(fromHour))
+          .groupBy(["key_id", "model_id", sql`3`]);
+        if (query.keyId !== undefined) raw = raw.where("key_id", "=", query.keyId);
+        if (query.modelId !== undefined) raw = raw.where("model_id", "=", query.modelId);
+        rows.push(...(await raw.execute()));
+      }
+      return summaries(rows);
     },
 
+    /** Raw records (rollups are not counted). */
     async count(): Promise<number> {
       const row = await db
         .selectFrom("usage_events")
         .select((eb) => eb.cast<number>(eb.fn.countAll(), "integer").as("n"))
         .executeTakeFirstOrThrow();
       return row.n;
+    },
+
+    /**
+     * Deletes at most `limit` raw records from before `before` (the rollups stay) and returns
+     * how many; the caller repeats while it gets `limit`, off the request path.
+     */
+    async expire(before: Date, limit: number): Promise<number> {
+      // First say where raw records stop (never moved back), so a summary that runs meanwhile
+      // reads the rollups for that hour instead of raw records about to go.
+      const previous = await expiredBefore();
+      if (previous === null || previous < before) {
+        const json = JSON.stringify(before.toISOString());
+        await db
+          .insertInto("meta")
+          .values({ key: RAW_EXPIRED_BEFORE_KEY, value: json })
+          .onConflict((oc) => oc.column("key").doUpdateSet({ value: json }))
+          .execute();
+      }
+      const result = await db
+        .deleteFrom("usage_events")
+        .where("id", "in", (eb) =>
+          eb.selectFrom("usage_events").select("id").where("at", "<", before).limit(limit),
+        )
+        .executeTakeFirst();
+      const deleted = Number(result.numDeletedRows);
+      return deleted;
     },
   };
 }
