@@ -34,7 +34,7 @@ export function renderText(report: SmokeReport): string {
   const models =
     report.models.from === "none"
       ? "models: none checked (the model list could not be read and --models was not given)"
-      : `models: ${report.models.ids.join(", ") || "none"} (from ${report.models.from === "api" ? "the API: the models this key may use" : "--models"})`;
+      : `models: ${report.models.ids.join(", ") || "none"} (from ${report.models.from === "api" ? "the API: the models this key may use" : "--models"})${report.models.listed ? `; the first ${report.models.ids.length} of ${report.models.listed}, the most one run checks: choose with --models` : ""}`;
   const width = Math.min(
     40,
     Math.max(

@@ -54,12 +54,12 @@ async function modelChecks(ctx: CheckContext, id: string): Promise<SmokeCheck[]>
   return [info, health, predict, malformed];
 }
 
-function modelsToCheck(
-  opts: SmokeOptions,
-  listed: string[] | null,
-): { ids: string[]; from: SmokeReport["models"]["from"] } {
+function modelsToCheck(opts: SmokeOptions, listed: string[] | null): SmokeReport["models"] {
   if (opts.models && opts.models.length > 0) return { ids: [...opts.models], from: "--models" };
-  if (listed) return { ids: listed.slice(0, MAX_SMOKE_MODELS), from: "api" };
+  if (listed && listed.length > MAX_SMOKE_MODELS) {
+    return { ids: listed.slice(0, MAX_SMOKE_MODELS), from: "api", listed: listed.length };
+  }
+  if (listed) return { ids: listed, from: "api" };
   return { ids: [], from: "none" };
 }
 

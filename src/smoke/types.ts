@@ -35,7 +35,12 @@ export interface SmokeReport {
   durationMs: number;
   wait: ReadyWait;
   /** Models checked, and where the list came from. */
-  models: { ids: string[]; from: "--models" | "api" | "none" };
+  models: {
+    ids: string[];
+    from: "--models" | "api" | "none";
+    /** How many the key may use, when the API listed more than MAX_SMOKE_MODELS. */
+    listed?: number;
+  };
   checks: SmokeCheck[];
   summary: { total: number; passed: number; failed: number; skipped: number };
 }

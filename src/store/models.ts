@@ -79,8 +79,7 @@ export function modelRepository(db: Kysely<Database>) {
               .then(eb.ref("models.status"))
               .else("registered")
               .end(),
-            // The service's clock, as on insert: SQLite has no now() of the same type.
-            updated_at: new Date(),
+            updated_at: eb.fn("now"),
           })),
         )
         .returningAll()
