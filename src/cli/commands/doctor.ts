@@ -15,6 +15,7 @@ import { readVersion } from "../../version.js";
 import type { CliContext } from "../context.js";
 import { EXIT, ExitError } from "../errors.js";
 import type { CommandOutput } from "../output.js";
+import { API_KEY_ENV, serviceUrl } from "../remote-flags.js";
 import type { SourceFlags } from "./config-check.js";
 import { addSourceOptions, runDriftCheck } from "./config-check.js";
 
@@ -141,7 +142,9 @@ export async function doctorCommand(
   deps: DoctorDeps = {},
 ): Promise<DoctorOutput> {
   const timeoutMs = parseTimeout(opts.timeout);
-  const url = parseUrlFlag("--url", opts.url, ["http", "https"]);
+  const url = opts.url === undefined ? undefined : serviceUrl(opts.url, "doctor");
+  // As for smoke: the key from MODELGATE_API_KEY by preference, kept out of shell history.
+  const apiKey = opts.apiKey ?? (url ? ctx.env[API_KEY_ENV] : undefined);
   const metricsUrl = parseUrlFlag("--metrics-url", opts.metricsUrl, ["http", "https"]);
   const databaseFlag = parseUrlFlag("--database-url", opts.databaseUrl, ["postgres", "postgresql"]);
   const redisFlag = parseUrlFlag("--redis-url", opts.redisUrl, ["redis", "rediss"]);
@@ -159,7 +162,7 @@ export async function doctorCommand(
   const { runDoctor } = await import("../../doctor/run.js");
   const { defaultAwsClients } = await import("../../doctor/probes/secrets.js");
   const masker = new Masker();
-  masker.add(opts.apiKey);
+  masker.add(apiKey);
   masker.add(opts.metricsToken);
   // doctor's own environment: where the Hub is, doctor's token, the dependencies' addresses.
   const own = loadConfig(ctx.env, { cwd: ctx.cwd });
@@ -192,7 +195,7 @@ export async function doctorCommand(
   const result = await runDoctor({
     service: {
       url,
-      apiKey: opts.apiKey,
+      apiKey,
       metricsUrl,
       metricsToken: opts.metricsToken,
       fetch: deps.fetch,
@@ -253,7 +256,10 @@ export function addDoctorCommand(program: Command, ctx: CliContext): void {
         "Investigate why a model fails: the symptom, the service's account, configuration, credentials, secret references and dependencies; ends with the root cause and the fix.",
       )
       .option("--url <url>", "the modelgate service to investigate (http://host:port)")
-      .option("--api-key <key>", "an API key with predict and models:read for the model")
+      .option(
+        "--api-key <key>",
+        `an API key with predict and models:read for the model (better: set ${API_KEY_ENV})`,
+      )
       .option("--model <id>", "the model (default: the first whose /ready check fails)")
       .option("--input <json>", "the predict input to send (default: the model's example input)"),
   )
@@ -272,9 +278,10 @@ export function addDoctorCommand(program: Command, ctx: CliContext): void {
       [
         "",
         "Examples:",
-        '  $ modelgate doctor --url https://api.example.com --api-key "$KEY" --model 21 \\',
+        "  $ export MODELGATE_API_KEY=hk_live_…   # or read it from your secret store",
+        "  $ modelgate doctor --url https://api.example.com --model 21 \\",
         "      --terraform infra --task-definition hokusai-api-development-150.json --report bugs/model-21",
-        '  $ modelgate doctor --url http://127.0.0.1:8001 --api-key "$KEY" --ecs-service prod/api --region us-east-1',
+        "  $ modelgate doctor --url http://127.0.0.1:8001 --ecs-service prod/api --region us-east-1",
         "  $ REDIS_URL=redis://cache.internal:6379 modelgate doctor --timeout 2s",
         "",
         "Doctor's own environment supplies HF_ENDPOINT and a Hub token (HUGGINGFACE_API_KEY, HF_TOKEN or *_FILE)",
