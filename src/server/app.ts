@@ -18,6 +18,7 @@ import { clientErrorHandler, connectHandler, ignoreUnknownExpectation } from "./
 import { handleError, handleFrameworkError, handleNotFound } from "./errors.js";
 import { refuseKeyInQuery } from "./key-in-query.js";
 import { modelRoutes } from "./routes/models.js";
+import { oipRoutes } from "./routes/oip/index.js";
 import { predictRoute } from "./routes/predict.js";
 import { serviceRoutes } from "./routes/service.js";
 import type { ReadinessCheck } from "./routes/service.js";
@@ -161,6 +162,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     modelRoutes(scope, { auth, models: deps.models });
     if (deps.metrics?.endpoint) metricsRoute(scope, deps.metrics.endpoint);
     usageRoute(scope, { auth, usage: deps.usage.report });
+    // The Open Inference Protocol v2 beside the seeds' API, with the protocol's error body.
+    await scope.register(oipRoutes, {
+      prefix: "/v2",
+      auth,
+      models: deps.models,
+      recorder: deps.usage.recorder,
+      readiness: deps.readiness,
+      version: deps.version,
+    });
     serviceRoutes(scope, {
       models: deps.models,
       readiness: deps.readiness,

@@ -12,7 +12,7 @@ export async function registerDocs(app: FastifyInstance, version: VersionInfo): 
         title: "modelgate",
         version: version.version,
         description:
-          "Serve machine-learning models over an authenticated HTTP API. Send the API key in the X-API-Key header or as Authorization: Bearer <key>.",
+          "Serve machine-learning models over an authenticated HTTP API. Send the API key in the X-API-Key header, or as Authorization: Bearer <key> (Authorization: ApiKey <key> is also read); never in the URL. Field meanings and browser (CORS) use: docs/http-api.md.",
       },
       components: {
         securitySchemes: {
@@ -25,6 +25,11 @@ export async function registerDocs(app: FastifyInstance, version: VersionInfo): 
         { name: "models", description: "What can be served" },
         { name: "service", description: "Liveness, readiness and version" },
         { name: "admin", description: "Usage records (admin keys)" },
+        {
+          name: "oip",
+          description:
+            'Open Inference Protocol v2 (KServe, Triton, MLServer clients); errors are {"error": "..."}',
+        },
       ],
     },
   });

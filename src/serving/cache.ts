@@ -1,7 +1,8 @@
 import type { FieldProblem } from "../errors.js";
 import { ModelgateError } from "../errors.js";
 import type { ModelCacheObserver } from "../metrics/types.js";
-import type { ModelSpec } from "../spec/index.js";
+import type { TensorRunner } from "../runtimes/onnx/index.js";
+import type { ModelSpec, ProblemBudget } from "../spec/index.js";
 import type { ModelRecord } from "../store/index.js";
 
 /** A model ready to answer: the runtime plus the compiled input validator. */
@@ -15,8 +16,11 @@ export interface LoadedModel {
   sizeBytes: number;
   /** Served from the disk cache because its source could not be refreshed: the reason. */
   refreshError: ModelgateError | null;
-  validate(input: unknown, path: string): FieldProblem[];
+  /** The spec's input validator; with a budget, problems past it are counted, not built. */
+  validate(input: unknown, path: string, budget?: ProblemBudget): FieldProblem[];
   predict(rows: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
+  /** An in-process ONNX graph, for tensors sent as they are (Open Inference Protocol). */
+  tensors?: TensorRunner;
   close(): Promise<void>;
 }
 

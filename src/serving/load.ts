@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { ModelgateError } from "../errors.js";
 import type { ModelCacheObserver } from "../metrics/types.js";
 import { loadOnnxModel } from "../runtimes/onnx/index.js";
+import type { TensorRunner } from "../runtimes/onnx/index.js";
 import { createRemoteModel } from "../runtimes/remote/index.js";
 import { compileInputValidator, readSpecFile } from "../spec/index.js";
 import type { ModelSpec } from "../spec/index.js";
@@ -39,11 +40,16 @@ interface Runtime {
 async function openRuntime(dir: string, spec: ModelSpec, record: ModelRecord, deps: LoaderDeps) {
   if (spec.runtime.type === "remote") {
     const runtime: Runtime = createRemoteModel(spec, { modelId: record.id, token: deps.token });
-    return { runtime, sizeBytes: 0, inferenceMethod: "api" as const };
+    return { runtime, sizeBytes: 0, inferenceMethod: "api" as const, tensors: undefined };
   }
-  const runtime: Runtime = await loadOnnxModel(dir, spec);
+  const onnx = await loadOnnxModel(dir, spec);
+  const runtime: Runtime = onnx;
   const sizeBytes = (await stat(join(dir, spec.runtime.file))).size;
-  return { runtime, sizeBytes, inferenceMethod: "local" as const };
+  const tensors: TensorRunner = {
+    graph: onnx.graph,
+    run: (feeds, fetches) => onnx.run(feeds, fetches),
+  };
+  return { runtime, sizeBytes, inferenceMethod: "local" as const, tensors };
 }
 
 /** source → package on disk → validated spec → runtime (ONNX in-process, or an upstream). */
@@ -51,7 +57,12 @@ export function modelLoader(deps: LoaderDeps): LoadModel {
   return async function loadModel(record: ModelRecord): Promise<LoadedModel> {
     const pkg = await deps.fetchPackage(record);
     const spec = await readSpecFile(pkg.dir);
-    const { runtime, sizeBytes, inferenceMethod } = await openRuntime(pkg.dir, spec, record, deps);
+    const { runtime, sizeBytes, inferenceMethod, tensors } = await openRuntime(
+      pkg.dir,
+      spec,
+      record,
+      deps,
+    );
     const validate = compileInputValidator(spec);
     const maxBatch = record.maxBatchSize ?? spec.max_batch_size;
     // Concurrent requests share model runs; a run never exceeds the model's batch limit.
@@ -69,6 +80,7 @@ export function modelLoader(deps: LoaderDeps): LoadModel {
       refreshError: pkg.refreshError ?? null,
       validate,
       predict: (rows) => batcher.submit(rows),
+      ...(tensors ? { tensors } : {}),
       close: () => runtime.close(),
     };
   };

@@ -3,5 +3,6 @@
  * reused session and turns validated input rows into the spec's outputs.
  */
 export { loadOnnxModel } from "./onnx-model.js";
-export type { OnnxModel } from "./onnx-model.js";
+export type { OnnxModel, TensorRunner } from "./onnx-model.js";
+export type { GraphTensors, TensorInfo } from "./tensors.js";
 export type { OnnxSessionOptions } from "./session.js";

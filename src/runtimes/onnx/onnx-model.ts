@@ -17,6 +17,9 @@ import type { GraphTensors } from "./tensors.js";
 
 type Row = Readonly<Record<string, unknown>>;
 
+/** What the Open Inference Protocol needs of a graph: its tensors, and runs on raw tensors. */
+export type TensorRunner = Pick<OnnxModel, "graph" | "run">;
+
 /** A loaded ONNX model package: one inference session, reused by every call. */
 export interface OnnxModel {
   readonly spec: ModelSpec;

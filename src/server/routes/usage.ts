@@ -83,7 +83,11 @@ function batchSizeOf(body: unknown): number {
  * requests have no key to count against and are not recorded. `record` only appends to the
  * write-behind buffer: the response has already left, and nothing here waits on the store.
  */
-export function recordUsageHook(recorder: Pick<UsageRecorder, "record">) {
+export function recordUsageHook(
+  recorder: Pick<UsageRecorder, "record">,
+  /** The rows a request predicted; by default, its `inputs` (an object or a list of them). */
+  rowsOf: (request: FastifyRequest) => number = (request) => batchSizeOf(request.body),
+) {
   return function recordPrediction(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -99,7 +103,7 @@ export function recordUsageHook(recorder: Pick<UsageRecorder, "record">) {
         userId: principal.userId,
         modelId: params?.model_id ?? "",
         status: reply.statusCode,
-        batchSize: batchSizeOf(request.body),
+        batchSize: rowsOf(request),
         latencyMs: Math.round(latencyMs * 100) / 100,
         requestId: request.id,
       });

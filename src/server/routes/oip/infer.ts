@@ -1,0 +1,114 @@
+/**
+ * POST /v2/models/{name}[/versions/{version}]/infer: the same key, scope ("predict"), rate limit
+ * and usage record as POST /api/v1/models/{id}/predict. The body is read by the protocol's own
+ * parser (src/serving/oip/request.ts), which names the tensor and the problem; the declared
+ * schema documents it for /docs.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { authGuards } from "../../../auth/hook.js";
+import { ModelgateError } from "../../../errors.js";
+import { isModelId, MODEL_ID_RULE } from "../../../ids.js";
+import type { OipInference } from "../../../serving/oip/infer.js";
+import { parseInferRequest } from "../../../serving/oip/request.js";
+import { inferResponseText } from "../../../serving/oip/response.js";
+import { SECURITY } from "../../schemas.js";
+import { allowModel } from "./model-metadata.js";
+import {
+  InferRequestSchema,
+  InferResponseSchema,
+  ModelParams,
+  oipErrors,
+  VersionParams,
+} from "./schemas.js";
+
+export interface OipInferDeps {
+  auth: ReturnType<typeof authGuards>;
+  inference: OipInference;
+}
+
+/** Rows each answered request predicted, for its usage record. */
+const rowsByRequest = new WeakMap<FastifyRequest, number>();
+
+export function inferredRows(request: FastifyRequest): number {
+  return rowsByRequest.get(request) ?? 0;
+}
+
+// The body is checked by parseInferRequest, which says which tensor is wrong and how; Ajv
+// would only say where in the JSON, and would walk every element of every data array. The
+// route's validator is then off, so the path's ids are checked by checkIds.
+const acceptAny = () => () => true;
+
+function checkIds(id: string, version: string | undefined): void {
+  if (!isModelId(id)) {
+    throw new ModelgateError(
+      "invalid_request",
+      `The model name "${id.slice(0, 80)}" is invalid: use ${MODEL_ID_RULE}.`,
+    );
+  }
+  if (version !== undefined && version.length > 128) {
+    throw new ModelgateError("invalid_request", "The model version is longer than 128 characters.");
+  }
+}
+
+export function oipInferRoutes(app: FastifyInstance, deps: OipInferDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const onRequest = deps.auth.require("predict");
+  const response = {
+    200: InferResponseSchema,
+    ...oipErrors(400, 401, 403, 404, 413, 415, 429, 503),
+  };
+
+  async function infer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    version: string | undefined,
+  ): Promise<FastifyReply> {
+    checkIds(id, version);
+    allowModel(request, id);
+    const parsed = parseInferRequest(request.body);
+    const result = await deps.inference.infer(id, version, parsed, request.id);
+    rowsByRequest.set(request, result.rows);
+    // Written as text: 64-bit integers keep every digit, and no serializer walks the data.
+    return reply.type("application/json; charset=utf-8").send(inferResponseText(result.response));
+  }
+
+  r.post(
+    "/models/:model_id/infer",
+    {
+      onRequest,
+      validatorCompiler: acceptAny,
+      schema: {
+        tags: ["oip"],
+        summary: "Inference with tensors (Open Inference Protocol)",
+        security: SECURITY,
+        params: ModelParams,
+        body: InferRequestSchema,
+        response,
+      },
+    },
+    async function modelInfer(request, reply) {
+      return infer(request, reply, request.params.model_id, undefined);
+    },
+  );
+
+  r.post(
+    "/models/:model_id/versions/:model_version/infer",
+    {
+      onRequest,
+      validatorCompiler: acceptAny,
+      schema: {
+        tags: ["oip"],
+        summary: "Inference with one version (Open Inference Protocol)",
+        security: SECURITY,
+        params: VersionParams,
+        body: InferRequestSchema,
+        response,
+      },
+    },
+    async function modelVersionInfer(request, reply) {
+      return infer(request, reply, request.params.model_id, request.params.model_version);
+    },
+  );
+}

@@ -1,0 +1,196 @@
+/**
+ * The Open Inference Protocol's tensor datatypes and onnxruntime's element types, both ways,
+ * with the checked conversion of JSON values into each type's typed array. FP16 travels as
+ * numbers in JSON and as IEEE half bits (Uint16Array) in onnxruntime.
+ */
+import type { Tensor } from "onnxruntime-node";
+
+export const OIP_DATATYPES = [
+  "BOOL",
+  "UINT8",
+  "UINT16",
+  "UINT32",
+  "UINT64",
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "FP16",
+  "FP32",
+  "FP64",
+  "BYTES",
+] as const;
+
+export type OipDatatype = (typeof OIP_DATATYPES)[number];
+
+const ORT_BY_OIP: Record<OipDatatype, Tensor.Type> = {
+  BOOL: "bool",
+  UINT8: "uint8",
+  UINT16: "uint16",
+  UINT32: "uint32",
+  UINT64: "uint64",
+  INT8: "int8",
+  INT16: "int16",
+  INT32: "int32",
+  INT64: "int64",
+  FP16: "float16",
+  FP32: "float32",
+  FP64: "float64",
+  BYTES: "string",
+};
+
+const OIP_BY_ORT = new Map<string, OipDatatype>(
+  Object.entries(ORT_BY_OIP).map(([oip, ort]) => [ort, oip as OipDatatype]),
+);
+
+export function isOipDatatype(value: unknown): value is OipDatatype {
+  return typeof value === "string" && (OIP_DATATYPES as readonly string[]).includes(value);
+}
+
+export function ortType(datatype: OipDatatype): Tensor.Type {
+  return ORT_BY_OIP[datatype];
+}
+
+/** The protocol's name for an onnxruntime element type; null for one it has none for (int4). */
+export function oipDatatype(type: Tensor.Type): OipDatatype | null {
+  return OIP_BY_ORT.get(type) ?? null;
+}
+
+/** The data of one tensor as onnxruntime takes it. */
+export type TensorData =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array
+  | string[];
+
+/** Integer ranges; 64-bit ones end at what a JSON number carries exactly (2^53). */
+const INT_RANGE: Partial<Record<OipDatatype, [number, number]>> = {
+  UINT8: [0, 255],
+  UINT16: [0, 65_535],
+  UINT32: [0, 4_294_967_295],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
+  INT8: [-128, 127],
+  INT16: [-32_768, 32_767],
+  INT32: [-2_147_483_648, 2_147_483_647],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/** An empty typed array of `count` elements for the datatype. */
+export function allocate(datatype: OipDatatype, count: number): TensorData {
+  switch (datatype) {
+    case "BOOL":
+    case "UINT8":
+      return new Uint8Array(count);
+    case "INT8":
+      return new Int8Array(count);
+    case "UINT16":
+    case "FP16":
+      return new Uint16Array(count);
+    case "INT16":
+      return new Int16Array(count);
+    case "UINT32":
+      return new Uint32Array(count);
+    case "INT32":
+      return new Int32Array(count);
+    case "INT64":
+      return new BigInt64Array(count);
+    case "UINT64":
+      return new BigUint64Array(count);
+    case "FP32":
+      return new Float32Array(count);
+    case "FP64":
+      return new Float64Array(count);
+    case "BYTES":
+      return new Array<string>(count).fill("");
+  }
+}
+
+/** IEEE 754 half bits of `value`, rounded to nearest even (overflow → ±Infinity). */
+export function toHalf(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0] ?? 0;
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rest > mid || (rest === mid && (half & 1) === 1)) half += 1;
+    return sign | half;
+  }
+  // A carry out of the mantissa moves into the exponent (up to 0x7c00, Infinity), as it should.
+  let half = (e << 10) | (mant >> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1)) half += 1;
+  return sign | half;
+}
+
+/** The number IEEE 754 half bits stand for. */
+export function fromHalf(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? Number.NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/**
+ * Stores JSON `value` at `index` of `out` if it is a valid element of `datatype`; otherwise
+ * returns what was expected ("an integer from 0 to 255"), for the caller's sentence.
+ */
+export function storeElement(
+  datatype: OipDatatype,
+  out: TensorData,
+  index: number,
+  value: unknown,
+): string | null {
+  if (datatype === "BYTES") {
+    if (typeof value !== "string") return "a string";
+    (out as string[])[index] = value;
+    return null;
+  }
+  if (datatype === "BOOL") {
+    if (typeof value !== "boolean") return "true or false";
+    (out as Uint8Array)[index] = value ? 1 : 0;
+    return null;
+  }
+  const range = INT_RANGE[datatype];
+  if (typeof value !== "number") {
+    return range ? `an integer from ${range[0]} to ${range[1]}` : "a number";
+  }
+  if (range) {
+    if (!Number.isInteger(value) || value < range[0] || value > range[1]) {
+      return `an integer from ${range[0]} to ${range[1]}`;
+    }
+    if (datatype === "INT64" || datatype === "UINT64") {
+      (out as BigInt64Array | BigUint64Array)[index] = BigInt(value);
+    } else {
+      (out as Int32Array)[index] = value;
+    }
+    return null;
+  }
+  if (datatype === "FP16") {
+    (out as Uint16Array)[index] = toHalf(value);
+    return null;
+  }
+  if (datatype === "FP32" && Math.abs(value) > 3.4028234663852886e38) {
+    return "a number within FP32's range (±3.4e38)";
+  }
+  (out as Float32Array | Float64Array)[index] = value;
+  return null;
+}

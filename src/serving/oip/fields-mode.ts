@@ -1,0 +1,209 @@
+/**
+ * A model with a feature spec, called with its named JSON fields as tensors (one a field, the
+ * batch as the first dimension, like the columns of MLServer's "pd" content type): the tensors
+ * become input rows, which go through the same validation, feature pipeline, batcher and output
+ * mapping as POST /api/v1/models/{id}/predict; each spec output comes back as a tensor.
+ */
+import { describeProblems, MAX_LISTED_PROBLEMS, ModelgateError } from "../../errors.js";
+import type { FieldProblem } from "../../errors.js";
+import type { InputProperty } from "../../spec/index.js";
+import type { LoadedModel } from "../cache.js";
+import { fromHalf } from "./datatypes.js";
+import type { OipDatatype } from "./datatypes.js";
+import type { InferRequest, RequestTensor } from "./request.js";
+import type { ResponseTensor } from "./response.js";
+
+type Row = Record<string, unknown>;
+
+function bad(detail: string, errors?: FieldProblem[], omitted = 0): ModelgateError {
+  return new ModelgateError("invalid_tensor", detail, {
+    ...(errors ? { errors } : {}),
+    errorsOmitted: omitted,
+  });
+}
+
+const NUMERIC: ReadonlySet<OipDatatype> = new Set([
+  "UINT8",
+  "UINT16",
+  "UINT32",
+  "UINT64",
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "FP16",
+  "FP32",
+  "FP64",
+]);
+
+/** The datatypes a field of each type is sent as. */
+function accepts(prop: InputProperty, datatype: OipDatatype): boolean {
+  switch (prop.type) {
+    case "string":
+      return datatype === "BYTES";
+    case "boolean":
+      return datatype === "BOOL";
+    default:
+      return NUMERIC.has(datatype);
+  }
+}
+
+function expectedDatatype(prop: InputProperty): string {
+  if (prop.type === "string") return "BYTES";
+  if (prop.type === "boolean") return "BOOL";
+  return "a number type (INT*, UINT*, FP*)";
+}
+
+/** Element i of a tensor as a JSON value: numbers (bigints as numbers), booleans, strings. */
+function element(t: RequestTensor, i: number): unknown {
+  const v = t.data[i];
+  if (t.datatype === "BOOL") return v === 1;
+  if (t.datatype === "FP16") return fromHalf(v as number);
+  return typeof v === "bigint" ? Number(v) : v;
+}
+
+/** How many rows a field's tensor holds: [N] or [N, 1] for one value a row, [N, L] for a vector. */
+function rowsOf(t: RequestTensor, prop: InputProperty, modelId: string): number {
+  const [n, width] = t.shape;
+  const at = `input "${t.name}" of model ${modelId}`;
+  if (prop.type === "array") {
+    const length = prop.maxItems ?? 0;
+    if (t.shape.length !== 2 || width !== length || n === undefined) {
+      throw bad(
+        `${at} is a vector of ${length}: send shape [N, ${length}], got [${t.shape.join(", ")}].`,
+      );
+    }
+    return n;
+  }
+  if (n === undefined || t.shape.length > 2 || (t.shape.length === 2 && width !== 1)) {
+    throw bad(
+      `${at} takes one value a row: send shape [N] or [N, 1], got [${t.shape.join(", ")}].`,
+    );
+  }
+  return n;
+}
+
+/** The input rows the tensors stand for; every problem with a field is named. */
+function toRows(request: InferRequest, loaded: LoadedModel, modelId: string): Row[] {
+  const props = loaded.spec.inputs.properties;
+  let n: number | undefined;
+  for (const t of request.inputs) {
+    const prop = props[t.name];
+    if (!prop || !Object.hasOwn(props, t.name)) {
+      throw bad(
+        `Model ${modelId} has no input field "${t.name}"; its fields are: ${Object.keys(props).join(", ")}.`,
+      );
+    }
+    if (!accepts(prop, t.datatype)) {
+      throw bad(
+        `input "${t.name}" of model ${modelId} is a ${prop.type} field: send it as ${expectedDatatype(prop)}, not ${t.datatype}.`,
+      );
+    }
+    const rows = rowsOf(t, prop, modelId);
+    if (n !== undefined && rows !== n) {
+      throw bad(
+        `input "${t.name}" has ${rows} rows but "${request.inputs[0]?.name ?? ""}" has ${n}: every field's tensor holds the same rows.`,
+      );
+    }
+    n = rows;
+  }
+  const count = n ?? 0;
+  const max = loaded.spec.max_batch_size;
+  if (count > max) {
+    throw new ModelgateError(
+      "batch_too_large",
+      `The tensors hold ${count} rows; model ${modelId} accepts at most ${max} per request: split them.`,
+    );
+  }
+  if (count === 0) throw bad("The tensors hold no rows: send at least one.");
+  const rows: Row[] = Array.from({ length: count }, () => ({}));
+  for (const t of request.inputs) {
+    const prop = props[t.name];
+    const width = prop?.type === "array" ? (prop.maxItems ?? 0) : 1;
+    for (let r = 0; r < count; r++) {
+      const row = rows[r] ?? {};
+      if (width === 1 && prop?.type !== "array") {
+        row[t.name] = element(t, r);
+      } else {
+        const vector = new Array<unknown>(width);
+        for (let c = 0; c < width; c++) vector[c] = element(t, r * width + c);
+        row[t.name] = vector;
+      }
+    }
+  }
+  return rows;
+}
+
+/** Validation like the predict route's, with problems named by field and row. */
+function validate(rows: readonly Row[], loaded: LoadedModel): void {
+  const budget = { room: MAX_LISTED_PROBLEMS, omitted: 0 };
+  const problems: FieldProblem[] = [];
+  rows.forEach((row, i) => {
+    for (const p of loaded.validate(row, "", budget)) {
+      problems.push({ field: `${p.field} (row ${i})`, problem: p.problem });
+    }
+  });
+  if (problems.length === 0 && budget.omitted === 0) return;
+  throw bad(
+    `Invalid inputs: ${describeProblems(problems, budget.omitted)}.`,
+    problems,
+    budget.omitted,
+  );
+}
+
+/** One output of the predictions as a tensor of N elements. */
+function outputTensor(name: string, values: readonly unknown[]): ResponseTensor {
+  const shape = [values.length];
+  if (values.every((v) => typeof v === "number" && Number.isFinite(v))) {
+    return { name, datatype: "FP64", shape, data: values, json: true };
+  }
+  if (values.every((v) => typeof v === "string")) {
+    return { name, datatype: "BYTES", shape, data: values, json: true };
+  }
+  if (values.every((v) => typeof v === "boolean")) {
+    return { name, datatype: "BOOL", shape, data: values, json: true };
+  }
+  // Lists and objects (factors, probabilities by label, top-k): one JSON text an element.
+  return {
+    name,
+    datatype: "BYTES",
+    shape,
+    data: values.map((v) => JSON.stringify(v) ?? "null"),
+    json: true,
+    parameters: { content_type: "json" },
+  };
+}
+
+/** Whether the model can take its fields as tensors, and every input names one of them. */
+export function namesFields(request: InferRequest, loaded: LoadedModel): boolean {
+  const props = loaded.spec.inputs.properties;
+  return request.inputs.every((t) => Object.hasOwn(props, t.name));
+}
+
+/** Predicts with the named fields; returns the spec's outputs (or the requested ones) as tensors. */
+export async function inferFields(
+  request: InferRequest,
+  loaded: LoadedModel,
+  modelId: string,
+): Promise<{ outputs: ResponseTensor[]; rows: number }> {
+  const rows = toRows(request, loaded, modelId);
+  validate(rows, loaded);
+  const predictions = await loaded.predict(rows);
+  // The spec's outputs, in order; an upstream model's objects may add keys of their own.
+  const names: string[] = loaded.spec.outputs.map((o) => o.name);
+  for (const p of predictions)
+    for (const key of Object.keys(p)) if (!names.includes(key)) names.push(key);
+  const wanted = request.outputs?.map((o) => o.name) ?? names;
+  for (const name of wanted) {
+    if (!names.includes(name)) {
+      throw bad(`Model ${modelId} has no output "${name}"; its outputs are: ${names.join(", ")}.`);
+    }
+  }
+  const outputs = wanted.map((name) =>
+    outputTensor(
+      name,
+      predictions.map((p) => p[name] ?? null),
+    ),
+  );
+  return { outputs, rows: rows.length };
+}

@@ -1,0 +1,90 @@
+/**
+ * The Open Inference Protocol's model operations over the serving pipeline: inference (raw
+ * tensors to the graph, or a feature-spec model's named fields), metadata and readiness. The
+ * same model cache, batcher and validation serve POST /api/v1/models/{id}/predict.
+ */
+import { ModelgateError } from "../../errors.js";
+import { modelKind } from "../../spec/index.js";
+import type { LoadedModel } from "../cache.js";
+import type { ModelService } from "../service.js";
+import { inferFields, namesFields } from "./fields-mode.js";
+import type { InferRequest } from "./request.js";
+import type { InferResponse, ResponseTensor } from "./response.js";
+import { describeTensor, inferTensors, namesGraphInputs } from "./tensor-mode.js";
+
+export interface InferResult {
+  response: InferResponse;
+  /** Rows predicted (the batch dimension), for the usage record. */
+  rows: number;
+}
+
+/** `content_type: "pd"` (MLServer's spelling): the inputs are the model's named fields. */
+function wantsFields(request: InferRequest): boolean {
+  return request.parameters.content_type === "pd";
+}
+
+function hasFields(loaded: LoadedModel): boolean {
+  return (
+    modelKind(loaded.spec) !== "tensor" && Object.keys(loaded.spec.inputs.properties).length > 0
+  );
+}
+
+function unknownInputs(
+  request: InferRequest,
+  loaded: LoadedModel,
+  modelId: string,
+): ModelgateError {
+  const graph = loaded.tensors?.graph.inputs ?? [];
+  const fields = hasFields(loaded) ? Object.keys(loaded.spec.inputs.properties) : [];
+  const names = request.inputs.map((t) => `"${t.name}"`).join(", ");
+  const takes = [
+    graph.length > 0 ? `its graph's tensors ${graph.map(describeTensor).join(", ")}` : "",
+    fields.length > 0 ? `its fields ${fields.join(", ")} (one tensor each)` : "",
+  ].filter((s) => s !== "");
+  return new ModelgateError(
+    "invalid_tensor",
+    `Model ${modelId} cannot take the inputs ${names}: send ${takes.join(", or ")}.`,
+  );
+}
+
+/** The model's version check: the served one, or 404 naming it. */
+export function checkVersion(loaded: LoadedModel, modelId: string, version?: string): void {
+  if (version === undefined || version === loaded.spec.version) return;
+  throw new ModelgateError(
+    "model_not_found",
+    `Model ${modelId} serves version ${loaded.spec.version}, not ${version}: call /v2/models/${modelId} or /v2/models/${modelId}/versions/${loaded.spec.version}.`,
+  );
+}
+
+export function oipInference(deps: { models: Pick<ModelService, "load"> }) {
+  return {
+    async infer(
+      modelId: string,
+      version: string | undefined,
+      request: InferRequest,
+      requestId: string,
+    ): Promise<InferResult> {
+      const loaded = await deps.models.load(modelId);
+      checkVersion(loaded, modelId, version);
+      let result: { outputs: ResponseTensor[]; rows: number };
+      const tensors = loaded.tensors;
+      if (!wantsFields(request) && tensors && namesGraphInputs(request, tensors)) {
+        result = await inferTensors(request, tensors, modelId);
+      } else if (hasFields(loaded) && (wantsFields(request) || namesFields(request, loaded))) {
+        result = await inferFields(request, loaded, modelId);
+      } else {
+        throw unknownInputs(request, loaded, modelId);
+      }
+      const response: InferResponse = {
+        modelName: modelId,
+        modelVersion: loaded.spec.version,
+        id: request.id ?? requestId,
+        ...(wantsFields(request) ? { parameters: { content_type: "pd" } } : {}),
+        outputs: result.outputs,
+      };
+      return { response, rows: result.rows };
+    },
+  };
+}
+
+export type OipInference = ReturnType<typeof oipInference>;
