@@ -25,7 +25,7 @@ describe("service endpoints", () => {
   it("/live answers 200", async () => {
     const res = await getJson(`${svc.url}/live`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: "alive" });
+    expect(res.body).toMatchObject({ status: "alive", alive: true });
   });
 
   it("/ready lists every check with ok and reason, 200 once model 21 is loaded", async () => {
@@ -33,7 +33,7 @@ describe("service endpoints", () => {
     expect(body.status).toBe("ready");
     expect(body.checks).toEqual(
       expect.arrayContaining([
-        { name: "store", ok: true, reason: "pglite reachable" },
+        { name: "store", ok: true, reason: "sqlite reachable" },
         expect.objectContaining({ name: "model:21", ok: true }),
       ]),
     );

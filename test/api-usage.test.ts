@@ -6,9 +6,6 @@ import type { AdminOps } from "../src/server/admin/ops.js";
 import type { UsageReport } from "../src/server/admin/usage.js";
 import type { TestService } from "./support/service.js";
 import { SEED_INPUT, getJson, postJson, startTestService } from "./support/service.js";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { USAGE_LOG_FILE } from "../src/store/index.js";
 
 let svc: TestService;
 let admin: AdminOps;
@@ -43,6 +40,14 @@ afterAll(async () => {
   await svc.close();
 });
 
+/** Every usage record written so far (the report just flushed the buffer), oldest first. */
+const usageRows = () =>
+  svc.service.store.db
+    .selectFrom("usage_events")
+    .select(["key_id", "user_id", "status", "batch_size", "latency_ms", "request_id"])
+    .orderBy("id")
+    .execute();
+
 const usage = (query = "", key = svc.adminKey) =>
   getJson(`${svc.url}/api/v1/usage${query}`, { "X-API-Key": key });
 
@@ -59,11 +64,8 @@ describe("usage records", () => {
       }),
       expect.objectContaining({ key_id: partner.id, model_id: "nope", requests: 1, errors: 1 }),
     ]);
-    // The embedded store keeps usage records in an append-only log in the data dir.
-    const logged = readFileSync(join(svc.dataDir, USAGE_LOG_FILE), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, string | number>);
+    // The records themselves, one a request, in the store's usage_events table.
+    const logged = await usageRows();
     const rows = logged.filter((r) => r.key_id === partner.id);
     expect(rows.map((r) => [r.status, r.batch_size, r.user_id])).toEqual([
       [200, 1, "user_7"],
@@ -168,10 +170,7 @@ describe("usage records for 429 and 403 answers", () => {
     expect(rowOf(narrow.id)).toEqual([
       expect.objectContaining({ model_id: "21", requests: 1, errors: 1, rows: 0 }),
     ]);
-    const logged = readFileSync(join(svc.dataDir, USAGE_LOG_FILE), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, string | number>);
+    const logged = await usageRows();
     const statuses = (keyId: string) =>
       logged.filter((r) => r.key_id === keyId).map((r) => [r.status, r.request_id]);
     expect(statuses(limited.id)).toEqual([

@@ -11,8 +11,6 @@
  *   the shared counter is used again within 5 s of the network's return.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { socketAdminOps } from "../src/cli/admin-client.js";
@@ -20,7 +18,7 @@ import { deletePrefix, randomPrefix, TEST_REDIS_URL } from "../src/cluster/test-
 import { tcpProxy } from "../src/cluster/test-support/tcp-proxy.js";
 import type { TcpProxy } from "../src/cluster/test-support/tcp-proxy.js";
 import { adminSocketPath } from "../src/server/admin/socket.js";
-import { USAGE_LOG_FILE } from "../src/store/index.js";
+import { usageRowsIn } from "../src/store/test-support/usage-rows.js";
 import { admin as adminSql } from "../src/store/test-support/backends.js";
 import { startFakeAuth } from "./support/fake-auth.js";
 import { startLoad } from "./support/load.js";
@@ -206,16 +204,10 @@ describe("Redis blackholed under load", () => {
       commandTimeoutMs + 3_000,
     );
 
-    // No usage record lost (the embedded store's log, complete once the service has stopped).
+    // No usage record lost (the embedded store's table, complete once the service has stopped).
     const dataDir = svc.dataDir;
     await svc.service.close();
-    const logged = readFileSync(join(dataDir, USAGE_LOG_FILE), "utf8");
-    const recorded = new Set(
-      logged
-        .split("\n")
-        .filter((l) => l !== "")
-        .map((l) => (JSON.parse(l) as { request_id: string }).request_id),
-    );
+    const recorded = new Set(usageRowsIn(dataDir).map((r) => r.request_id));
     const lost = load.answers.filter((a) => !recorded.has(a.requestId));
     expect(lost, `${lost.length} of ${load.answers.length} answers have no record`).toEqual([]);
   });

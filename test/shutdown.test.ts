@@ -5,17 +5,17 @@
  *   MODELGATE_SHUTDOWN_TIMEOUT_MS, by its own shutdown rather than the last-resort timer, and
  *   the records it could not write are counted in one log line — none lost without a word.
  * - the embedded store under load: every request answered before the process exits has its
- *   line in `usage.ndjson` (written on SIGTERM, not by the flush timer).
+ *   row in the store's usage_events (written on SIGTERM, not by the flush timer).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { tcpProxy } from "../src/cluster/test-support/tcp-proxy.js";
 import type { TcpProxy } from "../src/cluster/test-support/tcp-proxy.js";
-import { USAGE_LOG_FILE } from "../src/store/index.js";
+import { usageRowsIn } from "../src/store/test-support/usage-rows.js";
 import { admin as adminSql, urlWithSchema } from "../src/store/test-support/backends.js";
 import { bannerKey } from "./support/cli.js";
 import type { Replica } from "./support/fleet.js";
@@ -113,7 +113,7 @@ describe("SIGTERM while PostgreSQL swallows every packet", () => {
 });
 
 describe("SIGTERM on the embedded store under load", () => {
-  it("writes the usage line of every answered request to usage.ndjson", async () => {
+  it("writes the usage record of every answered request to the store", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "mg-shutdown-"));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const running = await startReplica(
@@ -133,13 +133,12 @@ describe("SIGTERM on the embedded store under load", () => {
 
     const answered = load.answers.filter((a) => a.requestId !== "");
     expect(answered.length).toBeGreaterThanOrEqual(60);
-    const logged = readFileSync(join(dataDir, USAGE_LOG_FILE), "utf8")
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => (JSON.parse(l) as { request_id: string }).request_id);
+    const logged = usageRowsIn(dataDir).map((r) => r.request_id);
     const recorded = new Set(logged);
     expect(recorded.size, "no record written twice").toBe(logged.length);
     const lost = answered.filter((a) => !recorded.has(a.requestId));
-    expect(lost, `${lost.length} of ${answered.length} answered requests have no line`).toEqual([]);
+    expect(lost, `${lost.length} of ${answered.length} answered requests have no record`).toEqual(
+      [],
+    );
   });
 });

@@ -73,7 +73,7 @@ export async function openAdmin(config: Config): Promise<AdminSession> {
     keys,
     models: modelRepository(store.db),
     bus: cluster?.bus,
-    usage: usageReporter({ usage: usageStoreOf(store, config.dataDir) }),
+    usage: usageReporter({ usage: usageStoreOf(store) }),
   });
   return {
     ops,

@@ -4,6 +4,7 @@ import { readVersion } from "../version.js";
 import { configShow } from "./commands/config.js";
 import { addConfigCheckCommand } from "./commands/config-check.js";
 import { addConfigDocsCommand } from "./commands/config-docs.js";
+import { addStoreCommand } from "./commands/store.js";
 import { addDoctorCommand } from "./commands/doctor.js";
 import { addSmokeCommand } from "./commands/smoke.js";
 import { addModelsVerifyCommand } from "./commands/verify.js";
@@ -167,6 +168,7 @@ export function buildProgram(ctx: CliContext): Command {
     .action((opts: JsonFlag) => print(ctx, configShow(ctx), opts));
   addConfigCheckCommand(config, ctx);
   addConfigDocsCommand(config, ctx);
+  addStoreCommand(program, ctx);
   addSmokeCommand(program, ctx);
   addDoctorCommand(program, ctx);
 

@@ -350,6 +350,16 @@ export const CONFIG_SCHEMA = {
       "Usage records kept in memory while the store is unreachable; past it new records are dropped, counted and logged.",
     neededBy: "serve (usage records)",
   } satisfies IntVar,
+  usageRetentionDays: {
+    env: "USAGE_RETENTION_DAYS",
+    type: "int",
+    default: 30,
+    min: 0,
+    max: 3650,
+    description:
+      "Days raw usage records (one a request) are kept; older ones are deleted in bounded batches in the background. Hourly rollups per key and model are kept, so `modelgate usage --since 90d` still answers. 0 keeps raw records forever.",
+    neededBy: "serve (usage records)",
+  } satisfies IntVar,
   huggingfaceApiKey: {
     env: "HUGGINGFACE_API_KEY",
     type: "string",

@@ -29,6 +29,7 @@ import {
   openStore,
   storeOptionsFromConfig,
   storeReadiness,
+  usageRetention,
   usageStoreOf,
 } from "../store/index.js";
 import { readVersion } from "../version.js";
@@ -211,7 +212,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (created) options.onBootstrapKey?.(created.key, created.record.id);
   }
 
-  const usageStore = usageStoreOf(store, config.dataDir);
+  const usageStore = usageStoreOf(store);
   const usage = usageRecorder({
     sink: usageStore,
     flushMs: config.usageFlushMs,
@@ -220,6 +221,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
     logger,
   });
   const usageReport = usageReporter({ usage: usageStore, flush: () => usage.flush() });
+  // Raw usage records past USAGE_RETENTION_DAYS go in bounded batches, in the background.
+  const retention = usageRetention({
+    usage: usageStore,
+    retentionDays: config.usageRetentionDays,
+    logger,
+  });
   const app = await buildApp({
     auth: {
       verifier: external ?? localVerifier(keys),
@@ -307,6 +314,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
         drain: () => {
           draining = true;
           clearInterval(flushTimer);
+          void retention.stop();
         },
         closeListeners: async () => {
           await admin?.close();

@@ -35,7 +35,8 @@ export function judged(
 ): SmokeCheck {
   const status = problems.length === 0 ? "pass" : "fail";
   const line = status === "pass" ? summary : statusLine(c.result, apiKey);
-  const took = c.result.ok ? ` in ${ms(c.result)} ms` : "";
+  // A failing check's summary is its answer; its time is in the JSON report (ms).
+  const took = c.result.ok && status === "pass" ? ` in ${ms(c.result)} ms` : "";
   return {
     group,
     name,

@@ -1,6 +1,7 @@
 /**
  * Reading the errors drivers throw. node-postgres and PGlite both put the SQLSTATE in `code`
- * (e.g. "23505"); Node's network errors put theirs there too (e.g. "ECONNREFUSED").
+ * (e.g. "23505"), better-sqlite3 its extended result code (e.g. "SQLITE_CONSTRAINT_UNIQUE");
+ * Node's network errors put theirs there too (e.g. "ECONNREFUSED").
  */
 import { ModelgateError } from "../errors.js";
 
@@ -16,7 +17,12 @@ export function errorMessage(err: unknown): string {
 
 /** unique_violation: a row with this key already exists. */
 export function isUniqueViolation(err: unknown): boolean {
-  return errorCode(err) === "23505";
+  const code = errorCode(err);
+  return (
+    code === "23505" ||
+    code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    code === "SQLITE_CONSTRAINT_PRIMARYKEY"
+  );
 }
 
 /**

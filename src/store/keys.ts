@@ -34,6 +34,8 @@ export type NewKey = Omit<StoredKey, "revokedAt" | "lastUsedAt" | "createdAt"> &
 
 export type KeyRepository = ReturnType<typeof keyRepository>;
 
+const TOUCH_IDS_PER_STATEMENT = 1_000;
+
 /** Every column but the hash; select lists built from this can never leak it. */
 const PUBLIC_COLUMNS = [
   "id",
@@ -127,17 +129,20 @@ export function keyRepository(db: Kysely<Database>) {
      * so batches flushed out of order, or by several instances, keep the latest use.
      */
     async touchLastUsed(ids: string[], at: Date): Promise<void> {
-      if (ids.length === 0) return;
-      await db
-        .updateTable("api_keys")
-        .set({ last_used_at: at })
-        .where((eb) =>
-          eb.and([
-            eb("id", "=", eb.fn.any(eb.val([...new Set(ids)]))),
-            eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", at)]),
-          ]),
-        )
-        .execute();
+      const unique = [...new Set(ids)];
+      // A parameter an id: bounded well under either database's parameter limit.
+      for (let i = 0; i < unique.length; i += TOUCH_IDS_PER_STATEMENT) {
+        await db
+          .updateTable("api_keys")
+          .set({ last_used_at: at })
+          .where((eb) =>
+            eb.and([
+              eb("id", "in", unique.slice(i, i + TOUCH_IDS_PER_STATEMENT)),
+              eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", at)]),
+            ]),
+          )
+          .execute();
+      }
     },
 
     async count(): Promise<number> {

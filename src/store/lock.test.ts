@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isModelgateError } from "../errors.js";
 import { LOCK_FILE, readStoreLock } from "./lock.js";
 import { openStore } from "./open.js";
+import { SQLITE_FILE } from "./sqlite.js";
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL("./test-support/open-in-child.ts", import.meta.url));
@@ -89,11 +90,33 @@ describe("the embedded data dir lock", () => {
   });
 
   it("keeps the database owner-only and frees the lock on close", async () => {
-    const store = await openStore({ dataDir });
+    const fresh = join(dataDir, "fresh");
+    const store = await openStore({ dataDir: fresh });
     await store.close();
-    expect((await stat(join(dataDir, "db"))).mode & 0o777).toBe(0o700);
-    await expect(stat(join(dataDir, LOCK_FILE))).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await stat(fresh)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(fresh, SQLITE_FILE))).mode & 0o777).toBe(0o600);
+    await expect(stat(join(fresh, LOCK_FILE))).rejects.toMatchObject({ code: "ENOENT" });
   });
+
+  it(
+    "SQLite's own lock keeps out a second process the lock file let in",
+    { timeout: 90_000 },
+    async () => {
+      const store = await openStore({ dataDir });
+      try {
+        // As after a takeover of a holder that only looked dead (a frozen container).
+        await rm(join(dataDir, LOCK_FILE));
+        const outcome = await openInChild(dataDir);
+        expect(outcome).toMatchObject({ ok: false, code: "store_unavailable" });
+        expect(outcome.message).toContain(`the data dir ${dataDir} is in use by another process`);
+        expect(outcome.message).toContain("stop that modelgate first");
+        // The first process never noticed: its database still answers.
+        await store.db.insertInto("meta").values({ key: "still", value: "1" }).execute();
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
   /** A lock as another modelgate writes it, with its last heartbeat `ageMs` ago. */
   async function lockOf(holder: object, ageMs = 0): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * One process at a time in an embedded data dir. PGlite has no locking of its own: two
- * processes opening the same folder both write to it and corrupt it.
+ * One process at a time in an embedded data dir: the admin socket, the usage buffer and the
+ * database belong to one server. SQLite's own exclusive lock (./sqlite.ts) backs this up where a
+ * heartbeat cannot tell (a holder that stalled past STALE_AFTER_MS and was taken over).
  *
  * `<dataDir>/db.lock` names its holder — pid, hostname and a random instance id — and the
  * holder touches it every HEARTBEAT_MS. A lock is alive while its heartbeat is fresh, wherever
@@ -106,10 +107,20 @@ function inUse(dataDir: string, holder: LockHolder, path: string): ModelgateErro
   const staleS = LOCK_TIMING.staleAfterMs / 1000;
   return new ModelgateError(
     "store_unavailable",
-    `the data dir ${dataDir} is in use by ${describeHolder(holder)}: stop that modelgate first ` +
-      `(store commands reach a running server through its admin socket); if no modelgate runs ` +
+    `${inUseSentence(dataDir, describeHolder(holder))}; if no modelgate runs ` +
       `as pid ${holder.pid}, delete ${path} (a lock whose holder stopped is taken over ` +
       `${staleS} s after its last heartbeat)`,
+  );
+}
+
+/**
+ * What users read when a data dir is taken — by the holder of its lock file, or by whoever holds
+ * the embedded database's own lock (./sqlite.ts), which no lock file can outwit.
+ */
+export function inUseSentence(dataDir: string, holder: string): string {
+  return (
+    `the data dir ${dataDir} is in use by ${holder}: stop that modelgate first ` +
+    "(store commands reach a running server through its admin socket)"
   );
 }
 

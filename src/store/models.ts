@@ -79,7 +79,8 @@ export function modelRepository(db: Kysely<Database>) {
               .then(eb.ref("models.status"))
               .else("registered")
               .end(),
-            updated_at: eb.fn("now"),
+            // The service's clock, as on insert: SQLite has no now() of the same type.
+            updated_at: new Date(),
           })),
         )
         .returningAll()

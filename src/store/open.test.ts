@@ -63,7 +63,7 @@ describe.each(testBackends())("openStore ($kind)", (backend) => {
     });
 
     it("statements from elsewhere never land inside an open transaction", async () => {
-      // On PGlite both share one session: without the driver's mutex the outside insert would
+      // On SQLite both share one connection: without the driver's mutex the outside insert would
       // run between BEGIN and ROLLBACK and vanish with the rollback.
       let release = (): void => undefined;
       const held = new Promise<void>((resolve) => {

@@ -3,7 +3,8 @@
  * Repositories map these rows to the camelCase records in `records.ts`; nothing outside
  * `src/store/` should need these types.
  *
- * The SQL that creates these tables lives in `migrations.ts`; keep the two in step.
+ * The SQL that creates these tables lives in `migrations.ts`; keep the two in step. Both stores
+ * hold the same tables: PostgreSQL with its own types, SQLite with the mapping below.
  */
 import type { ColumnType, Generated } from "kysely";
 import type { ModelSpec } from "../spec/index.js";
@@ -69,8 +70,8 @@ export interface MetaTable {
 }
 
 export interface UsageEventsTable {
-  /** bigserial: node-postgres reads int8 as a string. */
-  id: Generated<string>;
+  /** bigserial on PostgreSQL (node-postgres reads int8 as a string), the rowid on SQLite. */
+  id: Generated<string | number>;
   at: Date;
   key_id: string;
   user_id: string;
@@ -83,9 +84,52 @@ export interface UsageEventsTable {
   request_id: string;
 }
 
+/**
+ * Hourly rollups of usage_events, written with them in one transaction: per hour, key, model and
+ * latency bucket (./latency-buckets.ts), how many requests there were. Summaries read these,
+ * not the raw records, and they are kept when raw records expire (USAGE_RETENTION_DAYS).
+ */
+export interface UsageHourlyTable {
+  /** The start of the hour (UTC). */
+  hour: Date;
+  key_id: string;
+  model_id: string;
+  bucket: number;
+  requests: number;
+  errors: number;
+  /** Inputs predicted by the requests answered below 400. */
+  rows: number;
+  first_at: Date;
+  last_at: Date;
+}
+
 export interface Database {
   models: ModelsTable;
   api_keys: ApiKeysTable;
   meta: MetaTable;
   usage_events: UsageEventsTable;
+  usage_hourly: UsageHourlyTable;
 }
+
+/**
+ * How SQLite holds what it has no type for, by column name (every table's columns, and the
+ * aliases summaries select): timestamps as epoch milliseconds, booleans as 0/1, text arrays and
+ * jsonb as JSON text. ./sqlite-dialect.ts converts parameters and rows with it, so a column
+ * added with one of these types must be listed here.
+ */
+export const SQLITE_COLUMN_TYPES: Readonly<Record<string, "timestamp" | "boolean" | "json">> = {
+  created_at: "timestamp",
+  updated_at: "timestamp",
+  expires_at: "timestamp",
+  revoked_at: "timestamp",
+  last_used_at: "timestamp",
+  at: "timestamp",
+  hour: "timestamp",
+  first_at: "timestamp",
+  last_at: "timestamp",
+  warm: "boolean",
+  spec: "json",
+  value: "json",
+  scopes: "json",
+  model_ids: "json",
+};

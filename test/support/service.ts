@@ -23,7 +23,7 @@ export interface TestServiceOptions {
   logTo?: { write(line: string): void };
 }
 
-/** Starts the real service (HTTP on 127.0.0.1, port 0, PGlite in a temp dir, model 21). */
+/** Starts the real service (HTTP on 127.0.0.1, port 0, SQLite in a temp dir, model 21). */
 export async function startTestService(
   env: Record<string, string> = {},
   options: TestServiceOptions = {},

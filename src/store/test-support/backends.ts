@@ -1,5 +1,5 @@
 /**
- * The two places store tests run: PGlite in a fresh temp dir, and the machine's PostgreSQL in
+ * The two places store tests run: SQLite in a fresh temp dir, and the machine's PostgreSQL in
  * a fresh schema with a random name (picked through search_path in the connection options, so
  * test files running in parallel never see each other's tables), dropped afterwards.
  */
@@ -25,10 +25,10 @@ export interface TestBackend {
   teardown(): Promise<void>;
 }
 
-export function pgliteBackend(): TestBackend {
+export function sqliteBackend(): TestBackend {
   let dir = "";
   return {
-    kind: "pglite",
+    kind: "sqlite",
     async setup() {
       dir = await mkdtemp(join(tmpdir(), "modelgate-store-"));
     },
@@ -58,7 +58,7 @@ export function postgresBackend(): PostgresTestBackend {
 }
 
 export function testBackends(): TestBackend[] {
-  return [pgliteBackend(), postgresBackend()];
+  return [sqliteBackend(), postgresBackend()];
 }
 
 export function urlWithSchema(schema: string): string {
@@ -88,7 +88,12 @@ export function useStore(backend: TestBackend): () => Store {
     await backend.teardown();
   });
   beforeEach(async () => {
-    await sql`truncate models, api_keys, meta, usage_events`.execute(current());
+    const tables = ["models", "api_keys", "meta", "usage_events", "usage_hourly"] as const;
+    if (backend.kind === "postgres") {
+      await sql`truncate ${sql.join(tables.map((t) => sql.table(t)))}`.execute(current());
+    } else {
+      for (const table of tables) await current().deleteFrom(table).execute();
+    }
   });
   function current(): Store["db"] {
     if (!store) throw new Error("the store is opened in beforeAll");
