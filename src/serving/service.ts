@@ -24,6 +24,8 @@ export interface ModelServiceDeps {
    * need not serve is still checked and reported, but its failure does not fail /ready.
    */
   mustServe?: (record: ModelRecord) => boolean;
+  /** What the Hub last said about a model's repository, read offline (for /info's `storage`). */
+  visibility?: (record: ModelRecord) => Promise<"public" | "private" | "unknown">;
   now?: () => number;
 }
 
@@ -146,6 +148,8 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
     state: (id: string): ModelState => deps.cache.state(id, registry.get(id)),
     sourceProblem: (record: ModelRecord) => deps.checkSource(record),
     inferenceMethod: (id: string) => deps.cache.loaded(id)?.inferenceMethod ?? null,
+    visibility: async (record: ModelRecord) =>
+      deps.visibility ? deps.visibility(record).catch(() => "unknown" as const) : "unknown",
 
     /** Forget cached registrations (after register/remove) so the next request sees them. */
     async invalidate(id?: string): Promise<void> {

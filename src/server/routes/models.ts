@@ -7,6 +7,7 @@ import { ModelgateError } from "../../errors.js";
 import type { ModelService } from "../../serving/service.js";
 import type { ModelRecord } from "../../store/index.js";
 import { AUTH_ERRORS, ModelIdParams, SECURITY, errorResponses } from "../schemas.js";
+import { inferenceMethodsOf, isHubSource, modelTypeOf, storageOf } from "./seeds-fields.js";
 
 const ModelSummary = Type.Object({
   id: Type.String(),
@@ -17,11 +18,29 @@ const ModelSummary = Type.Object({
   max_batch_size: Type.Integer(),
 });
 
+const STORAGE =
+  "Where the package comes from: local (a folder, or shipped with modelgate), huggingface, huggingface_private (once the Hub said the repository is private), or http.";
+
 const ModelInfo = Type.Object({
   ...ModelSummary.properties,
   input_schema: Type.Unknown({ description: "JSON Schema of one input object." }),
   outputs: Type.Array(Type.Object({ name: Type.String(), kind: Type.String() })),
   registered_at: Type.String({ format: "date-time" }),
+  // The seeds' fields (docs/http-api.md): their clients read these names.
+  model_id: Type.String({ description: "The id again, under the seeds' name." }),
+  type: Type.String({
+    description:
+      'How the model runs: onnx (in process) or remote (an upstream); "unknown" until its package was read.',
+  }),
+  storage: Type.String({ description: STORAGE }),
+  is_available: Type.Boolean({
+    description:
+      "Registered, its package read, and not failing to load (it loads on first use); /health checks the source.",
+  }),
+  inference_methods: Type.Array(Type.String(), {
+    description:
+      'How it is served: ["local"] in process, ["api"] through an upstream endpoint; empty until its package was read.',
+  }),
 });
 
 const ModelHealth = Type.Object({
@@ -56,6 +75,12 @@ const ModelHealth = Type.Object({
     }),
     Type.Null(),
   ]),
+  // The seeds' fields (docs/http-api.md).
+  is_cached: Type.Boolean({ description: "Loaded in this replica's memory (same as loaded)." }),
+  storage_type: Type.String({ description: STORAGE }),
+  inference_ready: Type.Boolean({
+    description: "It can serve a prediction now (same as healthy).",
+  }),
 });
 
 export interface ModelRoutesDeps {
@@ -72,6 +97,12 @@ function summary(record: ModelRecord, models: ModelService) {
     status: models.state(record.id).state,
     max_batch_size: record.maxBatchSize,
   };
+}
+
+/** Only a Hub source's answer depends on what the Hub said (read from the disk cache). */
+async function storage(record: ModelRecord, models: ModelService): Promise<string> {
+  const visibility = isHubSource(record.source) ? await models.visibility(record) : "unknown";
+  return storageOf(record.source, visibility);
 }
 
 function allowedModel(request: FastifyRequest, id: string): void {
@@ -121,12 +152,18 @@ export function modelRoutes(app: FastifyInstance, deps: ModelRoutesDeps): void {
     async function modelInfo(request) {
       allowedModel(request, request.params.model_id);
       const record = await deps.models.get(request.params.model_id);
+      const base = summary(record, deps.models);
       return {
-        ...summary(record, deps.models),
+        ...base,
         // null until the package could be read once (registered while its source was closed).
         input_schema: record.spec?.inputs ?? null,
         outputs: record.spec?.outputs.map((o) => ({ name: o.name, kind: o.kind })) ?? [],
         registered_at: record.createdAt.toISOString(),
+        model_id: record.id,
+        type: modelTypeOf(record.spec),
+        storage: await storage(record, deps.models),
+        is_available: base.status === "ready" || (base.status !== "failed" && record.spec !== null),
+        inference_methods: inferenceMethodsOf(record.spec),
       };
     },
   );
@@ -156,6 +193,7 @@ export function modelRoutes(app: FastifyInstance, deps: ModelRoutesDeps): void {
       const healthy = s.state !== "failed" && problem === null;
       void reply.status(healthy ? 200 : 503);
       const iso = (d: Date | null) => d?.toISOString() ?? null;
+      const storageType = await storage(record, deps.models);
       return {
         model_id: record.id,
         status: s.state,
@@ -180,6 +218,9 @@ export function modelRoutes(app: FastifyInstance, deps: ModelRoutesDeps): void {
           : s.lastError
             ? { ...s.lastError, at: s.lastError.at.toISOString() }
             : null,
+        is_cached: s.state === "ready",
+        storage_type: storageType,
+        inference_ready: healthy,
       };
     },
   );

@@ -30,6 +30,30 @@ const Readiness = Type.Object({
   checks: Type.Array(Check),
 });
 
+const MIB = 1024 * 1024;
+
+// The seeds' fields beside modelgate's (docs/http-api.md): their clients read these names.
+const Live = Type.Object({
+  status: Type.String({ description: "alive" }),
+  alive: Type.Boolean({ description: "Always true: the process answered." }),
+  uptime: Type.Integer({ description: "Seconds since the process started." }),
+  memory_usage_mb: Type.Number({
+    description: "Resident memory of the process (RSS), in MiB, as the seeds' service reports it.",
+  }),
+});
+const Version = Type.Object({
+  name: Type.String(),
+  version: Type.String({ description: "The package version." }),
+  node: Type.String({ description: "The Node.js version running it." }),
+  api_version: Type.String({ description: "The HTTP API's version: v1 (the /api/v1 paths)." }),
+  git_commit: Type.String({
+    description:
+      'The commit built (recorded by npm run build), or "unknown" when not built from a git checkout.',
+  }),
+  build_date: Type.String({ description: 'The build\'s day, YYYY-MM-DD (UTC), or "unknown".' }),
+  built_at: Type.String({ description: 'The build\'s moment (ISO 8601), or "unknown".' }),
+});
+
 export interface ServiceRoutesDeps {
   models: Pick<ModelService, "checks">;
   readiness: () => Promise<ReadinessCheck[]>;
@@ -70,11 +94,16 @@ export function serviceRoutes(app: FastifyInstance, deps: ServiceRoutesDeps): vo
       schema: {
         tags: ["service"],
         summary: "The process can answer",
-        response: { 200: Type.Object({ status: Type.String() }) },
+        response: { 200: Live },
       },
     },
     async function live() {
-      return { status: "alive" };
+      return {
+        status: "alive",
+        alive: true,
+        uptime: Math.floor(process.uptime()),
+        memory_usage_mb: Math.round((process.memoryUsage.rss() / MIB) * 100) / 100,
+      };
     },
   );
 
@@ -130,14 +159,21 @@ export function serviceRoutes(app: FastifyInstance, deps: ServiceRoutesDeps): vo
     {
       schema: {
         tags: ["service"],
-        summary: "The running version",
-        response: {
-          200: Type.Object({ name: Type.String(), version: Type.String(), node: Type.String() }),
-        },
+        summary: "The running version, and the commit and date it was built from",
+        response: { 200: Version },
       },
     },
     async function version() {
-      return deps.version;
+      const { name, version, node, build } = deps.version;
+      return {
+        name,
+        version,
+        node,
+        api_version: "v1",
+        git_commit: build.gitCommit,
+        build_date: build.buildDate,
+        built_at: build.builtAt,
+      };
     },
   );
 }
