@@ -111,7 +111,7 @@ export function addSmokeCommand(program: Command, ctx: CliContext): void {
       [
         "",
         "Examples:",
-        `  $ export ${API_KEY_ENV}=hk_live_…   # or read it from your secret store`,
+        `  $ export ${API_KEY_ENV}="$(cat /run/secrets/modelgate-key)"   # not typed: history keeps it`,
         "  $ modelgate smoke --url https://models.example.com --models 21",
         "  $ modelgate smoke --url http://127.0.0.1:8001 --format junit > smoke.xml",
         "",

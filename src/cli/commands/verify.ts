@@ -197,7 +197,7 @@ export function addModelsVerifyCommand(models: Command, ctx: CliContext): void {
         "Examples:",
         "  $ modelgate models verify 21 --golden golden.csv",
         "  $ modelgate models verify churn --source ./packages/churn --golden old-service-answers.json",
-        `  $ ${API_KEY_ENV}=hk_live_… modelgate models verify 21 --golden golden.csv --url https://models.example.com`,
+        `  $ modelgate models verify 21 --golden golden.csv --url https://models.example.com   # key in ${API_KEY_ENV}`,
         "",
         "A number differs when |actual − expected| > tolerance + rel-tolerance × |expected|. Exit",
         "codes: 0 parity, 1 a row differs (or the server cannot answer), 2 bad usage or golden file.",
