@@ -19,7 +19,12 @@ import {
 import { modelServiceFactory } from "../serving/service.js";
 import type { ModelService } from "../serving/service.js";
 import { usageRecorder } from "../serving/usage.js";
-import { checkSource, fetchPackage, sourceContextFromConfig } from "../sources/index.js";
+import {
+  checkSource,
+  fetchPackage,
+  sourceContextFromConfig,
+  sourceRequirements,
+} from "../sources/index.js";
 import type { ModelSpec } from "../spec/index.js";
 import type { ModelRecord, ModelRepository, Store } from "../store/index.js";
 import {
@@ -167,6 +172,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
           lastRevision: record.resolvedRevision,
         }),
       ),
+    visibility: async (record) =>
+      (await sourceRequirements(record.source, record.id, sources)).visibility,
   });
 
   const unsubscribe = [
