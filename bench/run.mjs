@@ -1,6 +1,8 @@
 // npm run bench: predict (auth + validation + model 21, default log level) against a bare
 // Fastify route answering a same-size JSON, both driven by autocannon in this run, so the
-// ratios hold whatever the machine. Usage: npm run bench [-- --duration 3 --rounds 7 --connections 1,16,64]
+// ratios hold whatever the machine. Predict is measured twice a round, on a service with
+// metrics (the default) and on one with METRICS_ENABLED=false: their ratio is what /metrics
+// costs (budget: 3 %). Usage: npm run bench [-- --duration 3 --rounds 7 --connections 1,16,64]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,6 +49,19 @@ function startChild(cmd, argv, env) {
   });
 }
 
+/**
+ * CPU seconds a process has used (user + system, from /proc; null elsewhere). CPU per request
+ * holds on a loaded machine where throughput swings with what else runs.
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
 function run(url, connections, headers, duration) {
   return new Promise((resolve, reject) => {
     autocannon(
@@ -63,20 +78,29 @@ function run(url, connections, headers, duration) {
   });
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), "mg-bench-"));
-const gate = await startChild(process.execPath, ["bin/modelgate", "serve"], {
-  MODELGATE_DATA_DIR: dataDir,
-  PORT: "0",
-  LOG_LEVEL: "info",
-});
-const key = /(hk_live_[0-9A-Za-z]+)/.exec(gate.stderr())?.[1];
-if (!key) throw new Error("no bootstrap key printed");
-const predictUrl = `${gate.url}/api/v1/models/21/predict`;
-for (let i = 0; i < 200; i++) {
-  const res = await fetch(`${gate.url}/ready`);
-  if (res.ok) break;
-  await new Promise((r) => setTimeout(r, 50));
+const dataDirs = [];
+/** A modelgate serving model 21 on its own data dir; resolves once /ready says so. */
+async function startGate(env) {
+  const dataDir = mkdtempSync(join(tmpdir(), "mg-bench-"));
+  dataDirs.push(dataDir);
+  const gate = await startChild(process.execPath, ["bin/modelgate", "serve"], {
+    MODELGATE_DATA_DIR: dataDir,
+    PORT: "0",
+    LOG_LEVEL: "info",
+    ...env,
+  });
+  const key = /(hk_live_[0-9A-Za-z]+)/.exec(gate.stderr())?.[1];
+  if (!key) throw new Error("no bootstrap key printed");
+  for (let i = 0; i < 200; i++) {
+    const res = await fetch(`${gate.url}/ready`);
+    if (res.ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { ...gate, key, predictUrl: `${gate.url}/api/v1/models/21/predict` };
 }
+const gate = await startGate({});
+const gateOff = await startGate({ METRICS_ENABLED: "false" });
+const { key, predictUrl } = gate;
 const sample = await fetch(predictUrl, {
   method: "POST",
   headers: { "x-api-key": key, "content-type": "application/json" },
@@ -100,20 +124,28 @@ for (const c of CONNECTIONS) {
       await run(bareUrl, c, {}, 1); // warm-up
       return run(bareUrl, c, {}, DURATION);
     };
-    const measurePredict = async () => {
-      await run(predictUrl, c, { "x-api-key": key }, 1);
-      return run(predictUrl, c, { "x-api-key": key }, DURATION);
+    const measurePredict = async (g = gate) => {
+      await run(g.predictUrl, c, { "x-api-key": g.key }, 1);
+      const before = cpuSeconds(g.child.pid);
+      const result = await run(g.predictUrl, c, { "x-api-key": g.key }, DURATION);
+      const after = cpuSeconds(g.child.pid);
+      const cpuUs =
+        before === null || after === null ? null : ((after - before) * 1e6) / result.requests.total;
+      return { ...result, cpuUs };
     };
     let b;
     let p;
+    let off;
     if (round % 2 === 0) {
       b = await measureBare();
       p = await measurePredict();
+      off = await measurePredict(gateOff);
     } else {
+      off = await measurePredict(gateOff);
       p = await measurePredict();
       b = await measureBare();
     }
-    rounds.push({ b, p });
+    rounds.push({ b, p, off });
   }
   rows.push({
     c,
@@ -124,10 +156,22 @@ for (const c of CONNECTIONS) {
     p50: median(rounds.map((r) => r.p.latency.p50)),
     p99: median(rounds.map((r) => r.p.latency.p99)),
     ratio: median(rounds.map((r) => r.p.requests.average / r.b.requests.average)),
-    non2xx: rounds.reduce((n, r) => n + r.p.non2xx + r.p.errors, 0),
+    non2xx: rounds.reduce((n, r) => n + r.p.non2xx + r.p.errors + r.off.non2xx + r.off.errors, 0),
+    metricsOff: median(rounds.map((r) => r.off.requests.average)),
+    metricsRatio: median(rounds.map((r) => r.p.requests.average / r.off.requests.average)),
+    cpuOn: median(rounds.map((r) => r.p.cpuUs ?? NaN)),
+    cpuOff: median(rounds.map((r) => r.off.cpuUs ?? NaN)),
+    cpuRatio: median(rounds.map((r) => (r.p.cpuUs ?? NaN) / (r.off.cpuUs ?? NaN))),
   });
 }
+// The scrape Prometheus would make, so the run shows the counters it paid for.
+const scraped = await (await fetch(`${gate.url}/metrics`)).text();
+const counted =
+  /^modelgate_http_requests_total\{method="POST",route="\/api\/v1\/models\/:model_id\/predict",status="200"\} (\d+)/m.exec(
+    scraped,
+  )?.[1];
 gate.child.kill("SIGTERM");
+gateOff.child.kill("SIGTERM");
 bare.child.kill("SIGTERM");
 
 const fmt = (n, d = 0) => n.toFixed(d).padStart(8);
@@ -150,5 +194,18 @@ for (const c of [16, 64]) {
 }
 const r16 = at(16);
 if (r16) verdicts.push(`predict p99 at 16 connections ${r16.p99.toFixed(2)} ms (target ≤ 5 ms)`);
+for (const r of rows) {
+  verdicts.push(
+    `metrics on/off at ${r.c} connections ${r.metricsRatio.toFixed(3)} (${Math.round(r.predict)} vs ${Math.round(r.metricsOff)} req/s; cost ${((1 - r.metricsRatio) * 100).toFixed(1)} %, budget ≤ 3 %)`,
+  );
+  if (Number.isFinite(r.cpuRatio)) {
+    verdicts.push(
+      `  CPU per predict at ${r.c} connections, metrics on/off ${r.cpuRatio.toFixed(3)} (${r.cpuOn.toFixed(0)} vs ${r.cpuOff.toFixed(0)} µs; the steadier figure on a loaded machine)`,
+    );
+  }
+}
+verdicts.push(
+  `/metrics counted ${counted ?? "no"} successful predictions on the metrics-on service`,
+);
 console.log(verdicts.map((v) => `- ${v}`).join("\n"));
-rmSync(dataDir, { recursive: true, force: true });
+for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });

@@ -3,12 +3,15 @@
  * global one, so two apps in one process — tests, benchmarks — never share counters), the
  * metrics declared once, and the small observers services call (./types.ts).
  *
- * Hot path: label children are resolved once per label set and kept, so a request costs a few
- * map lookups and increments, not a label object and a validation per observation. What can be
+ * Hot path: the per-request histograms are cells of plain numbers resolved once per label set
+ * (./cells.ts), so a request costs a few map lookups and additions, not a label object, a hash
+ * and a validation per observation. What can be
  * read when Prometheus asks (model readiness, unmet requirements, the auth circuit, usage
  * counts) is read at scrape time and costs requests nothing.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { cellHistogram } from "./cells.js";
+import type { HistogramCell } from "./cells.js";
 import { scrapeGauges, usageReportMetrics } from "./scrape.js";
 import type {
   AuthServiceObserver,
@@ -51,11 +54,6 @@ const ROWS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 /** Requests no route matched share one label value: URLs never become labels. */
 export const UNMATCHED_ROUTE = "unmatched";
 
-interface RequestChildren {
-  count: { inc(): void };
-  duration: { observe(value: number): void };
-}
-
 /** A Map that builds a value once per key. */
 function memo<K, V>(make: (key: K) => V): (key: K) => V {
   const map = new Map<K, V>();
@@ -70,40 +68,33 @@ function memo<K, V>(make: (key: K) => V): (key: K) => V {
 }
 
 function requestMetrics(registry: Registry): RequestObserver {
-  const labelNames = ["method", "route", "status"] as const;
-  const total = new Counter({
-    name: "modelgate_http_requests_total",
-    help: "HTTP requests answered, by method, route template and status.",
-    labelNames,
-    registers: [registry],
-  });
-  const duration = new Histogram({
+  const duration = cellHistogram(registry, {
     name: "modelgate_http_request_duration_seconds",
     help: "Time from the request's arrival to its answer, by method, route template and status.",
-    labelNames,
+    labelNames: ["method", "route", "status"],
     buckets: SECONDS_FAST,
-    registers: [registry],
+    counter: {
+      name: "modelgate_http_requests_total",
+      help: "HTTP requests answered, by method, route template and status.",
+    },
   });
-  // route → method → status → children: three lookups, no string built per request.
-  const routes = new Map<string, Map<string, Map<number, RequestChildren>>>();
-  function children(method: string, route: string, status: number): RequestChildren {
+  // route → method → status → cell: three lookups, no string or object built per request.
+  const routes = new Map<string, Map<string, Map<number, HistogramCell>>>();
+  function cell(method: string, route: string, status: number): HistogramCell {
     let methods = routes.get(route);
     if (!methods) routes.set(route, (methods = new Map()));
     let statuses = methods.get(method);
     if (!statuses) methods.set(method, (statuses = new Map()));
     let found = statuses.get(status);
     if (!found) {
-      const labels = { method, route, status: String(status) };
-      found = { count: total.labels(labels), duration: duration.labels(labels) };
+      found = duration.cell({ method, route, status: String(status) });
       statuses.set(status, found);
     }
     return found;
   }
   return {
     request(method, route, status, seconds) {
-      const c = children(method, route ?? UNMATCHED_ROUTE, status);
-      c.count.inc();
-      c.duration.observe(seconds);
+      cell(method, route ?? UNMATCHED_ROUTE, status).observe(seconds);
     },
   };
 }
@@ -139,31 +130,28 @@ function modelCacheMetrics(registry: Registry): ModelCacheObserver {
     labelNames: ["model", "code"] as const,
     registers,
   });
-  const queueWait = new Histogram({
+  const queueWait = cellHistogram(registry, {
     name: "modelgate_predict_queue_wait_seconds",
     help: "Time a prediction waited for its model run to start (micro-batching queue), by model.",
-    labelNames: ["model"] as const,
+    labelNames: ["model"],
     buckets: SECONDS_QUEUE,
-    registers,
   });
-  const inference = new Histogram({
+  const inference = cellHistogram(registry, {
     name: "modelgate_predict_inference_seconds",
     help: "Time of one model run (a batch of one or more predictions), by model.",
-    labelNames: ["model"] as const,
+    labelNames: ["model"],
     buckets: SECONDS_QUEUE,
-    registers,
   });
-  const batchSize = new Histogram({
+  const batchSize = cellHistogram(registry, {
     name: "modelgate_predict_batch_size",
     help: "Inputs in one model run (requests batched together), by model.",
-    labelNames: ["model"] as const,
+    labelNames: ["model"],
     buckets: ROWS,
-    registers,
   });
   const batches = memo((model: string): BatchObserver => {
-    const wait = queueWait.labels({ model });
-    const infer = inference.labels({ model });
-    const rows = batchSize.labels({ model });
+    const wait = queueWait.cell({ model });
+    const infer = inference.cell({ model });
+    const rows = batchSize.cell({ model });
     return {
       waited: (seconds) => wait.observe(seconds),
       ran(n, seconds) {
