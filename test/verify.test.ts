@@ -13,6 +13,8 @@ import { generateLeads } from "../models/lead-scoring/generate-data.js";
 import { runCli } from "../src/cli/main.js";
 import { loadOnnxModel } from "../src/runtimes/onnx/index.js";
 import { BUILTIN_MODELS_DIR } from "../src/sources/index.js";
+import type { ScriptedServer } from "../src/sources/test-support/scripted-server.js";
+import { startScriptedServer } from "../src/sources/test-support/scripted-server.js";
 import type { VerifyReport } from "../src/verify/index.js";
 import type { TestService } from "./support/service.js";
 import { startTestService } from "./support/service.js";
@@ -301,6 +303,75 @@ describe("models verify --url, against a running server", () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/answered 401: api_key_invalid/);
     expect(res.stderr).not.toContain(wrong);
+  });
+});
+
+describe("models verify --url, when the server cannot answer (exit 1)", () => {
+  let server: ScriptedServer;
+  beforeAll(async () => {
+    server = await startScriptedServer((req, res) => {
+      if (req.url?.endsWith("/info")) {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            id: "21",
+            max_batch_size: 64,
+            input_schema: { type: "object", properties: { company_size: { type: "integer" } } },
+            outputs: [
+              { name: "lead_score", kind: "scale" },
+              { name: "conversion_probability", kind: "value" },
+              { name: "recommendation", kind: "thresholds" },
+              { name: "factors", kind: "rules" },
+              { name: "confidence", kind: "confidence" },
+            ],
+          }),
+        );
+        return;
+      }
+      if (req.url?.startsWith("/hang/")) return; // never answers
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          detail:
+            "HUGGINGFACE_API_KEY is not set; model 21 is stored in a private Hugging Face repository",
+          code: "source_credentials_missing",
+          request_id: "req_1",
+        }),
+      );
+    });
+  });
+  afterAll(() => server.close());
+
+  it("names the status, code and reason of a 503", async () => {
+    const res = await cli(
+      ["models", "verify", "21", "--golden", "golden-api.json", "--url", server.url],
+      {
+        MODELGATE_API_KEY: "hk_live_whatever_0000000000",
+      },
+    );
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(
+      `POST ${server.url}/api/v1/models/21/predict answered 503: source_credentials_missing: HUGGINGFACE_API_KEY is not set`,
+    );
+  });
+
+  it("every call has a time limit", async () => {
+    const res = await cli(
+      [
+        "models",
+        "verify",
+        "hang",
+        "--golden",
+        "golden-api.json",
+        "--url",
+        `${server.url}/hang`,
+        "--call-timeout",
+        "1s",
+      ],
+      { MODELGATE_API_KEY: "hk_live_whatever_0000000000" },
+    );
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/predict: no whole answer from 127\.0\.0\.1:\d+ within 1 s/);
   });
 });
 
