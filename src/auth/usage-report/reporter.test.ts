@@ -111,7 +111,10 @@ function report(i: number): UsageReport {
   };
 }
 
-function setup(script: Script, options: { queueMax?: number; concurrency?: number } = {}) {
+function setup(
+  script: Script,
+  options: { queueMax?: number; concurrency?: number; roundMs?: number } = {},
+) {
   const clock = testClock();
   const breaker = circuitBreaker({ threshold: 5, coolDownMs: 1_500, now: clock.now });
   const t = transport(script);
@@ -124,6 +127,7 @@ function setup(script: Script, options: { queueMax?: number; concurrency?: numbe
     retries: 2,
     backoff: { initialMs: 100, maxMs: 10_000 },
     clock,
+    roundMs: 0,
     ...options,
   });
   return { clock, breaker, t, reporter };
@@ -160,6 +164,28 @@ describe("usageReporter", () => {
       },
     ]);
     expect(reporter.stats()).toMatchObject({ sent: 1, retried: 0, dropped: 0, queued: 0 });
+  });
+
+  it("sends in rounds: what arrives within roundMs goes out together", async () => {
+    const { clock, t, reporter } = setup(() => "hang", { roundMs: 20, concurrency: 4 });
+    reporter.report(report(1));
+    reporter.report(report(2));
+    await clock.settle();
+    expect(t.calls).toHaveLength(0);
+    await clock.advance(19);
+    reporter.report(report(3));
+    await clock.advance(0);
+    expect(t.calls).toHaveLength(0);
+    await clock.advance(1);
+    expect(t.calls).toHaveLength(3); // one round
+    // A full round's worth waiting goes at once, without waiting for roundMs.
+    t.script = () => ok;
+    t.release(ok);
+    await clock.settle();
+    for (let i = 4; i <= 7; i++) reporter.report(report(i));
+    await clock.settle();
+    expect(t.calls).toHaveLength(7);
+    expect(reporter.stats()).toMatchObject({ sent: 7, queued: 0, inFlight: 0 });
   });
 
   it("keeps at most `concurrency` reports in flight", async () => {

@@ -50,6 +50,13 @@ export interface UsageReporterOptions {
   /** USAGE_REPORT_RETRIES: error answers a report survives. */
   retries?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Reports are sent in rounds: what arrived within this many ms goes out together (up to
+   * `concurrency`), and a round's answers come back together. Each send then shares its
+   * wake-ups with the others instead of paying its own (measured: a report sent alone as it
+   * arrives costs several times the CPU of one sent in a round). 0: each at once.
+   */
+  roundMs?: number;
   clock?: ReportClock;
   logger?: ReportLogger;
 }
@@ -92,6 +99,7 @@ export const USAGE_REPORT_DEFAULTS = {
   // Short: a service back after an outage gets its reports within seconds (the circuit
   // breaker already spaces the probes while it is down).
   backoff: { initialMs: 250, maxMs: 5_000 },
+  roundMs: 20,
 };
 
 /** A Retry-After longer than this is read as this: a report is not held for hours. */
@@ -131,7 +139,9 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
   /** What the service asked for (Retry-After): honoured even on shutdown. */
   let toldUntil = 0;
   let wake: { at: number; timer: { cancel(): void } } | undefined;
+  const roundMs = options.roundMs ?? d.roundMs;
   let pumpQueued = false;
+  let roundTimer: { cancel(): void } | undefined;
   let stopped = false;
   let closing: { deadline: number; done: () => void } | undefined;
   const warn = throttledLog(options.logger, clock);
@@ -167,6 +177,8 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
 
   function pump(): void {
     pumpQueued = false;
+    roundTimer?.cancel();
+    roundTimer = undefined;
     if (stopped) return;
     while (inFlight < concurrency && queue.size > 0) {
       const t = clock.now();
@@ -191,11 +203,18 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
     settleClose();
   }
 
-  /** Coalesces the reports of one tick into one pump (the response path only appends). */
+  /**
+   * The response path only appends; the pump runs at the next round — at once when a round's
+   * worth is waiting (or rounds are off), within `roundMs` otherwise.
+   */
   function schedulePump(): void {
     if (pumpQueued || stopped) return;
-    pumpQueued = true;
-    clock.defer(pump);
+    if (roundMs <= 0 || queue.size >= concurrency) {
+      pumpQueued = true;
+      clock.defer(pump);
+    } else {
+      roundTimer ??= clock.setTimeout(pump, roundMs);
+    }
   }
 
   function retryLater(item: Pending, retryAfter: string | null, why: string): void {
@@ -277,7 +296,9 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
       retryLater(item, null, `cannot be reached (${why})`);
     } finally {
       inFlight -= 1;
-      pump();
+      // The next round starts when this one is back, or at once when a full round waits.
+      if (roundMs <= 0 || inFlight === 0 || queue.size >= concurrency || closing) pump();
+      else if (queue.size > 0) schedulePump();
     }
   }
 
@@ -331,6 +352,8 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
       stopped = true;
       wake?.timer.cancel();
       wake = undefined;
+      roundTimer?.cancel();
+      roundTimer = undefined;
       // Reports still on the wire may yet be accepted: counted as unsent all the same.
       const left = queue.drain().length;
       counts.droppedAtShutdown += left;
