@@ -115,6 +115,7 @@ describe("alerts.yml", () => {
       "ModelgatePredictLatencyP99High",
       "ModelgateAuthServiceCircuitOpen",
       "ModelgateUsageRecordsDropped",
+      "ModelgateUsageReportsDropped",
       "ModelgateRateLimitRefusalsSpike",
     ]) {
       expect(names).toContain(wanted);
@@ -166,6 +167,7 @@ describe("alerts.yml", () => {
         "modelgate_http_request_duration_seconds_bucket",
         "modelgate_auth_service_circuit_state",
         "modelgate_usage_records_dropped_total",
+        "modelgate_usage_reports_dropped_total",
         "modelgate_rate_limit_refusals_total",
       ]),
     );

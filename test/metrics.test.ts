@@ -13,6 +13,7 @@ import { adminSocketPath } from "../src/server/admin/socket.js";
 import { BUILTIN_MODELS_DIR } from "../src/sources/index.js";
 import { readSpecFile } from "../src/spec/index.js";
 import { modelRepository, openStore } from "../src/store/index.js";
+import { startFakeAuth } from "./support/fake-auth.js";
 import type { FakeHub } from "./support/fake-hub.js";
 import { PRIVATE_REPO, startFakeHub } from "./support/fake-hub.js";
 import { declaredMetrics, parseSamples, sampleValue } from "./support/prom-text.js";
@@ -208,6 +209,57 @@ describe("METRICS_PORT", () => {
     const url = String(svc.service.metricsUrl);
     expect((await getJson(`${url}/metrics`)).body.code).toBe("metrics_unauthorized");
     await scrape(url, { authorization: "Bearer tok-123456789" });
+  });
+});
+
+describe("with the external auth service", () => {
+  it("times its calls by outcome, counts its errors, shows the breaker and the usage reports", async () => {
+    const auth = await startFakeAuth({
+      ext_key_0001: { user_id: "u1", key_id: "k1", scopes: ["predict"], rate_limit_per_hour: 0 },
+    });
+    try {
+      const svc = await start({ AUTH_SERVICE_URL: auth.url, AUTH_SERVICE_TIMEOUT_MS: "500" });
+      expect((await predict(svc, SEED_INPUT, "ext_key_0001")).status).toBe(200);
+      expect((await predict(svc, SEED_INPUT, "ext_unknown")).status).toBe(401);
+      let text = await scrape(svc.url);
+      const calls = (outcome: string) =>
+        sampleValue(text, "modelgate_auth_service_request_duration_seconds_count", { outcome });
+      expect(calls("valid")).toBe(1);
+      expect(calls("invalid")).toBe(1);
+      expect(sampleValue(text, "modelgate_auth_service_circuit_state", { state: "closed" })).toBe(
+        1,
+      );
+      // The report of the served request goes out after its answer, in the background.
+      const sent = () => sampleValue(text, "modelgate_usage_reports_sent_total") ?? 0;
+      for (let i = 0; i < 200 && sent() < 1; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        text = await scrape(svc.url);
+      }
+      expect(sent()).toBe(1);
+      expect(auth.usage).toHaveLength(1);
+      expect(
+        sampleValue(text, "modelgate_usage_reports_dropped_total", { reason: "queue_full" }),
+      ).toBe(0);
+
+      // The service goes away: each check fails, then the breaker opens and stops calling.
+      auth.mode = "down";
+      for (let i = 0; i < 7; i++) {
+        expect((await predict(svc, SEED_INPUT, `ext_other_${i}`)).status).toBe(503);
+      }
+      text = await scrape(svc.url);
+      const errors = (reason: string) =>
+        sampleValue(text, "modelgate_auth_service_errors_total", { reason }) ?? 0;
+      // Five failures open it; each later check is refused at once (or is the one probe a
+      // cool-down lets through, which fails and opens it again).
+      expect(errors("network")).toBeGreaterThanOrEqual(5);
+      expect(errors("network") + errors("circuit_open")).toBe(7);
+      expect(sampleValue(text, "modelgate_auth_service_circuit_state", { state: "open" })).toBe(1);
+      expect(sampleValue(text, "modelgate_auth_service_circuit_state", { state: "closed" })).toBe(
+        0,
+      );
+    } finally {
+      await auth.close();
+    }
   });
 });
 

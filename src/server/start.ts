@@ -42,6 +42,7 @@ import { localAdminOps } from "./admin/ops.js";
 import { startAdminSocket } from "./admin/socket.js";
 import { usageReporter } from "./admin/usage.js";
 import { buildApp } from "./app.js";
+import { metricSources, metricsFromConfig, metricsListeners } from "./metrics.js";
 import { corsSettingsFromConfig } from "./cors.js";
 import { metricSources, metricsFromConfig, metricsListeners } from "./metrics.js";
 import { shutdown } from "./shutdown.js";
@@ -132,7 +133,11 @@ export async function startService(options: StartOptions): Promise<RunningServic
   });
   // AUTH_SERVICE_URL set: keys are validated by the external auth service instead of the
   // store, and it gets usage reports (and debits, USAGE_DEBIT=true).
-  const authService = authServiceFromConfig(config, logger);
+  const authService = authServiceFromConfig(
+    config,
+    logger,
+    metrics ? { metrics: metrics.authService } : {},
+  );
   const external = authService?.verifier;
   const cache = modelCache({
     load: modelLoader({
@@ -290,6 +295,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       sources,
       usage,
       ...(external ? { authCircuit: () => external.health().state } : {}),
+      ...(authService ? { usageReports: () => authService.health() } : {}),
     }),
   );
   const metricsServer = await metricsAt.listen();
