@@ -42,7 +42,6 @@ import { localAdminOps } from "./admin/ops.js";
 import { startAdminSocket } from "./admin/socket.js";
 import { usageReporter } from "./admin/usage.js";
 import { buildApp } from "./app.js";
-import { metricSources, metricsFromConfig, metricsListeners } from "./metrics.js";
 import { corsSettingsFromConfig } from "./cors.js";
 import { metricSources, metricsFromConfig, metricsListeners } from "./metrics.js";
 import { shutdown } from "./shutdown.js";
