@@ -117,10 +117,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
     run(redisProbe(opts.redis, opts.redisAuthToken, timeoutMs)),
   ]);
 
-  const ready = await run<ReadyData>(readyProbe(ctx));
-  const model = await chooseModel(opts, ready.data);
+  // With --model, /ready runs beside the model's probes; without, it names the model to look at.
+  const readying = run<ReadyData>(readyProbe(ctx));
+  const model = opts.model ?? (await chooseModel(opts, (await readying).data));
   const modelId = model ?? "?";
-  const [symptom, health, metrics] = await Promise.all([
+  const [ready, symptom, health, metrics] = await Promise.all([
+    readying,
     model ? run<SymptomData>(symptomProbe(ctx, model, opts.input)) : undefined,
     model ? run<HealthData>(modelHealthProbe(ctx, model)) : undefined,
     run<MetricsData>(metricsProbe(ctx, model)),

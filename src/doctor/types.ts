@@ -68,6 +68,8 @@ export interface RootCause {
   confidenceReason: string;
   /** The evidence, each line with ✅ (supports) or ❌ (the missing thing) in the report. */
   evidence: { ok: boolean; text: string; code?: string }[];
+  /** The fix in one sentence, for summaries. */
+  fixSummary: string;
   /** What to do, in order; each step may carry a command. */
   fix: { text: string; command?: string }[];
   /** How to tell it worked. */

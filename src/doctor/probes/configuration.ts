@@ -120,6 +120,20 @@ function secretRefs(result: CheckResult): SecretRef[] {
   return refs;
 }
 
+/** "V is declared in X (Terraform) but missing from the deployed Y (finding not-applied)." */
+function findingSentences(v: VariableConfig): string[] {
+  return v.findings
+    .filter((f) => f.severity === "error")
+    .map((f) => {
+      const declared = v.presence.filter((p) => p.target.role === "declared" && p.provided);
+      const missing = v.presence.filter((p) => !p.provided && p.target.role !== "declared");
+      if (f.kind === "not-applied" && declared[0] && missing[0])
+        return `${v.name} is declared in ${declared[0].target.label} (Terraform) but missing from the deployed ${missing.map((p) => p.target.label).join(", ")} (finding not-applied).`;
+      return `${v.name}: ${f.kind}.`;
+    })
+    .filter((line, i, all) => all.indexOf(line) === i);
+}
+
 function presenceLine(v: VariableConfig, p: VariablePresence): string {
   const role =
     p.target.role === "declared"
@@ -199,20 +213,19 @@ export function configurationProbe(
       const missingSomewhere = described.filter((v) =>
         v.presence.some((p) => !p.provided && p.target.role !== "declared"),
       );
+      const others =
+        otherErrors.length > 0 ? ` ${otherErrors.length} other error finding(s) (below).` : "";
       return {
         state: bad || otherErrors.length > 0 ? "problem" : "ok",
         summary:
           data.targets.length === 0
             ? "No deployment target was found in the sources given."
             : bad
-              ? `${described
-                  .filter((v) => v.findings.length > 0)
-                  .map((v) => v.findings.map((f) => `${v.name}: ${f.kind}`).join("; "))
-                  .join("; ")}.`
+              ? `${described.flatMap((v) => findingSentences(v)).join(" ")}${others}`
               : missingSomewhere.length > 0
-                ? `${missingSomewhere.map((v) => v.name).join(", ")} absent from some targets, without an error finding.`
+                ? `${missingSomewhere.map((v) => v.name).join(", ")} absent from some targets, without an error finding.${others}`
                 : names.length > 0
-                  ? `${names.join(", ")} provided by every target compared (${data.targets.length}).`
+                  ? `${names.join(", ")} provided by every target compared (${data.targets.length}).${others}`
                   : `${data.targets.length} target(s) compared: no error finding.`,
         details,
         commands: commandLine ? [commandLine] : [],

@@ -325,14 +325,19 @@ export function secretsProbe(opts: {
             ? `${bad.length} of ${results.length} secret reference(s) do not resolve: ${bad.map((b) => `${b.variable} (${b.reason})`).join("; ")}.`
             : `${results.length - unknown.length} of ${results.length} secret reference(s) resolve${unknown.length > 0 ? `; ${unknown.length} could not be asked` : ""}. No value is shown.`,
         details,
-        commands: [...new Set(results.map((r) => r.reference))].slice(0, 3).map((ref) => {
-          const p = parseValueFrom(ref);
-          return p.kind === "secretsmanager"
-            ? `aws secretsmanager describe-secret --secret-id ${p.secretId}`
-            : p.kind === "ssm"
-              ? `aws ssm get-parameter --name ${p.name} --query Parameter.Version`
-              : `# ${ref}: ${p.reason}`;
-        }),
+        // One command a secret (not a reference): describe-secret shows it exists, never its value.
+        commands: [
+          ...new Set(
+            results.map((r) => {
+              const p = parseValueFrom(r.reference);
+              return p.kind === "secretsmanager"
+                ? `aws secretsmanager describe-secret --secret-id ${p.secretId}`
+                : p.kind === "ssm"
+                  ? `aws ssm describe-parameters --parameter-filters "Key=Name,Values=${p.name}"`
+                  : `# ${r.reference}: ${p.reason}`;
+            }),
+          ),
+        ].slice(0, 5),
         data: { refs: results, omitted },
       };
     },

@@ -244,15 +244,18 @@ export function metricsProbe(ctx: ProbeContext, model: string | null): ProbeSpec
         details.push("modelgate_config_requirement_unmet: not exposed by this service");
       // modelgate_model_ready 0 alone is a model not loaded yet; a named unmet setting is a problem.
       const problem = data.unmet.length > 0;
+      const exposed = find(parsed, "modelgate_config_requirement_unmet").length > 0;
       const notReady =
         data.modelReady === 0
-          ? ` modelgate_model_ready{model="${model}"} is 0 (not loaded, or cannot be).`
+          ? ` modelgate_model_ready{model="${model}"} is 0 (not loaded yet, or cannot be).`
           : "";
       return {
         state: problem ? "problem" : "ok",
         summary: problem
           ? `The gauges say model ${model} lacks ${data.unmet.join(", ")}.${notReady}`
-          : `${parsed.samples.length} samples read; no unmet requirement${model ? ` for model ${model}` : ""}.${notReady}`,
+          : exposed
+            ? `${parsed.samples.length} samples read; no unmet requirement${model ? ` for model ${model}` : ""}.${notReady}`
+            : `${parsed.samples.length} samples read, but no modelgate_config_requirement_unmet sample: the gauge says nothing either way (an older modelgate, or its reading timed out).${notReady}`,
         details,
         commands: [command],
         data,

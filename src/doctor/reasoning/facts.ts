@@ -34,8 +34,8 @@ export interface Facts {
   failure: { code: string; detail: string; where: string } | null;
   /** The model answered predict (2xx). */
   predictOk: boolean;
-  /** Settings the service says the model lacks, each with who said it. */
-  needed: { variable: string; saidBy: string[] }[];
+  /** Settings the service says the model lacks, each with who said it and what they said. */
+  needed: { variable: string; saidBy: string[]; said: { by: string; text: string }[] }[];
   serviceHas: (variable: string) => ServiceHas;
   /** A readiness check of the service itself (not a model's) that fails: store, redis, … */
   failingServiceChecks: { name: string; reason: string }[];
@@ -58,6 +58,12 @@ const SETTING_CODES = new Set([
   "config_invalid",
   "model_unavailable",
 ]);
+
+/** The sentence naming the problem, without the advice that follows it. */
+export function firstSentence(text: string): string {
+  const end = text.search(/\.\s+[A-Z]/);
+  return end === -1 ? text : text.slice(0, end);
+}
 
 function mentioned(text: string): string[] {
   const known = knownVariables();
@@ -89,23 +95,31 @@ export function readFacts(e: Evidence): Facts {
     failure = { code: "not_ready", detail: modelCheck.reason, where: "/ready" };
   }
 
-  const needed = new Map<string, Set<string>>();
-  const add = (variable: string, by: string) => {
-    if (!needed.has(variable)) needed.set(variable, new Set());
-    needed.get(variable)?.add(by);
+  const needed = new Map<string, Map<string, string>>();
+  const add = (variable: string, by: string, text: string) => {
+    if (!needed.has(variable)) needed.set(variable, new Map());
+    needed.get(variable)?.set(by, text);
   };
-  for (const v of e.metrics?.data?.unmet ?? []) add(v, "/metrics");
+  for (const v of e.metrics?.data?.unmet ?? [])
+    add(v, "/metrics", `modelgate_config_requirement_unmet{model="${e.model}",variable="${v}"} 1`);
   if (symptom?.code && SETTING_CODES.has(symptom.code) && symptom.detail)
-    for (const v of mentioned(symptom.detail)) add(v, "predict");
+    for (const v of mentioned(symptom.detail))
+      add(v, "predict", `${symptom.status} ${symptom.code}: ${firstSentence(symptom.detail)}`);
   if (health?.lastError && SETTING_CODES.has(health.lastError.code))
-    for (const v of mentioned(health.lastError.detail)) add(v, "model health");
+    for (const v of mentioned(health.lastError.detail))
+      add(
+        v,
+        "model health",
+        `last_error ${health.lastError.code}: ${firstSentence(health.lastError.detail)}`,
+      );
   // A /ready reason carries no code: only a sentence saying a setting is absent or refused counts.
   if (
     modelCheck &&
     !modelCheck.ok &&
-    /\bis not set\b|does not look like|rejects|refused/.test(modelCheck.reason)
+    /\bis not set\b|does not look like|reject|refus|may not read/.test(modelCheck.reason)
   )
-    for (const v of mentioned(modelCheck.reason)) add(v, "/ready");
+    for (const v of mentioned(modelCheck.reason))
+      add(v, "/ready", `check ${modelCheck.name} fails: ${firstSentence(modelCheck.reason)}`);
 
   const codes = [symptom?.code, health?.lastError?.code].filter((c): c is string => Boolean(c));
   const serviceHas = (variable: string): ServiceHas => {
@@ -130,7 +144,11 @@ export function readFacts(e: Evidence): Facts {
     model: e.model,
     failure,
     predictOk,
-    needed: [...needed].map(([variable, by]) => ({ variable, saidBy: [...by] })),
+    needed: [...needed].map(([variable, by]) => ({
+      variable,
+      saidBy: [...by.keys()],
+      said: [...by].map(([source, text]) => ({ by: source, text })),
+    })),
     serviceHas,
     failingServiceChecks,
   };

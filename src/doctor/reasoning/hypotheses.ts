@@ -24,23 +24,32 @@ function h(
 
 /** Why a probe gives no evidence: its own sentence. */
 function notRun(p: ProbeOutcome | undefined, what: string): string {
-  return p ? `${what} did not run: ${p.summary}` : `${what} did not run.`;
+  if (!p) return `${what} did not run.`;
+  const reason = p.summary
+    .replace(/^(Not checked|Not tested|Could not run): /, "")
+    .replace(/\.$/, "");
+  return `${what} ${p.state === "failed" ? "could not finish" : "did not run"}: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}.`;
 }
 
 const ran = (p: ProbeOutcome | undefined) =>
   p !== undefined && (p.state === "ok" || p.state === "problem");
 
 function describe(p: VariablePresence): string {
-  const where = p.at ? ` (${p.at})` : "";
-  return `${p.target.label}${where}`;
+  return p.at ? `${p.target.label} at ${p.at}` : p.target.label;
 }
 
+/** What the service said about the variable, one line a source ("predict: 503 …"). */
 function serviceSaid(f: Facts, variable: string): string[] {
+  const said = f.needed.find((n) => n.variable === variable)?.said ?? [];
+  return said.map((s) => `${s.by}: ${s.text}`);
+}
+
+/** The same, in one line, where it only backs another hypothesis. */
+function serviceSaidBriefly(f: Facts, variable: string): string[] {
   const by = f.needed.find((n) => n.variable === variable)?.saidBy ?? [];
-  return by.map(
-    (b) =>
-      `${b}: the service says ${variable} is ${f.serviceHas(variable) === "rejected" ? "set but refused" : "not set"} for model ${f.model}`,
-  );
+  if (by.length === 0) return [];
+  const how = f.serviceHas(variable) === "rejected" ? "set but refused" : "not set";
+  return [`${by.join(", ")}: the service says ${variable} is ${how} for model ${f.model}`];
 }
 
 /** H0: the running service lacks the setting (its own account). */
@@ -51,10 +60,6 @@ function serviceLacks(e: Evidence, f: Facts, v: string): H {
   const test =
     "Read predict's error, /ready, the model's health and the /metrics gauge modelgate_config_requirement_unmet.";
   const evidence = [...serviceSaid(f, v)];
-  if (e.metrics?.data?.present && e.metrics.data.unmet.includes(v))
-    evidence.push(
-      `/metrics: modelgate_config_requirement_unmet{model="${f.model}",variable="${v}"} 1`,
-    );
   if (has === "missing")
     return h(
       "service-lacks-variable",
@@ -161,7 +166,7 @@ function notApplied(e: Evidence, f: Facts, v: VariableConfig | undefined, name: 
       test,
       "confirmed",
       `The Terraform provides ${name} (${inTf.map(describe).join(", ")}); the deployed ${lacking.map((p) => p.target.label).join(", ")} does not.${live}`,
-      [...evidence, ...serviceSaid(f, name)],
+      [...evidence, ...serviceSaidBriefly(f, name)],
       ["config", "symptom", "ready"],
     );
   }
@@ -292,7 +297,7 @@ function notRedeployed(e: Evidence, f: Facts, v: VariableConfig | undefined, nam
     );
   const evidence = [
     ...live.map((p) => `config check: ${p.provided ? "present" : "absent"} in ${describe(p)}`),
-    ...serviceSaid(f, name),
+    ...serviceSaidBriefly(f, name),
   ];
   const has = f.serviceHas(name);
   if (live.every((p) => p.provided) && has === "missing")
@@ -417,7 +422,7 @@ function tokenRejected(e: Evidence, f: Facts, name: string): H {
       `Hub whoami with the token from ${t.origin}: ${t.ok ? `accepted (${t.owner})` : `rejected (${t.code})`}`,
     );
   if (has === "missing") {
-    evidence.unshift(...serviceSaid(f, name));
+    evidence.unshift(...serviceSaidBriefly(f, name));
     return h(
       "token-rejected",
       statement,
@@ -430,7 +435,7 @@ function tokenRejected(e: Evidence, f: Facts, name: string): H {
     );
   }
   if (has === "rejected") {
-    evidence.unshift(...serviceSaid(f, name));
+    evidence.unshift(...serviceSaidBriefly(f, name));
     if (t?.tested && t.ok)
       return h(
         "token-rejected",

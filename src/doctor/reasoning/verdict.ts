@@ -11,9 +11,10 @@ import type { Evidence, Facts } from "./facts.js";
 /** Most specific first: a deeper cause explains the shallower ones it implies. */
 const CAUSE_ORDER = [
   "not-applied",
+  // A reference that does not resolve keeps new tasks from starting: the old ones run on.
+  "secret-unresolved",
   "not-redeployed",
   "never-deployed",
-  "secret-unresolved",
   "token-rejected",
   "repo-unreadable",
   "source-unreachable",
@@ -29,7 +30,7 @@ const EXPLAINS: Record<string, string[]> = {
   "not-applied": ["service-lacks-variable", "never-deployed", "not-redeployed"],
   "not-redeployed": ["service-lacks-variable"],
   "never-deployed": ["service-lacks-variable"],
-  "secret-unresolved": ["service-lacks-variable"],
+  "secret-unresolved": ["service-lacks-variable", "not-redeployed"],
 };
 
 const base = (id: string) => id.replace(/-\d+$/, "");
@@ -65,8 +66,8 @@ function confidenceOf(
 
 /** The step an evidence line comes from, by the prefix every line carries ("predict: …"). */
 const VIEW_OF: [RegExp, string][] = [
-  [/^predict:/, "the symptom (predict's answer)"],
-  [/^(\/ready|model health|\/metrics):/, "the service's own account"],
+  [/^[^:]*\bpredict\b[^:]*:/, "the symptom (predict's answer)"],
+  [/^[^:]*(\/ready|model health|\/metrics)[^:]*:/, "the service's own account"],
   [/^config check/, "the configuration sources (config check)"],
   [/^Secrets/, "the secret store"],
   [/^Hub/, "the Hugging Face Hub"],
@@ -77,8 +78,7 @@ const VIEW_OF: [RegExp, string][] = [
 function independentViews(hyp: Hypothesis, e: Evidence): [string[], string[]] {
   const views = new Set<string>();
   for (const line of hyp.evidence) {
-    const view = VIEW_OF.find(([re]) => re.test(line))?.[1];
-    if (view) views.add(view);
+    for (const [re, view] of VIEW_OF) if (re.test(line)) views.add(view);
   }
   if (views.size === 0) views.add(hyp.conclusion);
   const missing: string[] = [];
@@ -141,7 +141,7 @@ function notAppliedCause(e: Evidence, f: Facts, hyp: Hypothesis): RootCause {
   if (secretRes)
     evidence.push({
       ok: true,
-      text: `**The secret exists** and resolves (${secretRes.reason}); its value is not shown.`,
+      text: `**The secret exists** (${secretRes.reason.replace(/^the secret exists and /, "")}); its value is not shown.`,
     });
   else if (ref)
     evidence.push({
@@ -171,20 +171,21 @@ function notAppliedCause(e: Evidence, f: Facts, hyp: Hypothesis): RootCause {
     });
   const model = f.model ?? "the model";
   const source = e.health?.data?.source;
+  const latent = f.serviceHas(name) === "ok";
   return {
     hypothesis: hyp.id,
-    title:
-      `${name} is declared in the Terraform but missing from the deployed task definition ${dep?.target.label ?? ""} (configuration drift: never applied).`
-        .replace(" (", " (")
-        .replace("  ", " "),
-    explanation: [
-      `Model ${model}${source ? ` is stored in ${source}` : ""} and can only be fetched with ${name}.`,
-      `The running service does not have ${name}, so it cannot fetch the package and answers every prediction with 503 \`${f.failure?.code ?? "source_credentials_missing"}\`.`,
-      `${name} reaches the container only through the task definition${ref ? `'s secrets list (valueFrom \`${ref}\`)` : ""}. The Terraform declares it${tf?.at ? ` (\`${tf.at}\`)` : ""}, but the revision deployed${dep ? `, ${dep.target.label},` : ""} has no such entry: the Terraform change was never applied, or applied without deploying the new revision.`,
-    ].join(" "),
+    title: `${name} is declared in the Terraform but missing from the deployed task definition${dep ? ` ${dep.target.label}` : ""} (configuration drift: never applied).`,
+    explanation: latent
+      ? `The service probed has ${name} and serves model ${model}, so it is not running ${dep?.target.label ?? "the deployed revision given"}; but that revision lacks ${name} while the Terraform declares it${tf?.at ? ` (\`${tf.at}\`)` : ""}. Any task started from it — a scale-out, a replacement, the next deploy — fails for model ${model} as the seeds' service did.`
+      : [
+          `Model ${model}${source ? ` is stored in ${source}` : ""} and can only be fetched with ${name}.`,
+          `The running service does not have ${name}, so it cannot fetch the package and answers every prediction with 503 \`${f.failure?.code ?? "source_credentials_missing"}\`.`,
+          `${name} reaches the container only through the task definition${ref ? `'s secrets list (valueFrom \`${ref}\`)` : ""}. The Terraform declares it${tf?.at ? ` (\`${tf.at}\`)` : ""}, but the revision deployed${dep ? `, ${dep.target.label},` : ""} has no such entry: the Terraform change was never applied, or applied without deploying the new revision.`,
+        ].join(" "),
     confidence,
     confidenceReason: reason,
     evidence,
+    fixSummary: `Apply the Terraform (\`terraform -chdir=${tfDir} apply\`) so a revision of ${family} with ${name} is registered, then deploy that revision to the ECS service.`,
     fix: [
       {
         text: `Plan the Terraform and check the diff adds ${name} to the task definition's secrets (and nothing unexpected):`,
@@ -253,6 +254,7 @@ function genericCause(e: Evidence, f: Facts, hyp: Hypothesis): RootCause {
     },
     "secret-unresolved": {
       title: `The secret reference for ${name} does not resolve.`,
+      explanation: `${hyp.conclusion} ECS refuses to start a task whose secrets cannot be fetched (ResourceInitializationError), so a revision carrying the reference never runs and older tasks without ${name} stay; other platforms start the container without the value.`,
       fix: [
         {
           text: "Create the secret (or the JSON key) it names, or point valueFrom at the right ARN; then redeploy.",
@@ -332,8 +334,12 @@ function genericCause(e: Evidence, f: Facts, hyp: Hypothesis): RootCause {
   };
   const spec = byId[base(hyp.id)] ?? { fix: [], prevention: [] };
   const { confidence, reason } = confidenceOf(...independentViews(hyp, e));
+  const first = spec.fix[0];
   return {
     hypothesis: hyp.id,
+    fixSummary: first
+      ? `${first.text.replace(/:$/, "")}${first.text.endsWith(".") ? "" : "."}`
+      : "See below.",
     title: spec.title ?? hyp.statement,
     explanation: spec.explanation ?? hyp.conclusion,
     confidence,

@@ -189,7 +189,7 @@ function causeBlock(c: RootCause, level: string): string[] {
   out.push(`${level} Evidence`, "");
   c.evidence.forEach((e, i) => {
     out.push(`${i + 1}. ${e.ok ? "✅" : "❌"} ${e.text}`);
-    if (e.code) out.push("", fence("json", e.code).replace(/^/gm, "   "), "");
+    if (e.code) out.push("", fence("text", e.code).replace(/^/gm, "   "), "");
   });
   out.push("", `${level} Technical explanation`, "", c.explanation, "", `${level} The fix`, "");
   c.fix.forEach((f, i) => {
@@ -239,7 +239,7 @@ export function rootCauseMd(r: DoctorResult): string {
     `**Root cause:** ${c.title}  `,
     `**Confidence:** ${c.confidence[0]?.toUpperCase()}${c.confidence.slice(1)}. ${c.confidenceReason}  `,
     `**Severity:** ${severity(r)}  `,
-    `**Fix:** ${c.fix[0]?.text.replace(/:$/, "") ?? "see below"}${c.fix.length > 1 ? ` (then ${c.fix.length - 1} more step${c.fix.length > 2 ? "s" : ""}, below)` : ""}.  `,
+    `**Fix:** ${c.fixSummary}  `,
     `**Status:** Root cause identified by \`modelgate doctor\`; the fix is not applied.`,
     "",
   );
