@@ -5,6 +5,8 @@
  * modelgate_config_requirement_unmet{model="21",variable="HUGGINGFACE_API_KEY"}.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -202,6 +204,20 @@ describe("METRICS_PORT", () => {
     const other = await getJson(`${String(metricsUrl)}/api/v1/models`);
     expect(other.status).toBe(404);
     expect(other.body.code).toBe("not_found");
+  });
+
+  it("refuses to start on a METRICS_PORT in use, naming it", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = String((taken.address() as AddressInfo).port);
+    try {
+      await expect(start({ METRICS_PORT: port })).rejects.toMatchObject({
+        code: "config_invalid",
+        message: expect.stringContaining(`METRICS_PORT ${port} at 127.0.0.1 (EADDRINUSE)`),
+      });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it("with METRICS_TOKEN, the separate port asks for it too", async () => {

@@ -18,6 +18,15 @@ describe("loadConfig", () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("refuses METRICS_PORT equal to PORT, naming both", () => {
+    const { problems } = loadConfig({ PORT: "9000", METRICS_PORT: "9000" }, { cwd });
+    expect(problems).toEqual([
+      "METRICS_PORT and PORT are both 9000: give /metrics another port, or unset METRICS_PORT to serve it on PORT.",
+    ]);
+    expect(loadConfig({ PORT: "0", METRICS_PORT: "0" }, { cwd }).problems).toEqual([]);
+    expect(loadConfig({ METRICS_PORT: "9464" }, { cwd }).config.metricsPort).toBe(9464);
+  });
+
   it("parses typed values from the environment", () => {
     const { config, problems } = loadConfig(
       {

@@ -120,6 +120,12 @@ function combinationProblems(values: Record<string, unknown>): string[] {
       "USAGE_DEBIT=true debits each prediction at the external auth service, but AUTH_SERVICE_URL is not set: set AUTH_SERVICE_URL (or HOKUSAI_AUTH_SERVICE_URL), or USAGE_DEBIT=false.",
     );
   }
+  const metricsPort = values.metricsPort;
+  if (typeof metricsPort === "number" && metricsPort !== 0 && metricsPort === values.port) {
+    problems.push(
+      `METRICS_PORT and PORT are both ${metricsPort}: give /metrics another port, or unset METRICS_PORT to serve it on PORT.`,
+    );
+  }
   return problems;
 }
 

@@ -16,6 +16,15 @@ describe("createMetrics", () => {
     expect(await b.render()).not.toContain('route="/live"');
   });
 
+  it("renders the process metrics of the one process collector in every instance", async () => {
+    const [a, b] = [createMetrics(), createMetrics()];
+    for (const text of [await a.render(), await b.render()]) {
+      expect(text).toContain("# TYPE process_cpu_seconds_total counter");
+      expect(text.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
+      expect(text).toContain("# TYPE modelgate_http_requests_total counter");
+    }
+  });
+
   it("puts requests no route matched under one label", async () => {
     const m = createMetrics({ defaultMetrics: false });
     m.requests.request("GET", undefined, 404, 0.001);

@@ -207,13 +207,25 @@ function authServiceMetrics(registry: Registry): AuthServiceObserver {
   };
 }
 
+/**
+ * Process metrics describe the process, not one app, and prom-client's collector starts an
+ * event-loop monitor and a GC observer that are never stopped: one collector per process, in its
+ * own registry, rendered after each app's own metrics (which are never shared).
+ */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    // Unprefixed (process_*, nodejs_*), the names every Node.js dashboard and alert expects.
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /** A fresh registry with every modelgate metric; `render()` is what GET /metrics answers. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) {
-    // Unprefixed (process_*, nodejs_*), the names every Node.js dashboard and alert expects.
-    collectDefaultMetrics({ register: registry });
-  }
+  const withProcess = options.defaultMetrics !== false;
   const sources: MetricSources = {};
   scrapeGauges(registry, sources, options.sourceTimeoutMs ?? 2_000);
   return {
@@ -225,7 +237,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (more.usageReports && !sources.usageReports) usageReportMetrics(registry, sources);
       Object.assign(sources, more);
     },
-    render: () => registry.metrics(),
+    async render() {
+      const own = await registry.metrics();
+      return withProcess ? `${own}\n${await processMetrics().metrics()}` : own;
+    },
     contentType: registry.contentType,
   };
 }

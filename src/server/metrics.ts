@@ -3,6 +3,7 @@
  * readers over the running services, and where /metrics is served (PORT, or METRICS_PORT alone).
  */
 import type { Config } from "../config/index.js";
+import { ModelgateError } from "../errors.js";
 import { createMetrics, startMetricsServer } from "../metrics/index.js";
 import type {
   CircuitStateName,
@@ -113,6 +114,17 @@ export function metricsListeners(
   const port = config.metricsPort;
   if (port === undefined) return { onMainPort: endpoint, listen: async () => null };
   return {
-    listen: () => startMetricsServer(endpoint, { host: config.host, port }, metrics.requests),
+    async listen() {
+      try {
+        return await startMetricsServer(endpoint, { host: config.host, port }, metrics.requests);
+      } catch (err) {
+        const code = err instanceof Error && "code" in err ? String(err.code) : String(err);
+        throw new ModelgateError(
+          "config_invalid",
+          `/metrics cannot listen on METRICS_PORT ${port} at ${config.host} (${code}): choose a free port, or unset METRICS_PORT to serve /metrics on PORT.`,
+          { cause: err },
+        );
+      }
+    },
   };
 }

@@ -297,7 +297,15 @@ export async function startService(options: StartOptions): Promise<RunningServic
       ...(authService ? { usageReports: () => authService.health() } : {}),
     }),
   );
-  const metricsServer = await metricsAt.listen();
+  const metricsServer = await metricsAt.listen().catch(async (err: unknown) => {
+    // Nothing listens yet: release what was opened, so the refusal leaves nothing behind.
+    await admin?.close();
+    usage.close(0).catch(() => undefined);
+    external?.close();
+    await cluster.close();
+    await store.close();
+    throw err;
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   const flushTimer = setInterval(() => {
     keys
