@@ -88,7 +88,8 @@ function answerOnSocket(socket: Socket, err: ModelgateError, requestId: string):
 export function connectHandler(logger: FastifyBaseLogger | null) {
   return function onConnect(req: IncomingMessage, socket: Duplex): void {
     const requestId = newId("req");
-    const target = (req.url ?? "").slice(0, 200);
+    // Without its query: a key there must not come back.
+    const target = (req.url ?? "").split("?")[0]?.slice(0, 200) ?? "";
     const err = new ModelgateError(
       "not_found",
       `No route CONNECT ${target}: this server is not a proxy; see /docs for the API.`,
