@@ -102,3 +102,14 @@ describe("an API key sent as X-Request-Id", () => {
     expect(res.headers.get("x-request-id")).toBe("trace-1234abcd");
   });
 });
+
+describe("CONNECT with a key in its query", () => {
+  it("does not echo the query (the key) in its 404", async () => {
+    const res = await send(
+      publicEndpoint,
+      `CONNECT /api/v1/models?api_key=${key} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    expect(res.status).toBe(404);
+    expect(res.raw.toString()).not.toContain(key);
+  });
+});
