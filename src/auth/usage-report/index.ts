@@ -5,6 +5,7 @@
  */
 import type { Config } from "../../config/index.js";
 import { circuitBreaker } from "../circuit-breaker.js";
+import type { CircuitBreaker } from "../circuit-breaker.js";
 import { externalAuth } from "../external.js";
 import type { ExternalAuth, ExternalAuthOptions } from "../external.js";
 import { keepAliveTransport } from "../external-transport.js";
@@ -13,6 +14,7 @@ import { usageDebit } from "./debit.js";
 import { debitHook } from "./hooks.js";
 import type { DebitHook } from "./hooks.js";
 import type { ReportLogger } from "./log.js";
+import { pipelinedTransport } from "./pipelined-transport.js";
 import { usageReporter } from "./reporter.js";
 import type { UsageReporter, UsageReporterStats } from "./reporter.js";
 
@@ -89,6 +91,35 @@ function healthOf(r: UsageReporterStats | null, d: (DebitStats & { servedUnpaid:
 }
 
 /**
+ * Usage reports over their own pipelined connections (one write for a round of reports), behind
+ * the shared circuit breaker; closing the reporter closes them.
+ */
+function withOwnTransport(
+  config: AuthServiceConfig,
+  shared: { url: string; serviceId: string; breaker: CircuitBreaker },
+  logger: ReportLogger | undefined,
+): UsageReporter {
+  const transport = pipelinedTransport();
+  const reporter = usageReporter({
+    ...shared,
+    transport,
+    timeoutMs: config.authServiceTimeoutMs,
+    queueMax: config.usageReportQueueMax,
+    concurrency: config.usageReportConcurrency,
+    retries: config.usageReportRetries,
+    ...(logger ? { logger } : {}),
+  });
+  return {
+    ...reporter,
+    async close(timeoutMs) {
+      const left = await reporter.close(timeoutMs);
+      transport.close();
+      return left;
+    },
+  };
+}
+
+/**
  * undefined when AUTH_SERVICE_URL is unset (keys are the local store's). `verifierOptions` are
  * passed on to the key validation (an observer for metrics, …).
  */
@@ -109,16 +140,7 @@ export function authServiceFromConfig(
     validTtlMs: config.authServiceCacheTtlMs,
     invalidTtlMs: config.authServiceInvalidCacheTtlMs,
   });
-  const reporter = config.usageReport
-    ? usageReporter({
-        ...shared,
-        timeoutMs: config.authServiceTimeoutMs,
-        queueMax: config.usageReportQueueMax,
-        concurrency: config.usageReportConcurrency,
-        retries: config.usageReportRetries,
-        ...(logger ? { logger } : {}),
-      })
-    : null;
+  const reporter = config.usageReport ? withOwnTransport(config, shared, logger) : null;
   const debit = config.usageDebit
     ? debitHook({
         debit: usageDebit({ ...shared, timeoutMs: config.authServiceTimeoutMs }),

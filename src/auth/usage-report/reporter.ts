@@ -290,8 +290,16 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
       const answer = await transport.post(url, HEADERS, bodyOf(item), options.timeoutMs);
       onAnswer(item, answer);
     } catch (err) {
-      const timedOut = err instanceof Error && err.name === "TimeoutError";
-      const why = timedOut ? `no answer within ${options.timeoutMs} ms` : networkReason(err);
+      const name = err instanceof Error ? err.name : "";
+      if (name === "ConnectionAborted") {
+        // Another call's failure took the connection down (counted once, on that call); or the
+        // server closed it between answers. Sent again, no verdict on the service.
+        breaker.release();
+        retryLater(item, null, networkReason(err));
+        return;
+      }
+      const why =
+        name === "TimeoutError" ? `no answer within ${options.timeoutMs} ms` : networkReason(err);
       breaker.failure(why);
       retryLater(item, null, `cannot be reached (${why})`);
     } finally {
