@@ -88,7 +88,9 @@ const phaseOf = (n) => {
   for (let at = n.id; at !== undefined; at = parent.get(at)) {
     const fn = nodes.get(at)?.callFrame.functionName ?? "";
     if (/^Module\._/.test(fn) || fn === "createMetrics") return "start-up";
-    if (fn === "metrics" && urlOf(at).includes("/dist/metrics/")) return "scrape";
+    if ((fn === "metrics" || fn === "render") && urlOf(at).includes("/dist/metrics/")) {
+      return "scrape";
+    }
     // The registry's rendering and the scrape-time readers resume after awaits, off that stack.
     if (/prom-client\/lib\/registry\.js|dist\/metrics\/(scrape|cells)\.js/.test(urlOf(at))) {
       return fn === "observe" ? "request" : "scrape";

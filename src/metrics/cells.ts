@@ -157,3 +157,35 @@ export function cellHistogram(
     },
   };
 }
+
+/** A counter without labels whose `inc()` is one addition (prom-client's builds a label object). */
+export function cellCounter(
+  registry: Registry,
+  options: { name: string; help: string },
+): { inc(): void } {
+  let value = 0;
+  const metric: RegistryMetric = {
+    name: options.name,
+    help: options.help,
+    type: "counter",
+    aggregator: "sum",
+    async get() {
+      return {
+        name: options.name,
+        help: options.help,
+        type: "counter",
+        values: [{ labels: {}, value }],
+        aggregator: "sum",
+      };
+    },
+    reset: () => {
+      value = 0;
+    },
+  };
+  registry.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
+  return {
+    inc() {
+      value += 1;
+    },
+  };
+}

@@ -10,7 +10,7 @@
  * counts) is read at scrape time and costs requests nothing.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { cellHistogram } from "./cells.js";
+import { cellCounter, cellHistogram } from "./cells.js";
 import type { HistogramCell } from "./cells.js";
 import { scrapeGauges, usageReportMetrics } from "./scrape.js";
 import type {
@@ -101,15 +101,13 @@ function requestMetrics(registry: Registry): RequestObserver {
 
 function modelCacheMetrics(registry: Registry): ModelCacheObserver {
   const registers = [registry];
-  const hits = new Counter({
+  const hits = cellCounter(registry, {
     name: "modelgate_model_cache_hits_total",
     help: "Predictions that found their model loaded.",
-    registers,
   });
-  const misses = new Counter({
+  const misses = cellCounter(registry, {
     name: "modelgate_model_cache_misses_total",
     help: "Predictions that found their model not loaded (they loaded it, waited for its load, or got its load's error).",
-    registers,
   });
   const evictions = new Counter({
     name: "modelgate_model_cache_evictions_total",
