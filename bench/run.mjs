@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { benchOip, printOip } from "./oip.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const args = process.argv.slice(2);
@@ -108,6 +109,19 @@ const sample = await fetch(predictUrl, {
 });
 const sampleText = await sample.text();
 if (sample.status !== 200) throw new Error(`predict answered ${sample.status}: ${sampleText}`);
+// The Open Inference Protocol route on the same modelgate (bench/oip.mjs); --no-oip skips it.
+if (!args.includes("--no-oip")) {
+  const oipRounds = Math.max(1, Number(arg("oip-rounds", "5")));
+  const oip = {
+    url: gate.url,
+    pid: gate.child.pid,
+    key,
+    connections: CONNECTIONS,
+    rounds: oipRounds,
+    duration: DURATION,
+  };
+  printOip(await benchOip(oip), oipRounds, DURATION);
+}
 const bare = await startChild(
   process.execPath,
   ["bench/bare-server.mjs", String(Buffer.byteLength(sampleText))],

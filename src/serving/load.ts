@@ -9,6 +9,7 @@ import { compileInputValidator, readSpecFile } from "../spec/index.js";
 import type { ModelSpec } from "../spec/index.js";
 import type { ModelRecord } from "../store/index.js";
 import { createBatcher } from "./batcher.js";
+import { createTensorBatcher } from "./tensor-batcher.js";
 import type { LoadedModel, LoadModel } from "./cache.js";
 
 /** A package made available on local disk by its source. */
@@ -80,7 +81,8 @@ export function modelLoader(deps: LoaderDeps): LoadModel {
       refreshError: pkg.refreshError ?? null,
       validate,
       predict: (rows) => batcher.submit(rows),
-      ...(tensors ? { tensors } : {}),
+      // Tensors sent as they are share runs too, when the graph batches on its first dimension.
+      ...(tensors ? { tensors: createTensorBatcher(tensors, maxBatch) } : {}),
       close: () => runtime.close(),
     };
   };

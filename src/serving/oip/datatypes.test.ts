@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocate, fromHalf, storeElement, toHalf } from "./datatypes.js";
+import { elementTest, expectedElement, fromHalf, toHalf, toTensorData } from "./datatypes.js";
 import { inferResponseText } from "./response.js";
 
 describe("FP16", () => {
@@ -23,16 +23,25 @@ describe("FP16", () => {
   });
 });
 
-describe("storeElement", () => {
-  it("refuses what the datatype cannot hold, saying what it can", () => {
-    const out = allocate("INT8", 1);
-    expect(storeElement("INT8", out, 0, 128)).toBe("an integer from -128 to 127");
-    expect(storeElement("INT8", out, 0, 1.5)).toBe("an integer from -128 to 127");
-    expect(storeElement("INT64", allocate("INT64", 1), 0, 2 ** 53)).toMatch(/^an integer from/);
-    expect(storeElement("FP32", allocate("FP32", 1), 0, 1e39)).toMatch(/FP32's range/);
-    expect(storeElement("BYTES", allocate("BYTES", 1), 0, 1)).toBe("a string");
-    expect(storeElement("INT8", out, 0, -128)).toBeNull();
-    expect(out[0]).toBe(-128);
+describe("element checks", () => {
+  it("refuse what the datatype cannot hold, and say what it can", () => {
+    expect(elementTest("INT8")(128)).toBe(false);
+    expect(elementTest("INT8")(1.5)).toBe(false);
+    expect(elementTest("INT8")(-128)).toBe(true);
+    expect(expectedElement("INT8")).toBe("an integer from -128 to 127");
+    expect(elementTest("INT64")(2 ** 53)).toBe(false);
+    expect(elementTest("FP32")(1e39)).toBe(false);
+    expect(expectedElement("FP32")).toMatch(/FP32's range/);
+    expect(elementTest("BYTES")(1)).toBe(false);
+    expect(elementTest("BOOL")(0)).toBe(false);
+  });
+
+  it("toTensorData makes the typed array onnxruntime takes", () => {
+    expect(toTensorData("INT64", [1, -2])).toEqual(BigInt64Array.from([1n, -2n]));
+    expect(toTensorData("BOOL", [true, false])).toEqual(Uint8Array.from([1, 0]));
+    expect(toTensorData("FP16", [1.5])).toEqual(Uint16Array.from([0x3e00]));
+    expect(toTensorData("UINT8", [255])).toEqual(Uint8Array.from([255]));
+    expect(toTensorData("BYTES", ["a"])).toEqual(["a"]);
   });
 });
 

@@ -149,48 +149,55 @@ export function fromHalf(bits: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
-/**
- * Stores JSON `value` at `index` of `out` if it is a valid element of `datatype`; otherwise
- * returns what was expected ("an integer from 0 to 255"), for the caller's sentence.
- */
-export function storeElement(
-  datatype: OipDatatype,
-  out: TensorData,
-  index: number,
-  value: unknown,
-): string | null {
-  if (datatype === "BYTES") {
-    if (typeof value !== "string") return "a string";
-    (out as string[])[index] = value;
-    return null;
-  }
-  if (datatype === "BOOL") {
-    if (typeof value !== "boolean") return "true or false";
-    (out as Uint8Array)[index] = value ? 1 : 0;
-    return null;
-  }
+/** What an element of `datatype` must be, in words: "an integer from 0 to 255". */
+export function expectedElement(datatype: OipDatatype): string {
+  if (datatype === "BYTES") return "a string";
+  if (datatype === "BOOL") return "true or false";
   const range = INT_RANGE[datatype];
-  if (typeof value !== "number") {
-    return range ? `an integer from ${range[0]} to ${range[1]}` : "a number";
-  }
+  if (range) return `an integer from ${range[0]} to ${range[1]}`;
+  return datatype === "FP32" ? "a number within FP32's range (±3.4e38)" : "a number";
+}
+
+const FP32_MAX = 3.4028234663852886e38;
+
+function makeTest(datatype: OipDatatype): (value: unknown) => boolean {
+  if (datatype === "BYTES") return (v) => typeof v === "string";
+  if (datatype === "BOOL") return (v) => typeof v === "boolean";
+  const range = INT_RANGE[datatype];
   if (range) {
-    if (!Number.isInteger(value) || value < range[0] || value > range[1]) {
-      return `an integer from ${range[0]} to ${range[1]}`;
-    }
-    if (datatype === "INT64" || datatype === "UINT64") {
-      (out as BigInt64Array | BigUint64Array)[index] = BigInt(value);
-    } else {
-      (out as Int32Array)[index] = value;
-    }
-    return null;
+    const [lo, hi] = range;
+    return (v) => typeof v === "number" && Number.isInteger(v) && v >= lo && v <= hi;
   }
-  if (datatype === "FP16") {
-    (out as Uint16Array)[index] = toHalf(value);
-    return null;
+  if (datatype === "FP32") return (v) => typeof v === "number" && Math.abs(v) <= FP32_MAX;
+  return (v) => typeof v === "number";
+}
+
+const TESTS = new Map(OIP_DATATYPES.map((d) => [d, makeTest(d)]));
+
+/** The test a JSON value must pass to be an element of `datatype` (built once a datatype). */
+export function elementTest(datatype: OipDatatype): (value: unknown) => boolean {
+  return TESTS.get(datatype) ?? makeTest(datatype);
+}
+
+/**
+ * The typed array onnxruntime takes for already-checked JSON elements (elementTest passed for
+ * each): booleans as 0/1, 64-bit integers as bigints, FP16 as half bits.
+ */
+export function toTensorData(datatype: OipDatatype, values: readonly unknown[]): TensorData {
+  const n = values.length;
+  if (datatype === "BYTES") return values as string[];
+  const out = allocate(datatype, n);
+  if (datatype === "BOOL") {
+    const bools = out as Uint8Array;
+    for (let i = 0; i < n; i++) bools[i] = values[i] === true ? 1 : 0;
+  } else if (datatype === "INT64" || datatype === "UINT64") {
+    const big = out as BigInt64Array | BigUint64Array;
+    for (let i = 0; i < n; i++) big[i] = BigInt(values[i] as number);
+  } else if (datatype === "FP16") {
+    const half = out as Uint16Array;
+    for (let i = 0; i < n; i++) half[i] = toHalf(values[i] as number);
+  } else {
+    (out as Float64Array).set(values as number[]);
   }
-  if (datatype === "FP32" && Math.abs(value) > 3.4028234663852886e38) {
-    return "a number within FP32's range (±3.4e38)";
-  }
-  (out as Float32Array | Float64Array)[index] = value;
-  return null;
+  return out;
 }

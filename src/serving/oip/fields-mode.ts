@@ -8,7 +8,6 @@ import { describeProblems, MAX_LISTED_PROBLEMS, ModelgateError } from "../../err
 import type { FieldProblem } from "../../errors.js";
 import type { InputProperty } from "../../spec/index.js";
 import type { LoadedModel } from "../cache.js";
-import { fromHalf } from "./datatypes.js";
 import type { OipDatatype } from "./datatypes.js";
 import type { InferRequest, RequestTensor } from "./request.js";
 import type { ResponseTensor } from "./response.js";
@@ -52,14 +51,6 @@ function expectedDatatype(prop: InputProperty): string {
   if (prop.type === "string") return "BYTES";
   if (prop.type === "boolean") return "BOOL";
   return "a number type (INT*, UINT*, FP*)";
-}
-
-/** Element i of a tensor as a JSON value: numbers (bigints as numbers), booleans, strings. */
-function element(t: RequestTensor, i: number): unknown {
-  const v = t.data[i];
-  if (t.datatype === "BOOL") return v === 1;
-  if (t.datatype === "FP16") return fromHalf(v as number);
-  return typeof v === "bigint" ? Number(v) : v;
 }
 
 /** How many rows a field's tensor holds: [N] or [N, 1] for one value a row, [N, L] for a vector. */
@@ -123,10 +114,10 @@ function toRows(request: InferRequest, loaded: LoadedModel, modelId: string): Ro
     for (let r = 0; r < count; r++) {
       const row = rows[r] ?? {};
       if (width === 1 && prop?.type !== "array") {
-        row[t.name] = element(t, r);
+        row[t.name] = t.values[r];
       } else {
         const vector = new Array<unknown>(width);
-        for (let c = 0; c < width; c++) vector[c] = element(t, r * width + c);
+        for (let c = 0; c < width; c++) vector[c] = t.values[r * width + c];
         row[t.name] = vector;
       }
     }
@@ -191,8 +182,11 @@ export async function inferFields(
   const predictions = await loaded.predict(rows);
   // The spec's outputs, in order; an upstream model's objects may add keys of their own.
   const names: string[] = loaded.spec.outputs.map((o) => o.name);
-  for (const p of predictions)
-    for (const key of Object.keys(p)) if (!names.includes(key)) names.push(key);
+  if (loaded.spec.runtime.type === "remote") {
+    for (const p of predictions) {
+      for (const key of Object.keys(p)) if (!names.includes(key)) names.push(key);
+    }
+  }
   const wanted = request.outputs?.map((o) => o.name) ?? names;
   for (const name of wanted) {
     if (!names.includes(name)) {

@@ -23,10 +23,9 @@ function wantsFields(request: InferRequest): boolean {
   return request.parameters.content_type === "pd";
 }
 
+/** Every kind but "tensor" declares at least one input field (parseSpec makes sure). */
 function hasFields(loaded: LoadedModel): boolean {
-  return (
-    modelKind(loaded.spec) !== "tensor" && Object.keys(loaded.spec.inputs.properties).length > 0
-  );
+  return modelKind(loaded.spec) !== "tensor";
 }
 
 function unknownInputs(
@@ -68,9 +67,10 @@ export function oipInference(deps: { models: Pick<ModelService, "load"> }) {
       checkVersion(loaded, modelId, version);
       let result: { outputs: ResponseTensor[]; rows: number };
       const tensors = loaded.tensors;
-      if (!wantsFields(request) && tensors && namesGraphInputs(request, tensors)) {
+      const fields = wantsFields(request);
+      if (!fields && tensors && namesGraphInputs(request, tensors)) {
         result = await inferTensors(request, tensors, modelId);
-      } else if (hasFields(loaded) && (wantsFields(request) || namesFields(request, loaded))) {
+      } else if (hasFields(loaded) && (fields || namesFields(request, loaded))) {
         result = await inferFields(request, loaded, modelId);
       } else {
         throw unknownInputs(request, loaded, modelId);
@@ -79,7 +79,7 @@ export function oipInference(deps: { models: Pick<ModelService, "load"> }) {
         modelName: modelId,
         modelVersion: loaded.spec.version,
         id: request.id ?? requestId,
-        ...(wantsFields(request) ? { parameters: { content_type: "pd" } } : {}),
+        ...(fields ? { parameters: { content_type: "pd" } } : {}),
         outputs: result.outputs,
       };
       return { response, rows: result.rows };

@@ -6,8 +6,8 @@
  * https://github.com/kserve/open-inference-protocol/blob/main/specification/protocol/inference_rest.md
  */
 import { ModelgateError } from "../../errors.js";
-import { allocate, isOipDatatype, OIP_DATATYPES, storeElement } from "./datatypes.js";
-import type { OipDatatype, TensorData } from "./datatypes.js";
+import { elementTest, expectedElement, isOipDatatype, OIP_DATATYPES } from "./datatypes.js";
+import type { OipDatatype } from "./datatypes.js";
 
 export const OIP_LIMITS = {
   /** Input tensors in one request. */
@@ -30,7 +30,12 @@ export interface RequestTensor {
   name: string;
   datatype: OipDatatype;
   shape: number[];
-  data: TensorData;
+  /**
+   * The elements, flat in row-major order, each checked to be a JSON value of the datatype
+   * (booleans for BOOL, strings for BYTES, numbers in range otherwise). A feature-spec model
+   * reads them as they are; `toTensorData` makes the typed array a graph takes.
+   */
+  values: readonly unknown[];
   parameters: Parameters;
 }
 
@@ -68,9 +73,12 @@ function quoted(name: string): string {
   return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
 }
 
+type Where = () => string;
+
 /** `parameters`: scalars only, as the protocol defines them. */
-function readParameters(value: unknown, where: string): Parameters {
+function readParameters(value: unknown, at: Where): Parameters {
   if (value === undefined) return {};
+  const where = at();
   if (!isObject(value)) throw bad(`${where}.parameters must be an object, got ${describe(value)}.`);
   const entries = Object.entries(value);
   if (entries.length > OIP_LIMITS.parameters) {
@@ -99,104 +107,143 @@ function readName(value: unknown, where: string): string {
 }
 
 /** The shape, and the product of its dimensions bounded by what the request has left. */
-function readShape(value: unknown, where: string, room: number): [number[], number] {
+function readShape(value: unknown, at: Where, room: number): [number[], number] {
+  const where = at;
   if (!Array.isArray(value)) {
-    throw bad(`${where}.shape must be an array of dimensions, got ${describe(value)}.`);
+    throw bad(`${where()}.shape must be an array of dimensions, got ${describe(value)}.`);
   }
   if (value.length > OIP_LIMITS.rank) {
-    throw bad(`${where}.shape has ${value.length} dimensions; at most ${OIP_LIMITS.rank}.`);
+    throw bad(`${where()}.shape has ${value.length} dimensions; at most ${OIP_LIMITS.rank}.`);
   }
   let count = 1;
-  value.forEach((d: unknown, i) => {
+  for (let i = 0; i < value.length; i++) {
+    const d: unknown = value[i];
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
       throw bad(
-        `${where}.shape[${i}] must be a whole number ≥ 0 (a request's shape is exact, never -1), got ${describe(d)}.`,
+        `${where()}.shape[${i}] must be a whole number ≥ 0 (a request's shape is exact, never -1), got ${describe(d)}.`,
       );
     }
     count *= d;
-  });
+  }
   if (count > room) {
     throw bad(
-      `${where}.shape [${value.join(", ")}] holds ${count} elements; a request may send at most ${OIP_LIMITS.elements} in all its inputs.`,
+      `${where()}.shape [${value.join(", ")}] holds ${count} elements; a request may send at most ${OIP_LIMITS.elements} in all its inputs.`,
     );
   }
   return [value as number[], count];
 }
 
 /**
- * Flattens `data` (flat, or nested as the shape: both are the protocol's) into the datatype's
- * typed array, in row-major order. Stops at the first element past `count` or of the wrong
- * type, so its work is bounded by the shape, never by what was sent.
+ * Checks `data` (flat, or nested as the shape: both are the protocol's) and returns its elements
+ * flat, in row-major order: flat data as it is, nested data copied. Stops at the first element
+ * past `count` or of the wrong type, so its work is bounded by the shape, never by what was sent.
+ */
+function wrongElement(at: Where, datatype: OipDatatype, n: number, item: unknown) {
+  return bad(
+    `${at()}.data[${n}] must be ${expectedElement(datatype)} (datatype ${datatype}), got ${describe(item)}.`,
+  );
+}
+
+function lengthMismatch(at: Where, shape: readonly number[], count: number, n: number | "more") {
+  return bad(
+    `${at()}: shape [${shape.join(", ")}] holds ${count} elements but data has ${n}; data must hold exactly the product of the shape.`,
+  );
+}
+
+interface Flattening {
+  at: Where;
+  datatype: OipDatatype;
+  shape: readonly number[];
+  count: number;
+  maxDepth: number;
+  test: (value: unknown) => boolean;
+  out: unknown[];
+}
+
+function flatten(list: readonly unknown[], depth: number, f: Flattening): void {
+  for (const item of list) {
+    if (Array.isArray(item)) {
+      if (depth >= f.maxDepth) {
+        throw bad(`${f.at()}.data is nested deeper than its shape's ${f.shape.length} dimensions.`);
+      }
+      flatten(item, depth + 1, f);
+      continue;
+    }
+    if (f.out.length >= f.count) throw lengthMismatch(f.at, f.shape, f.count, "more");
+    if (!f.test(item)) throw wrongElement(f.at, f.datatype, f.out.length, item);
+    f.out.push(item);
+  }
+}
+
+function isFlat(list: readonly unknown[]): boolean {
+  for (const item of list) if (Array.isArray(item)) return false;
+  return true;
+}
+
+/**
+ * Checks `data` (flat, or nested as the shape: both are the protocol's) and returns its elements
+ * flat, in row-major order: flat data as it is, nested data copied. Stops at the first element
+ * past `count` or of the wrong type, so its work is bounded by the shape, never by what was sent.
  */
 function readData(
   value: unknown,
-  where: string,
+  at: Where,
   datatype: OipDatatype,
   shape: readonly number[],
   count: number,
-): TensorData {
+): readonly unknown[] {
   if (!Array.isArray(value)) {
-    throw bad(`${where}.data must be an array of ${datatype} elements, got ${describe(value)}.`);
+    throw bad(`${at()}.data must be an array of ${datatype} elements, got ${describe(value)}.`);
   }
-  const out = allocate(datatype, count);
-  const maxDepth = Math.max(shape.length, 1);
-  let n = 0;
-  const tooMany = () =>
-    bad(
-      `${where}: shape [${shape.join(", ")}] holds ${count} elements but data has more; data must hold exactly the product of the shape.`,
-    );
-  const walk = (list: readonly unknown[], depth: number): void => {
-    for (const item of list) {
-      if (Array.isArray(item)) {
-        if (depth >= maxDepth) {
-          throw bad(`${where}.data is nested deeper than its shape's ${shape.length} dimensions.`);
-        }
-        walk(item, depth + 1);
-        continue;
-      }
-      if (n >= count) throw tooMany();
-      const expected = storeElement(datatype, out, n, item);
-      if (expected !== null) {
-        throw bad(
-          `${where}.data[${n}] must be ${expected} (datatype ${datatype}), got ${describe(item)}.`,
-        );
-      }
-      n += 1;
-    }
+  const test = elementTest(datatype);
+  // The common case: flat data of the right length, used as it is.
+  if (value.length === count && isFlat(value)) {
+    for (let i = 0; i < count; i++)
+      if (!test(value[i])) throw wrongElement(at, datatype, i, value[i]);
+    return value;
+  }
+  const f: Flattening = {
+    at,
+    datatype,
+    shape,
+    count,
+    maxDepth: Math.max(shape.length, 1),
+    test,
+    out: [],
   };
-  walk(value, 1);
-  if (n !== count) {
-    throw bad(
-      `${where}: shape [${shape.join(", ")}] holds ${count} elements but data has ${n}; data must hold exactly the product of the shape.`,
-    );
-  }
-  return out;
+  flatten(value, 1, f);
+  if (f.out.length !== count) throw lengthMismatch(at, shape, count, f.out.length);
+  return f.out;
 }
 
-function refuseBinary(parameters: Parameters, key: string, where: string): void {
+function refuseBinary(parameters: Parameters, key: string, at: Where): void {
   if (parameters[key] !== undefined && parameters[key] !== false) {
     throw bad(
-      `${where}.parameters.${key}: the binary tensor data extension is not supported; send tensors as JSON data.`,
+      `${at()}.parameters.${key}: the binary tensor data extension is not supported; send tensors as JSON data.`,
     );
   }
 }
 
-function readInput(value: unknown, where: string, room: number): RequestTensor {
+function readInput(value: unknown, index: number, room: number): RequestTensor {
+  const where = `inputs[${index}]`;
   if (!isObject(value)) throw bad(`${where} must be a tensor object, got ${describe(value)}.`);
   const name = readName(value.name, where);
-  const at = `${where} (${quoted(name)})`;
+  // Built only for a refusal: the valid path makes no strings.
+  const at = () => `inputs[${index}] (${quoted(name)})`;
   const datatype = value.datatype;
   if (!isOipDatatype(datatype)) {
     throw bad(
-      `${at}.datatype must be one of ${OIP_DATATYPES.join(", ")}; got ${describe(datatype)}.`,
+      `${at()}.datatype must be one of ${OIP_DATATYPES.join(", ")}; got ${describe(datatype)}.`,
     );
   }
   const parameters = readParameters(value.parameters, at);
   refuseBinary(parameters, "binary_data_size", at);
   const [shape, count] = readShape(value.shape, at, room);
-  const data = readData(value.data, at, datatype, shape, count);
-  return { name, datatype, shape, data, parameters };
+  const values = readData(value.data, at, datatype, shape, count);
+  return { name, datatype, shape, values, parameters };
 }
+
+const REQUEST: Where = () => "request";
 
 /** The request body, read and checked; throws invalid_tensor naming the first problem. */
 export function parseInferRequest(body: unknown): InferRequest {
@@ -210,8 +257,9 @@ export function parseInferRequest(body: unknown): InferRequest {
     }
     id = body.id;
   }
-  const parameters = readParameters(body.parameters, "request");
-  refuseBinary(parameters, "binary_data_output", "request");
+  const request = REQUEST;
+  const parameters = readParameters(body.parameters, request);
+  refuseBinary(parameters, "binary_data_output", request);
   const list = body.inputs;
   if (!Array.isArray(list) || list.length === 0) {
     throw bad(`inputs must be a non-empty array of tensors, got ${describe(list)}.`);
@@ -225,10 +273,10 @@ export function parseInferRequest(body: unknown): InferRequest {
   const names = new Set<string>();
   let room: number = OIP_LIMITS.elements;
   list.forEach((value, i) => {
-    const tensor = readInput(value, `inputs[${i}]`, room);
+    const tensor = readInput(value, i, room);
     if (names.has(tensor.name)) throw bad(`inputs[${i}]: ${quoted(tensor.name)} is sent twice.`);
     names.add(tensor.name);
-    room -= tensor.data.length;
+    room -= tensor.values.length;
     inputs.push(tensor);
   });
   return {
@@ -253,8 +301,8 @@ function readOutputs(value: unknown): RequestedOutput[] | null {
     const name = readName(item.name, where);
     if (seen.has(name)) throw bad(`${where}: ${quoted(name)} is asked for twice.`);
     seen.add(name);
-    const parameters = readParameters(item.parameters, where);
-    refuseBinary(parameters, "binary_data", where);
+    const parameters = readParameters(item.parameters, () => where);
+    refuseBinary(parameters, "binary_data", () => where);
     return { name, parameters };
   });
 }

@@ -5,7 +5,7 @@
 import { Tensor } from "onnxruntime-node";
 import { ModelgateError } from "../../errors.js";
 import type { TensorInfo, TensorRunner } from "../../runtimes/onnx/index.js";
-import { oipDatatype, ortType } from "./datatypes.js";
+import { oipDatatype, ortType, toTensorData } from "./datatypes.js";
 import type { TensorData } from "./datatypes.js";
 import type { InferRequest, RequestTensor } from "./request.js";
 import type { ResponseTensor } from "./response.js";
@@ -64,7 +64,11 @@ export async function inferTensors(
     const info = graph.inputs.find((g) => g.name === input.name);
     if (!info) throw bad(`Model ${modelId} has no input "${input.name}".`);
     checkAgainstGraph(input, info, modelId);
-    feeds[input.name] = new Tensor(ortType(input.datatype), input.data, input.shape);
+    feeds[input.name] = new Tensor(
+      ortType(input.datatype),
+      toTensorData(input.datatype, input.values),
+      input.shape,
+    );
   }
   const missing = graph.inputs.filter((g) => !(g.name in feeds));
   if (missing.length > 0) {

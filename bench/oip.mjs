@@ -1,0 +1,163 @@
+// The Open Inference Protocol mode of `npm run bench` (bench/run.mjs calls it on its running
+// modelgate): POST /v2/models/21/infer against POST /api/v1/models/21/predict, paired rounds in
+// alternating order, the ratio taken per round (target: infer ≥ 0.90 × predict). "fields" sends
+// the seeds' request as one tensor a field (the same validation, features and mapping as
+// predict); "tensor" sends model 21's own graph input, features FP32 [1, 10], straight to ONNX.
+import { readFileSync } from "node:fs";
+import autocannon from "autocannon";
+
+const SEED = JSON.parse(
+  readFileSync(new URL("../models/lead-scoring/seeds-example.json", import.meta.url), "utf8"),
+);
+
+function datatype(value) {
+  if (typeof value === "string") return "BYTES";
+  if (typeof value === "boolean") return "BOOL";
+  return Number.isInteger(value) ? "INT64" : "FP64";
+}
+
+export const OIP_FIELDS_BODY = JSON.stringify({
+  inputs: Object.entries(SEED).map(([name, value]) => ({
+    name,
+    shape: [1],
+    datatype: datatype(value),
+    data: [value],
+  })),
+});
+
+export const OIP_TENSOR_BODY = JSON.stringify({
+  inputs: [
+    {
+      name: "features",
+      shape: [1, 10],
+      datatype: "FP32",
+      data: [6.908, 1, 75, 2.398, 1.792, 1.386, 1, 0, 0.5, 3],
+    },
+  ],
+});
+
+const PREDICT_BODY = JSON.stringify({ inputs: SEED });
+
+function run(url, body, connections, key, duration) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        method: "POST",
+        connections,
+        duration,
+        headers: { "content-type": "application/json", "x-api-key": key },
+        body,
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** CPU seconds the process has used (user + system, from /proc; null elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Measures predict, infer (fields) and infer (tensor) in paired rounds on one modelgate.
+ * @returns rows per connection count: req/s medians, p99 and the per-round ratios.
+ */
+export async function benchOip({ url, pid, key, connections, rounds, duration }) {
+  const predictUrl = `${url}/api/v1/models/21/predict`;
+  const inferUrl = `${url}/v2/models/21/infer`;
+  for (const [target, body] of [
+    [predictUrl, PREDICT_BODY],
+    [inferUrl, OIP_FIELDS_BODY],
+    [inferUrl, OIP_TENSOR_BODY],
+  ]) {
+    const res = await fetch(target, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": key },
+      body,
+    });
+    if (res.status !== 200)
+      throw new Error(`${target} answered ${res.status}: ${await res.text()}`);
+  }
+  // CPU per request of the modelgate process: steadier than req/s on a machine others load.
+  const measure = async (target, body, c) => {
+    await run(target, body, c, key, 1); // warm-up
+    const before = cpuSeconds(pid);
+    const result = await run(target, body, c, key, duration);
+    const after = cpuSeconds(pid);
+    const cpuUs =
+      before === null || after === null ? NaN : ((after - before) * 1e6) / result.requests.total;
+    return { ...result, cpuUs };
+  };
+  const rows = [];
+  for (const c of connections) {
+    const results = [];
+    for (let round = 0; round < rounds; round++) {
+      const order = [
+        ["predict", predictUrl, PREDICT_BODY],
+        ["fields", inferUrl, OIP_FIELDS_BODY],
+        ["tensor", inferUrl, OIP_TENSOR_BODY],
+      ];
+      if (round % 2 === 1) order.reverse();
+      const r = {};
+      for (const [name, target, body] of order) r[name] = await measure(target, body, c);
+      results.push(r);
+    }
+    const rps = (name) => median(results.map((r) => r[name].requests.average));
+    const p99 = (name) => median(results.map((r) => r[name].latency.p99));
+    rows.push({
+      c,
+      predict: rps("predict"),
+      fields: rps("fields"),
+      tensor: rps("tensor"),
+      predictP99: p99("predict"),
+      fieldsP99: p99("fields"),
+      tensorP99: p99("tensor"),
+      fieldsRatio: median(
+        results.map((r) => r.fields.requests.average / r.predict.requests.average),
+      ),
+      tensorRatio: median(
+        results.map((r) => r.tensor.requests.average / r.predict.requests.average),
+      ),
+      cpu: {
+        predict: median(results.map((r) => r.predict.cpuUs)),
+        fields: median(results.map((r) => r.fields.cpuUs)),
+        tensor: median(results.map((r) => r.tensor.cpuUs)),
+        fieldsRatio: median(results.map((r) => r.fields.cpuUs / r.predict.cpuUs)),
+      },
+      non2xx: results.reduce(
+        (n, r) => n + r.fields.non2xx + r.fields.errors + r.tensor.non2xx + r.tensor.errors,
+        0,
+      ),
+    });
+  }
+  return rows;
+}
+
+export function printOip(rows, rounds, duration) {
+  const fmt = (n, d = 0) => n.toFixed(d).padStart(8);
+  console.log(
+    `\nOpen Inference Protocol — /v2/models/21/infer vs /api/v1/models/21/predict, medians of ${rounds} paired rounds of ${duration}s`,
+  );
+  console.log(
+    "conns | predict req/s  p99 ms | infer(fields) req/s  p99 ms  ratio* | infer(tensor) req/s  p99 ms  ratio* | non-2xx",
+  );
+  for (const r of rows) {
+    console.log(
+      `${String(r.c).padStart(5)} | ${fmt(r.predict)}     ${fmt(r.predictP99, 2)} | ${fmt(r.fields)}            ${fmt(r.fieldsP99, 2)}  ${r.fieldsRatio.toFixed(2)}   | ${fmt(r.tensor)}            ${fmt(r.tensorP99, 2)}  ${r.tensorRatio.toFixed(2)}   | ${r.non2xx}`,
+    );
+  }
+  console.log("- * the median of each round's infer/predict ratio (target ≥ 0.90)");
+  for (const r of rows) {
+    console.log(
+      `-   CPU per request at ${r.c} connections: predict ${r.cpu.predict.toFixed(0)} µs, infer(fields) ${r.cpu.fields.toFixed(0)} µs (×${r.cpu.fieldsRatio.toFixed(2)}), infer(tensor) ${r.cpu.tensor.toFixed(0)} µs`,
+    );
+  }
+}
