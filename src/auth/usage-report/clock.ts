@@ -4,8 +4,11 @@
  */
 export interface ReportClock {
   now(): number;
-  /** Calls `fn` once after `ms`; the real clock never holds the process open for it. */
-  setTimeout(fn: () => void, ms: number): { cancel(): void };
+  /**
+   * Calls `fn` once after `ms`. The real clock holds the process open for it only when `hold`
+   * (shutdown's deadline: a process waiting on nothing else would otherwise exit mid-flush).
+   */
+  setTimeout(fn: () => void, ms: number, hold?: boolean): { cancel(): void };
   /** Runs `fn` after the current work (the real clock: setImmediate). */
   defer(fn: () => void): void;
   /** In [0, 1): the jitter of the backoff. */
@@ -14,9 +17,9 @@ export interface ReportClock {
 
 export const realClock: ReportClock = {
   now: Date.now,
-  setTimeout(fn, ms) {
+  setTimeout(fn, ms, hold) {
     const timer = setTimeout(fn, Math.max(0, ms));
-    timer.unref();
+    if (!hold) timer.unref();
     return { cancel: () => clearTimeout(timer) };
   },
   defer: (fn) => void setImmediate(fn),

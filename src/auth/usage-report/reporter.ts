@@ -346,7 +346,8 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
       if (stopped) return { unsent: 0 };
       await new Promise<void>((resolve) => {
         const deadline = clock.now() + Math.max(timeoutMs, 0);
-        const timer = clock.setTimeout(() => closing?.done(), timeoutMs);
+        // Held: while the reports wait out a cool-down, nothing else may keep the process up.
+        const timer = clock.setTimeout(() => closing?.done(), timeoutMs, true);
         closing = {
           deadline,
           done: () => {
