@@ -22,6 +22,10 @@ const DURATION = Number(arg("duration", "3"));
 // predict are measured back to back (in alternating order) and ratios taken per round.
 const ROUNDS = Math.max(1, Number(arg("rounds", "7")));
 const CONNECTIONS = arg("connections", "1,16,64").split(",").map(Number);
+// --auth-service: keys are validated by a fake of the seeds' auth service in its own process,
+// and every answer is reported to it (USAGE_REPORT, on by default with AUTH_SERVICE_URL).
+const AUTH_SERVICE = args.includes("--auth-service");
+const AUTH_KEY = "hk_live_benchAuthServiceKey000000000001";
 
 const SEED_BODY = JSON.stringify({
   inputs: JSON.parse(
@@ -99,8 +103,13 @@ async function startGate(env) {
   }
   return { ...gate, key, predictUrl: `${gate.url}/api/v1/models/21/predict` };
 }
-const gate = await startGate({});
-const gateOff = await startGate({ METRICS_ENABLED: "false" });
+const authService = AUTH_SERVICE
+  ? await startChild(process.execPath, ["bench/fake-auth-server.mjs", AUTH_KEY], {})
+  : null;
+const authEnv = authService ? { AUTH_SERVICE_URL: authService.url } : {};
+const gate = await startGate(authEnv);
+const gateOff = await startGate({ ...authEnv, METRICS_ENABLED: "false" });
+if (authService) gate.key = gateOff.key = AUTH_KEY;
 const { key, predictUrl } = gate;
 const sample = await fetch(predictUrl, {
   method: "POST",
@@ -184,6 +193,15 @@ const counted =
   /^modelgate_http_requests_total\{method="POST",route="\/api\/v1\/models\/:model_id\/predict",status="200"\} (\d+)/m.exec(
     scraped,
   )?.[1];
+// What the usage reports did meanwhile (--auth-service), before the services stop.
+const reports = authService
+  ? {
+      on: (await (await fetch(`${gate.url}/health`)).json()).usage_reports,
+      off: (await (await fetch(`${gateOff.url}/health`)).json()).usage_reports,
+      received: await (await fetch(`${authService.url}/stats`)).json(),
+    }
+  : null;
+authService?.child.kill("SIGTERM");
 gate.child.kill("SIGTERM");
 gateOff.child.kill("SIGTERM");
 bare.child.kill("SIGTERM");
@@ -221,5 +239,11 @@ for (const r of rows) {
 verdicts.push(
   `/metrics counted ${counted ?? "no"} successful predictions on the metrics-on service`,
 );
+if (reports) {
+  const { on, off, received } = reports;
+  verdicts.push(
+    `--auth-service: keys validated by a fake auth service, usage reporting on; reports sent ${on.sent + off.sent}, dropped ${on.dropped + off.dropped}, still queued ${on.queued + off.queued}; the fake received ${received.usage} well-formed (${received.badUsage} malformed)`,
+  );
+}
 console.log(verdicts.map((v) => `- ${v}`).join("\n"));
 for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
