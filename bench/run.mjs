@@ -247,3 +247,15 @@ if (reports) {
 }
 console.log(verdicts.map((v) => `- ${v}`).join("\n"));
 for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+
+// The memory report and the usage-summary timing of issue 13 (bench/memory.mjs, alone:
+// `npm run bench:memory`): RSS after start, peak and after a run, embedded and PostgreSQL.
+// `--no-memory` skips it; `--memory-duration 60` sets its run.
+if (!args.includes("--no-memory")) {
+  const memory = spawn(
+    process.execPath,
+    ["bench/memory.mjs", "--duration", arg("memory-duration", "60")],
+    { cwd: ROOT, stdio: "inherit" },
+  );
+  await new Promise((resolve) => memory.once("exit", resolve));
+}

@@ -12,7 +12,6 @@ import { asStoreError, errorCode } from "./db-errors.js";
 import { acquireStoreLock } from "./lock.js";
 import { migrateToLatest } from "./migrations.js";
 import { refuseUnmigratedPglite } from "./pglite-legacy.js";
-import { parseTarget, postgresDialect } from "./postgres.js";
 import type { PostgresOptions } from "./postgres.js";
 import type { Database } from "./schema.js";
 import { openSqliteFile, sqliteDialect, sqlitePathOf } from "./sqlite.js";
@@ -114,6 +113,8 @@ async function refuseSharedDataDir(dataDir: string): Promise<void> {
 }
 
 async function openPostgres(opts: PostgresOptions): Promise<Store> {
+  // Loaded on use: node-postgres costs ~10 MB of memory the embedded store never needs.
+  const { parseTarget, postgresDialect } = await import("./postgres.js");
   const target = parseTarget(opts.databaseUrl);
   const migrator = new Kysely<Database>({
     dialect: postgresDialect({ ...opts, poolMax: 1, queryTimeoutMs: MIGRATION_TIMEOUT_MS }, target),

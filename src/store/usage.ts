@@ -67,7 +67,10 @@ export const RAW_EXPIRED_BEFORE_KEY = "usage_raw_expired_before";
  * 32 766). A flush after an outage can be large.
  */
 const PG_ROWS_PER_STATEMENT = 5_000;
-const SQLITE_ROWS_PER_STATEMENT = 4_000;
+const SQLITE_MAX_PARAMETERS = 32_766;
+/** Raw rows (8 parameters) and rollup rows (9) a SQLite statement. */
+const SQLITE_ROWS_PER_STATEMENT = Math.floor(SQLITE_MAX_PARAMETERS / 8);
+const SQLITE_ROLLUPS_PER_STATEMENT = Math.floor(SQLITE_MAX_PARAMETERS / 9);
 
 const NEEDS_ESCAPE = /["\\]/;
 
@@ -222,12 +225,11 @@ async function sqliteInsert(db: Kysely<Database>, events: readonly UsageEvent[])
       .execute();
   }
   const rollups = rollupsOf(events);
-  // 9 parameters a row: the same bound as the raw rows.
-  for (let i = 0; i < rollups.length; i += SQLITE_ROWS_PER_STATEMENT) {
+  for (let i = 0; i < rollups.length; i += SQLITE_ROLLUPS_PER_STATEMENT) {
     await db
       .insertInto("usage_hourly")
       .values(
-        rollups.slice(i, i + SQLITE_ROWS_PER_STATEMENT).map((r) => ({
+        rollups.slice(i, i + SQLITE_ROLLUPS_PER_STATEMENT).map((r) => ({
           ...r,
           hour: new Date(r.hour),
           first_at: new Date(r.first_at),
