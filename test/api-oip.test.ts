@@ -66,6 +66,26 @@ describe("server endpoints", () => {
     expect(res.body).toEqual({ name: "modelgate", version: expect.any(String), extensions: [] });
   });
 
+  it("every route is documented in /openapi.json under the oip tag", async () => {
+    const res = await call(`${base}/openapi.json`);
+    const paths = res.body.paths as Record<string, Record<string, { tags?: string[] }>>;
+    for (const path of [
+      "/v2/",
+      "/v2/health/live",
+      "/v2/health/ready",
+      "/v2/models/{model_id}",
+      "/v2/models/{model_id}/versions/{model_version}",
+      "/v2/models/{model_id}/ready",
+      "/v2/models/{model_id}/versions/{model_version}/ready",
+      "/v2/models/{model_id}/infer",
+      "/v2/models/{model_id}/versions/{model_version}/infer",
+    ]) {
+      const ops = Object.values(paths[path] ?? {});
+      expect(ops.length, path).toBeGreaterThan(0);
+      expect(ops[0]?.tags, path).toEqual(["oip"]);
+    }
+  });
+
   it("live and ready, without a key, like /live and /ready", async () => {
     expect(await call(`${base}/v2/health/live`)).toMatchObject({
       status: 200,
