@@ -139,6 +139,10 @@ export const ERROR_CATALOGUE = {
     status: 503,
     doc: "The model's source delivered more than a limit allows (package size, archive entries or metadata, decompression ratio); the limit and the setting that changes it are named.",
   },
+  source_unsupported: {
+    status: 503,
+    doc: "The model's source holds something modelgate does not serve or read (an MLflow model without the onnx flavor, an artifact store or tracking URI it cannot reach); the sentence names it and what to do (for a flavor: how to export ONNX).",
+  },
   source_file_refused: {
     status: 503,
     doc: "A file of a folder source's package is not a regular file (a link, a device, a FIFO) and is never read: put the file itself in the folder.",

@@ -111,7 +111,7 @@ export function buildProgram(ctx: CliContext): Command {
     .argument("<id>", "the model id used in /api/v1/models/{id}/predict")
     .requiredOption(
       "--source <source>",
-      "a folder, builtin:NAME, hf://owner/repo[@revision], or an https URL",
+      "a folder, builtin:NAME, hf://owner/repo[@revision], models:/NAME/VERSION or models:/NAME@ALIAS (MLflow), or an https URL",
     )
     .option("--name <name>", "a display name (default: the spec's name)")
     .option("--max-batch-size <n>", "largest batch accepted (at most the package's max_batch_size)")
@@ -120,7 +120,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--json", "print JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  $ modelgate models register 21 --source hf://acme/lead-scoring@v1.2 --warm\n  $ modelgate models register 30 --source ./models/churn --cache-duration 1h",
+      "\nExamples:\n  $ modelgate models register 21 --source hf://acme/lead-scoring@v1.2 --warm\n  $ modelgate models register 30 --source ./models/churn --cache-duration 1h\n  $ modelgate models register 27 --source models:/churn@production --cache-duration 10m",
     )
     .action(async (id: string, opts: RegisterOptions & JsonFlag) =>
       print(ctx, await (await import("./commands/models.js")).modelsRegister(id, opts, ctx), opts),

@@ -382,9 +382,44 @@ export const CONFIG_SCHEMA = {
     type: "bool",
     default: false,
     description:
-      "Never contact the Hub or http(s) sources: serve only packages already verified in the disk cache (MODELGATE_DATA_DIR/artifacts).",
-    neededBy: "models whose source is hf:// or http(s)",
+      "Never contact the Hub, an MLflow tracking server or http(s) sources: serve only packages already verified in the disk cache (MODELGATE_DATA_DIR/artifacts).",
+    neededBy: "models whose source is hf://, models:/ or http(s)",
   } satisfies BoolVar,
+  // The MLflow model registry (sources models:/NAME/VERSION, models:/NAME@ALIAS).
+  mlflowTrackingUri: {
+    env: "MLFLOW_TRACKING_URI",
+    type: "url",
+    description:
+      "The MLflow tracking server's http(s) URL, asked through its REST API for models registered with a models:/NAME/VERSION or models:/NAME@ALIAS source (artifacts proxied by it as mlflow-artifacts:/, or at http(s) URLs).",
+    neededBy: "models whose source is models:/ (MLflow)",
+    example: "https://mlflow.internal.example:5000",
+  } satisfies StringVar,
+  mlflowTrackingToken: {
+    env: "MLFLOW_TRACKING_TOKEN",
+    type: "string",
+    secret: true,
+    description:
+      "Token sent to the MLflow tracking server as Authorization: Bearer (wins over username and password), only to MLFLOW_TRACKING_URI's origin.",
+    neededBy: "models whose source is models:/ on a tracking server that requires credentials",
+    example: "mlflow-token-xxxxxxxx",
+  } satisfies StringVar,
+  mlflowTrackingUsername: {
+    env: "MLFLOW_TRACKING_USERNAME",
+    type: "string",
+    description:
+      "User for the MLflow tracking server's basic auth (with MLFLOW_TRACKING_PASSWORD), when MLFLOW_TRACKING_TOKEN is not set.",
+    neededBy: "models whose source is models:/ on a tracking server with basic auth",
+    example: "modelgate",
+  } satisfies StringVar,
+  mlflowTrackingPassword: {
+    env: "MLFLOW_TRACKING_PASSWORD",
+    type: "string",
+    secret: true,
+    description:
+      "Password for the MLflow tracking server's basic auth (with MLFLOW_TRACKING_USERNAME).",
+    neededBy: "models whose source is models:/ on a tracking server with basic auth",
+    example: "a-long-random-password",
+  } satisfies StringVar,
   sourceTimeoutMs: {
     env: "MODELGATE_SOURCE_TIMEOUT_MS",
     type: "int",

@@ -105,7 +105,10 @@ function listIds(ids: string[]): string {
  * share the cause (the incident's case), else each model's own sentence.
  */
 export function refusalSentence(blocking: readonly RequirementProblem[]): string {
-  const missing = blocking.filter((p) => p.error.code === "source_credentials_missing");
+  // The Hub's token, named once for every model it keeps out (other sources name their own).
+  const missing = blocking.filter(
+    (p) => p.error.code === "source_credentials_missing" && p.source.startsWith("hf://"),
+  );
   if (missing.length === blocking.length && missing.length > 1) {
     return `HUGGINGFACE_API_KEY is not set; ${listIds(missing.map((p) => p.modelId))} are stored in private Hugging Face repositories: set it (or HF_TOKEN, or HUGGINGFACE_API_KEY_FILE) where modelgate runs, or start without --strict to serve the other models.`;
   }

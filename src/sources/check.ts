@@ -19,6 +19,7 @@ import {
 import type { HfSource } from "./huggingface/fetch.js";
 import { hfRequirements, probeHf } from "./huggingface/probe.js";
 import { limitsOf } from "./limits.js";
+import { mlflowCheck, mlflowRequirements, probeMlflow } from "./mlflow/probe.js";
 import { resolveLocalSource } from "./local.js";
 import { HttpStatusError } from "./net/download.js";
 import { resilientFetch } from "./net/transport.js";
@@ -120,6 +121,8 @@ export async function checkSourceOf(
     }
     case "huggingface":
       return hfCheck(source, modelId, ctx, options);
+    case "mlflow":
+      return mlflowCheck(source, modelId, ctx, options);
     case "http": {
       const cached = await httpCached(source, ctx, options.lastRevision);
       if (ctx.offline && !cached) {
@@ -152,6 +155,8 @@ export async function requirementsOf(
   switch (source.kind) {
     case "huggingface":
       return hfRequirements(source, modelId, ctx, options);
+    case "mlflow":
+      return mlflowRequirements(source, modelId, ctx, options);
     case "http":
       return {
         requirements: [],
@@ -205,6 +210,8 @@ export async function probeSourceOf(
     }
     case "huggingface":
       return probeHf(source, modelId, ctx, options);
+    case "mlflow":
+      return probeMlflow(source, modelId, ctx, options);
     case "http":
       if (ctx.offline) {
         const error = offlineError(modelId, formatSource(source));

@@ -38,6 +38,10 @@ export function sourceContextFromConfig(
     | "sourceDownloadTimeoutS"
     | "modelMaxPackageMb"
     | "modelMaxArchiveRatio"
+    | "mlflowTrackingUri"
+    | "mlflowTrackingToken"
+    | "mlflowTrackingUsername"
+    | "mlflowTrackingPassword"
   >,
 ): SourceContext {
   return {
@@ -51,6 +55,12 @@ export function sourceContextFromConfig(
       maxPackageBytes: config.modelMaxPackageMb * 1024 * 1024,
       maxArchiveRatio: config.modelMaxArchiveRatio,
       downloadTimeoutMs: config.sourceDownloadTimeoutS * 1000,
+    },
+    mlflow: {
+      trackingUri: config.mlflowTrackingUri,
+      token: config.mlflowTrackingToken,
+      username: config.mlflowTrackingUsername,
+      password: config.mlflowTrackingPassword,
     },
   };
 }

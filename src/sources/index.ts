@@ -1,6 +1,7 @@
 /**
  * Where model packages come from: a local folder, `builtin:NAME`, a Hugging Face Hub repository
- * (`hf://owner/repo[@revision]`, private or public) or an http(s) archive or folder; see
+ * (`hf://owner/repo[@revision]`, private or public), an MLflow registry model version
+ * (`models:/name/version`, `models:/name@alias`) or an http(s) archive or folder; see
  * docs/sources.md. Remote packages land in the disk artifact cache
  * (`<dataDir>/artifacts/<source>/<revision>/`), verified, written atomically, shared by
  * concurrent callers, and served from there when the source cannot be asked.
@@ -10,6 +11,7 @@ import { fetchHttpPackage } from "./http/fetch.js";
 import { fetchHfPackage } from "./huggingface/fetch.js";
 import { limitsOf } from "./limits.js";
 import { resolveLocalSource } from "./local.js";
+import { fetchMlflowPackage } from "./mlflow/fetch.js";
 import { toSource } from "./parse.js";
 import type {
   FetchedPackage,
@@ -56,6 +58,8 @@ export async function fetchPackage(
       return fetchHfPackage(parsed, modelId, ctx, options);
     case "http":
       return fetchHttpPackage(parsed, modelId, ctx, options);
+    case "mlflow":
+      return fetchMlflowPackage(parsed, modelId, ctx, options);
   }
 }
 

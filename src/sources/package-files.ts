@@ -15,6 +15,11 @@ export { SPEC_FILE };
 const CODE_OR_PICKLE =
   /\.(?:py|pyc|pyo|pkl|pickle|pt|pth|joblib|bin|so|dll|dylib|sh|js|mjs|cjs|exe)$/i;
 
+/** A file modelgate never loads as a model: code or a pickle. */
+export function isCodeOrPickle(path: string): boolean {
+  return CODE_OR_PICKLE.test(path);
+}
+
 /** Package-relative, no "..", no absolute path, no odd characters (as the spec parser says). */
 const SAFE_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
 

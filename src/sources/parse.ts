@@ -1,10 +1,11 @@
 import { ModelgateError } from "../errors.js";
 import { formatHfSource, repoIdProblem, revisionProblem } from "./huggingface/repo.js";
 import { formatLocalSource, parseLocalSource } from "./local.js";
+import { formatMlflowSource, parseMlflowRef } from "./mlflow/uri.js";
 import type { Source } from "./types.js";
 
 export const ACCEPTED_FORMS =
-  "a folder path, file:///abs/path, builtin:NAME, hf://owner/repo[@revision], an http(s) URL of a .tar.gz/.tgz package archive, or an http(s) folder URL ending in /";
+  "a folder path, file:///abs/path, builtin:NAME, hf://owner/repo[@revision], models:/NAME/VERSION or models:/NAME@ALIAS (MLflow), an http(s) URL of a .tar.gz/.tgz package archive, or an http(s) folder URL ending in /";
 
 function invalid(text: string, problem: string): ModelgateError {
   return new ModelgateError(
@@ -26,6 +27,17 @@ function parseHf(text: string): Source {
     if (revProblem) throw invalid(text, `the revision after "@" ${revProblem}`);
   }
   return { kind: "huggingface", repo, revision };
+}
+
+/** `models:/NAME/VERSION`, `models:/NAME@ALIAS`, `models:/NAME/latest`; `mlflow://` alike. */
+function parseMlflow(text: string): Source {
+  const m = /^(?:models:\/(?!\/)|mlflow:\/\/)(.*)$/i.exec(text);
+  if (!m) {
+    throw invalid(text, "an MLflow model is written models:/NAME/VERSION or models:/NAME@ALIAS");
+  }
+  const ref = parseMlflowRef(m[1] ?? "");
+  if (typeof ref === "string") throw invalid(text, ref);
+  return { kind: "mlflow", ...ref };
 }
 
 const ARCHIVE = /\.(?:tar\.gz|tgz)$/i;
@@ -70,6 +82,7 @@ export function parseSource(text: string, cwd: string): Source {
   if (trimmed === "") throw invalid(text, "it is empty");
   if (/^hf:\/\//i.test(trimmed)) return parseHf(trimmed.replace(/^hf:/i, "hf:"));
   if (/^https?:\/\//i.test(trimmed)) return parseHttp(trimmed);
+  if (/^(?:models|mlflow):/i.test(trimmed)) return parseMlflow(trimmed);
   const local = parseLocalSource(trimmed, cwd);
   if (!local) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1] ?? "";
@@ -91,6 +104,8 @@ export function formatSource(source: Source): string {
       return formatHfSource(source.repo, source.revision);
     case "http":
       return source.sha256 ? `${source.url}#sha256=${source.sha256}` : source.url;
+    case "mlflow":
+      return formatMlflowSource(source);
   }
 }
 

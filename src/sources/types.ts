@@ -11,7 +11,12 @@ export type Source =
    * An http(s) package: a `.tar.gz`/`.tgz` archive, or a folder URL (ending in `/`) holding
    * `modelgate.json` and the runtime file. `sha256` pins an archive (`#sha256=<hex>`).
    */
-  | { kind: "http"; url: string; layout: "archive" | "folder"; sha256: string | null };
+  | { kind: "http"; url: string; layout: "archive" | "folder"; sha256: string | null }
+  /**
+   * An MLflow registry model version: `models:/name/version`, `models:/name/latest` or
+   * `models:/name@alias` (exactly one of version and alias is set).
+   */
+  | { kind: "mlflow"; name: string; version: string | null; alias: string | null };
 
 export type SourceKind = Source["kind"];
 
@@ -25,6 +30,17 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** How waiting happens (tests pass a recorder to keep runs fast). */
   sleep: (ms: number) => Promise<void>;
+}
+
+/** The MLflow tracking server and its credentials (MLFLOW_TRACKING_*); secrets never logged. */
+export interface MlflowSettings {
+  /** MLFLOW_TRACKING_URI: the server's http(s) base URL; undefined when not set. */
+  trackingUri: string | undefined;
+  /** MLFLOW_TRACKING_TOKEN: sent as `Authorization: Bearer`. */
+  token?: string | undefined;
+  /** MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD: HTTP basic auth. */
+  username?: string | undefined;
+  password?: string | undefined;
 }
 
 /** What the sources need from the service's configuration; one per process is typical. */
@@ -44,6 +60,8 @@ export interface SourceContext {
   limits?: Partial<SourceLimits>;
   /** The fetch used for every remote request (default: the global fetch). */
   fetch?: typeof fetch;
+  /** The MLflow registry, for `models:/` sources. */
+  mlflow?: MlflowSettings;
 }
 
 export interface ProgressEvent {

@@ -23,6 +23,9 @@ const DEFERRABLE = new Set([
   "source_unreachable",
 ]);
 
+/** A package that cannot be served anywhere: bad input to `register` (exit 2). */
+const REFUSED = new Set(["model_invalid", "spec_invalid", "source_unsupported"]);
+
 export interface RegisterOptions {
   source?: string;
   name?: string;
@@ -79,7 +82,7 @@ export async function modelsRegister(
   if (!opts.source)
     throw new ExitError(
       EXIT.usage,
-      "models register needs --source SOURCE (a folder, hf://owner/repo[@revision] or an https URL).",
+      "models register needs --source SOURCE (a folder, hf://owner/repo[@revision], models:/NAME@ALIAS or an https URL).",
     );
   const source = normaliseSource(opts.source, ctx.cwd);
   const maxBatch = positiveInt(opts.maxBatchSize, "--max-batch-size");
@@ -103,7 +106,7 @@ export async function modelsRegister(
     ({ spec, revision } = await checkPackage(id, source, config, ctx));
   } catch (err) {
     // A broken package is bad input to this command (exit 2), wherever it is served later.
-    if (isModelgateError(err) && (err.code === "model_invalid" || err.code === "spec_invalid")) {
+    if (isModelgateError(err) && REFUSED.has(err.code)) {
       throw new ExitError(EXIT.usage, `Cannot register model ${id}: ${err.detail}`);
     }
     if (!isModelgateError(err) || !DEFERRABLE.has(err.code)) throw err;

@@ -19,7 +19,7 @@ const ModelSummary = Type.Object({
 });
 
 const STORAGE =
-  "Where the package comes from: local (a folder, or shipped with modelgate), huggingface, huggingface_private (once the Hub said the repository is private), or http.";
+  "Where the package comes from: local (a folder, or shipped with modelgate), huggingface, huggingface_private (once the Hub said the repository is private), http, or mlflow (an MLflow registry version).";
 
 const ModelInfo = Type.Object({
   ...ModelSummary.properties,

@@ -12,7 +12,7 @@ export type Visibility = "public" | "private" | "unknown";
 /**
  * Where the package is stored, in the seeds' vocabulary: "huggingface_private" (as their model 21),
  * "huggingface" (public, or not known yet), "local" (a folder or a package shipped with
- * modelgate), "http" (an archive or folder URL).
+ * modelgate), "http" (an archive or folder URL), "mlflow" (a models:/ registry version).
  */
 export function storageOf(source: string, visibility: Visibility): string {
   let kind: string;
@@ -27,6 +27,8 @@ export function storageOf(source: string, visibility: Visibility): string {
       return visibility === "private" ? "huggingface_private" : "huggingface";
     case "http":
       return "http";
+    case "mlflow":
+      return "mlflow";
     default:
       return "local";
   }

@@ -39,7 +39,7 @@ export interface SourceMeta {
 }
 
 /** The folder of one source in the cache: readable, collision-free, no user text as a path. */
-export function sourceKey(source: Source): string {
+export function sourceKey(source: Source, ctx?: Pick<SourceContext, "mlflow">): string {
   switch (source.kind) {
     case "huggingface":
       // Hub names are [\w.-] without "--", so "--" separates unambiguously.
@@ -49,6 +49,13 @@ export function sourceKey(source: Source): string {
       const digest = createHash("sha256").update(source.url).digest("hex").slice(0, 16);
       return `http--${host}--${digest}`;
     }
+    case "mlflow": {
+      // The same name on two tracking servers is two models: the server is part of the key.
+      const server = (ctx?.mlflow?.trackingUri ?? "").replace(/\/+$/, "");
+      const name = source.name.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 64);
+      const digest = createHash("sha256").update(`${server}\0${source.name}`).digest("hex");
+      return `mlflow--${name}--${digest.slice(0, 16)}`;
+    }
     case "builtin":
     case "local":
       throw new Error(`local sources are not cached (${source.kind})`);
@@ -56,12 +63,15 @@ export function sourceKey(source: Source): string {
 }
 
 export function sourceDir(ctx: SourceContext, source: Source): string {
-  return join(ctx.dataDir, "artifacts", sourceKey(source));
+  return join(ctx.dataDir, "artifacts", sourceKey(source, ctx));
 }
 
-/** A commit is its own name; `sha256:<hex>` becomes `sha256-<hex>` (no ":" in folder names). */
+/**
+ * A commit is its own name; `sha256:<hex>` becomes `sha256-<hex>` (no ":" in folder names); an
+ * MLflow model version is `v<number>`.
+ */
 export function revisionDir(ctx: SourceContext, source: Source, revision: string): string {
-  if (!/^(?:[0-9a-f]{40}|sha256:[0-9a-f]{64})$/.test(revision)) {
+  if (!/^(?:[0-9a-f]{40}|sha256:[0-9a-f]{64}|v[1-9][0-9]{0,9})$/.test(revision)) {
     throw new Error(`not a cacheable revision: ${revision}`);
   }
   return join(sourceDir(ctx, source), revision.replace(":", "-"));
