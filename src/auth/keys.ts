@@ -29,6 +29,16 @@ export function hashKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
+/** The same SHA-256 as raw bytes: what the hot path compares, with no hex text to decode. */
+export function hashKeyBytes(key: string): Buffer {
+  return createHash("sha256").update(key).digest();
+}
+
+/** Constant-time comparison of two hashes as bytes. */
+export function hashBytesEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** Constant-time comparison of two hex hashes. */
 export function hashesEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, "hex");

@@ -2,7 +2,14 @@ import type { ErrorCode } from "../errors.js";
 import { ModelgateError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { KeyRecord, KeyRepository } from "../store/index.js";
-import { generateKey, hashesEqual, hashKey, lookupPrefix, looksLikeKey } from "./keys.js";
+import {
+  generateKey,
+  hashBytesEqual,
+  hashKey,
+  hashKeyBytes,
+  lookupPrefix,
+  looksLikeKey,
+} from "./keys.js";
 import { knownPrefixes } from "./known-prefixes.js";
 import type { Principal, Scope } from "./scopes.js";
 import { isScope } from "./scopes.js";
@@ -44,7 +51,10 @@ export interface KeyServiceDeps {
 interface CacheEntry {
   /** undefined: no key has this prefix. */
   record: KeyRecord | undefined;
-  storedHash: string | undefined;
+  /** The stored hex hash as bytes, decoded once per lookup rather than once per request. */
+  storedHash: Buffer | undefined;
+  /** Built once per lookup and shared (frozen) by the requests the entry answers. */
+  principal: Principal | undefined;
   expiresAt: number;
 }
 
@@ -54,16 +64,16 @@ export type KeyService = ReturnType<typeof keyServiceFactory>;
  * Compared against when no key has the prefix, so an unknown prefix costs the same comparison as
  * a known one with a wrong secret: the answer's timing does not tell which prefixes exist.
  */
-const DUMMY_HASH = hashKey("hk_live_no-key-has-this-prefix");
+const DUMMY_HASH = hashKeyBytes("hk_live_no-key-has-this-prefix");
 
 function toPrincipal(record: KeyRecord): Principal {
-  return {
+  return Object.freeze({
     keyId: record.id,
     keyName: record.name,
     userId: record.userId,
-    scopes: record.scopes.filter(isScope),
-    modelIds: record.modelIds,
-  };
+    scopes: Object.freeze(record.scopes.filter(isScope)),
+    modelIds: record.modelIds ? Object.freeze([...record.modelIds]) : null,
+  });
 }
 
 function validateCreate(input: CreateKeyInput, now: Date): void {
@@ -105,7 +115,12 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
   // Unknown prefixes are answered from here, never cached one by one: a flood of random keys
   // neither reaches the store nor evicts the cached real keys.
   const known = knownPrefixes({ list: () => deps.keys.list(), ttlMs: ttl });
-  const UNKNOWN: CacheEntry = { record: undefined, storedHash: undefined, expiresAt: 0 };
+  const UNKNOWN: CacheEntry = {
+    record: undefined,
+    storedHash: undefined,
+    principal: undefined,
+    expiresAt: 0,
+  };
 
   function remember(prefix: string, entry: CacheEntry): void {
     if (cache.size >= maxEntries) {
@@ -124,12 +139,18 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
     let entry: CacheEntry = {
       record: undefined,
       storedHash: undefined,
+      principal: undefined,
       expiresAt: Date.now() + ttl,
     };
     if (stored) {
       // Keep the hash beside the record, never inside it: records reach routes and views.
       const { hash, ...record } = stored;
-      entry = { record, storedHash: hash, expiresAt: entry.expiresAt };
+      entry = {
+        record,
+        storedHash: Buffer.from(hash, "hex"),
+        principal: toPrincipal(record),
+        expiresAt: entry.expiresAt,
+      };
     }
     remember(prefix, entry);
     return entry;
@@ -161,16 +182,17 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
     async verify(key: string): Promise<VerifyResult> {
       if (!looksLikeKey(key)) return { valid: false, code: "api_key_invalid" };
       const prefix = lookupPrefix(key);
-      const hash = hashKey(key);
+      const hash = hashKeyBytes(key);
       const entry = await lookup(prefix);
-      const matches = hashesEqual(hash, entry.storedHash ?? DUMMY_HASH);
+      const matches = hashBytesEqual(hash, entry.storedHash ?? DUMMY_HASH);
       if (!entry.record || !matches) return { valid: false, code: "api_key_invalid" };
       if (entry.record.revokedAt) return { valid: false, code: "api_key_revoked" };
       if (entry.record.expiresAt && entry.record.expiresAt.getTime() <= clock().getTime()) {
         return { valid: false, code: "api_key_expired" };
       }
       used.add(entry.record.id);
-      return { valid: true, principal: toPrincipal(entry.record), record: entry.record };
+      const principal = entry.principal ?? toPrincipal(entry.record);
+      return { valid: true, principal, record: entry.record };
     },
 
     async list(): Promise<KeyRecord[]> {
