@@ -94,8 +94,8 @@ export function withExternalData(
   const entry = new protobuf.Type("StringStringEntryProto")
     .add(new protobuf.Field("key", 1, "string"))
     .add(new protobuf.Field("value", 2, "string"));
-  root.lookup("onnx")?.add(entry);
   const tensorType = root.lookupType("onnx.TensorProto");
+  tensorType.parent?.add(entry);
   tensorType.add(new protobuf.Field("external_data", 13, "StringStringEntryProto", "repeated"));
   tensorType.add(new protobuf.Field("data_location", 14, "int32"));
   const ModelProto = root.lookupType("onnx.ModelProto");
