@@ -195,8 +195,9 @@ describe("doctor on the seeds' incident", () => {
 });
 
 describe("doctor after the fix", () => {
-  it("finds nothing wrong with the token set and revision 151 deployed", async () => {
-    const svc = await startTestService(
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startTestService(
       {
         HF_ENDPOINT: hub.url,
         MODELGATE_REGISTER_EXAMPLE: "false",
@@ -204,37 +205,54 @@ describe("doctor after the fix", () => {
       },
       { dataDir: await dataDirWith21() },
     );
-    try {
-      const out = await doctor({
-        url: svc.url,
-        apiKey: svc.adminKey,
-        model: "21",
-        terraform: [TF],
-        taskDefinition: [REV_151],
-        timeout: "30s",
-      });
-      const states = Object.fromEntries(out.result.probes.map((p) => [p.id, p.state]));
-      expect(
-        out.result.rootCause,
-        JSON.stringify(
-          out.result.hypotheses.filter((h) => h.status === "confirmed"),
-          null,
-          2,
-        ),
-      ).toBeNull();
-      expect(out.exitCode).toBe(0);
-      expect(states).toMatchObject({
-        symptom: "ok",
-        "model-health": "ok",
-        config: "ok",
-        "secret-refs": "ok",
-        "hub-token": "ok",
-        "hub-repo": "ok",
-      });
-      expect(out.text).toContain("Nothing wrong found");
-    } finally {
-      await svc.close();
-    }
+  });
+  afterAll(async () => {
+    await svc.close();
+  });
+
+  it("finds nothing wrong with the token set and revision 151 deployed", async () => {
+    const out = await doctor({
+      url: svc.url,
+      apiKey: svc.adminKey,
+      model: "21",
+      terraform: [TF],
+      taskDefinition: [REV_151],
+      timeout: "30s",
+    });
+    const states = Object.fromEntries(out.result.probes.map((p) => [p.id, p.state]));
+    expect(
+      out.result.rootCause,
+      JSON.stringify(
+        out.result.hypotheses.filter((h) => h.status === "confirmed"),
+        null,
+        2,
+      ),
+    ).toBeNull();
+    expect(out.exitCode).toBe(0);
+    expect(states).toMatchObject({
+      symptom: "ok",
+      "model-health": "ok",
+      config: "ok",
+      "secret-refs": "ok",
+      "hub-token": "ok",
+      "hub-repo": "ok",
+    });
+    expect(out.text).toContain("Nothing wrong found");
+  });
+
+  it("a working service beside revision 150: the drift is reported as latent, not as the symptom's cause", async () => {
+    const out = await doctor({
+      url: svc.url,
+      apiKey: svc.adminKey,
+      model: "21",
+      terraform: [TF],
+      taskDefinition: [REV_150],
+      timeout: "30s",
+    });
+    expect(out.result.probes.find((p) => p.id === "symptom")?.state).toBe("ok");
+    expect(out.exitCode).toBe(1);
+    expect(out.result.rootCause?.hypothesis).toBe("not-applied");
+    expect(out.result.rootCause?.explanation).toMatch(/is not running hokusai-api-development:150/);
   });
 });
 

@@ -160,7 +160,16 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
   ]);
   const [postgres, redis] = await deps;
 
-  const evidence: Evidence = { ...early, config, secrets, hubToken, hubRepo, postgres, redis };
+  const evidence: Evidence = {
+    ...early,
+    url: opts.service.url ?? null,
+    config,
+    secrets,
+    hubToken,
+    hubRepo,
+    postgres,
+    redis,
+  };
   const facts = readFacts(evidence);
   const hypotheses = buildHypotheses(evidence, facts);
   const verdict = decide(evidence, facts, hypotheses);

@@ -48,10 +48,10 @@ export function independentViews(hyp: Hypothesis, e: Evidence): [string[], strin
 
 export const VERIFY = (e: Evidence, f: Facts, name?: string): string[] => {
   const m = f.model ?? "ID";
-  const url = "$MODELGATE_URL";
+  const url = e.url ?? "$MODELGATE_URL";
   return [
-    `\`modelgate smoke --url ${url} --api-key $MODELGATE_API_KEY --models ${m}\` exits 0 (predict answers 200).`,
-    `\`modelgate doctor --url ${url} --api-key $MODELGATE_API_KEY --model ${m} …\` with the same sources finds nothing wrong.`,
+    `\`modelgate smoke --url ${url} --models ${m}\` (the key in MODELGATE_API_KEY) exits 0: predict answers 200.`,
+    `\`modelgate doctor --url ${url} --model ${m} …\` with the same sources finds nothing wrong (exit 0).`,
     ...(name
       ? [
           `/metrics shows \`modelgate_config_requirement_unmet{model="${m}",variable="${name}"} 0\` and /ready answers 200.`,

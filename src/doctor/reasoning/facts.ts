@@ -13,6 +13,8 @@ import type { ProbeOutcome } from "../types.js";
 
 export interface Evidence {
   model: string | null;
+  /** The service's base URL, when given (for the commands a report suggests). */
+  url?: string | null;
   symptom?: ProbeOutcome<SymptomData>;
   ready?: ProbeOutcome<ReadyData>;
   health?: ProbeOutcome<HealthData>;

@@ -44,7 +44,7 @@ export function notAppliedCause(e: Evidence, f: Facts, hyp: Hypothesis): RootCau
   if (secretRes)
     evidence.push({
       ok: true,
-      text: `**The secret exists** (${secretRes.reason.replace(/^the secret exists and /, "")}); its value is not shown.`,
+      text: `**The secret it references resolves**: ${secretRes.reason}; its value is not shown.`,
     });
   else if (ref)
     evidence.push({
