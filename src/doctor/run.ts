@@ -110,7 +110,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
   // the AWS SDK, which step 5 needs once the sources name a secret.
   const checking = opts.runCheck ? opts.runCheck() : null;
   checking?.catch(() => undefined);
-  if (checking) void opts.aws.clients.warm?.().catch(() => undefined);
+  if (checking && opts.configCommand) void opts.aws.clients.warm?.().catch(() => undefined);
   // Dependencies do not depend on anything else: they run from the start.
   const deps = Promise.all([
     run(postgresProbe(opts.postgres, timeoutMs)),
