@@ -11,7 +11,6 @@ import { memoryRateLimiter, redisRateLimiter } from "../auth/ratelimit/index.js"
 import type { InvalidationBus } from "./bus.js";
 import { memoryBus, redisBus } from "./bus.js";
 import type { RedisConnection } from "./redis.js";
-import { connectRedis, redisReadiness } from "./redis.js";
 
 export interface ClusterCheck {
   name: string;
@@ -55,6 +54,8 @@ export async function startCluster(
       close: () => Promise.resolve(),
     };
   }
+  // Loaded only with REDIS_URL: ioredis is ~25 modules a Redis-less start need not read.
+  const { connectRedis, redisReadiness } = await import("./redis.js");
   const settings = {
     url: config.redisUrl,
     authToken: config.redisAuthToken,
