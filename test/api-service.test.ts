@@ -99,7 +99,7 @@ describe("the error catalogue", () => {
   it("documents every code with a status and an actionable sentence", () => {
     for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
       expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
-      expect([400, 401, 403, 404, 408, 409, 413, 414, 415, 422, 429, 431, 500, 503]).toContain(
+      expect([400, 401, 402, 403, 404, 408, 409, 413, 414, 415, 422, 429, 431, 500, 503]).toContain(
         entry.status,
       );
       expect(entry.doc.length).toBeGreaterThan(20);
