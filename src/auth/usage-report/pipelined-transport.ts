@@ -31,6 +31,8 @@ const MAX_HEAD_BYTES = 16 * 1024;
 /** A usage answer is a small JSON object; more is not an answer. */
 const MAX_BODY_BYTES = 64 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 class TimeoutError extends Error {
   override name = "TimeoutError";
 }
@@ -53,35 +55,32 @@ interface Head {
   close: boolean;
 }
 
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})/;
+const HEADER_LINE = /\r\n([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\r\n]*)/g;
+
 /** The head of an answer, or a sentence saying why it is not one. */
 function parseHead(text: string): Head | string {
-  const lines = text.split("\r\n");
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "");
-  if (!status?.[1]) return "answered something that is not HTTP/1.1";
+  const status = STATUS_LINE.exec(text);
+  if (!status?.[2]) return "answered something that is not HTTP/1.1";
   const head: Head = {
-    status: Number(status[1]),
+    status: Number(status[2]),
     retryAfter: null,
     length: null,
     chunked: false,
-    close: lines[0]?.startsWith("HTTP/1.0") ?? false,
+    close: status[1] === "0",
   };
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
+  HEADER_LINE.lastIndex = 0;
+  for (let m = HEADER_LINE.exec(text); m; m = HEADER_LINE.exec(text)) {
+    const name = (m[1] ?? "").toLowerCase();
+    const value = (m[2] ?? "").trim();
     if (name === "content-length") {
       if (!/^\d+$/.test(value)) return "answered a malformed Content-Length";
       head.length = Number(value);
     } else if (name === "transfer-encoding") {
-      head.chunked = value.toLowerCase().split(",").at(-1)?.trim() === "chunked";
+      head.chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
     } else if (name === "connection") {
-      const tokens = value
-        .toLowerCase()
-        .split(",")
-        .map((t) => t.trim());
-      if (tokens.includes("close")) head.close = true;
-      else if (tokens.includes("keep-alive")) head.close = false;
+      if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) head.close = true;
+      else if (/(?:^|,)\s*keep-alive\s*(?:,|$)/i.test(value)) head.close = false;
     } else if (name === "retry-after") {
       head.retryAfter = value;
     }
@@ -117,7 +116,7 @@ class Connection {
   readonly socket: Socket;
   readonly waiting: Call[] = [];
   private outbox: string[] = [];
-  private buffered: Buffer = Buffer.alloc(0);
+  private buffered: Buffer = EMPTY;
   private dead = false;
   /** The server said Connection: close: nothing more is sent here. */
   closing = false;
@@ -168,58 +167,73 @@ class Connection {
       this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
     }
     const ended = chunk === null;
-    while (this.waiting.length > 0 && this.buffered.length > 0) {
-      const headEnd = this.buffered.indexOf("\r\n\r\n");
+    const buf = this.buffered;
+    // Answers are read from `pos` on; what is left is kept once, at the end.
+    let pos = 0;
+    let problem: string | undefined;
+    let closeAfter = false;
+    while (this.waiting.length > 0 && pos < buf.length && !closeAfter) {
+      const headEnd = buf.indexOf("\r\n\r\n", pos);
       if (headEnd < 0) {
-        if (this.buffered.length > MAX_HEAD_BYTES) return this.protocolError("an endless head");
+        if (buf.length - pos > MAX_HEAD_BYTES) problem = "an endless head";
         break;
       }
-      const head = parseHead(this.buffered.toString("latin1", 0, headEnd));
-      if (typeof head === "string") return this.protocolError(head);
+      const head = parseHead(buf.toString("latin1", pos, headEnd));
+      if (typeof head === "string") {
+        problem = head;
+        break;
+      }
       const start = headEnd + 4;
       if (head.status >= 100 && head.status < 200) {
-        this.buffered = this.buffered.subarray(start);
+        pos = start;
         continue;
       }
-      let body: Buffer;
+      let text: string;
       let end: number;
       if (head.status === 204 || head.status === 304) {
-        body = Buffer.alloc(0);
+        text = "";
         end = start;
       } else if (head.chunked) {
-        const parsed = parseChunked(this.buffered, start);
+        const parsed = parseChunked(buf, start);
+        if (parsed === "more") break;
         if (typeof parsed === "string") {
-          if (parsed === "more") break;
-          return this.protocolError(parsed);
+          problem = parsed;
+          break;
         }
-        [body, end] = parsed;
+        text = parsed[0].toString();
+        end = parsed[1];
       } else if (head.length !== null) {
         if (head.length > MAX_BODY_BYTES) {
-          return this.protocolError(`answered more than ${MAX_BODY_BYTES} bytes`);
+          problem = `answered more than ${MAX_BODY_BYTES} bytes`;
+          break;
         }
-        if (this.buffered.length < start + head.length) break;
-        body = this.buffered.subarray(start, start + head.length);
+        if (buf.length < start + head.length) break;
+        text = buf.toString("utf8", start, start + head.length);
         end = start + head.length;
       } else {
         // No length: the body runs to the close.
-        if (this.buffered.length - start > MAX_BODY_BYTES) {
-          return this.protocolError(`answered more than ${MAX_BODY_BYTES} bytes`);
+        if (buf.length - start > MAX_BODY_BYTES) {
+          problem = `answered more than ${MAX_BODY_BYTES} bytes`;
+          break;
         }
         if (!ended) break;
-        body = this.buffered.subarray(start);
-        end = this.buffered.length;
+        text = buf.toString("utf8", start);
+        end = buf.length;
         head.close = true;
       }
-      this.buffered = this.buffered.subarray(end);
+      pos = end;
       const call = this.waiting.shift();
       if (call) {
         clearTimeout(call.timer);
-        call.resolve({ status: head.status, retryAfter: head.retryAfter, text: body.toString() });
+        call.resolve({ status: head.status, retryAfter: head.retryAfter, text });
       }
-      if (head.close) {
-        this.closing = true;
-        return this.fail(new ConnectionAborted("the server closed the connection"));
-      }
+      closeAfter = head.close;
+    }
+    this.buffered = pos >= buf.length ? EMPTY : buf.subarray(pos);
+    if (problem !== undefined) return this.protocolError(problem);
+    if (closeAfter) {
+      this.closing = true;
+      return this.fail(new ConnectionAborted("the server closed the connection"));
     }
     if (ended) this.fail(new Error("the server closed the connection before answering"));
     else if (this.waiting.length === 0 && this.buffered.length > 0) {
@@ -245,17 +259,42 @@ class Connection {
   }
 }
 
+/** What a request line needs from a URL, read once per URL object (URL getters are not free). */
+const targets = new WeakMap<URL, { origin: string; head: string }>();
+function targetOf(url: URL): { origin: string; head: string } {
+  let target = targets.get(url);
+  if (!target) {
+    target = {
+      origin: url.origin,
+      head: `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`,
+    };
+    targets.set(url, target);
+  }
+  return target;
+}
+const headerBlocks = new WeakMap<Record<string, string>, string>();
+function headerBlock(headers: Record<string, string>): string {
+  let block = headerBlocks.get(headers);
+  if (block === undefined) {
+    block = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
+    headerBlocks.set(headers, block);
+  }
+  return block;
+}
+
 export function pipelinedTransport(options: PipelinedOptions = {}): AuthTransport {
-  const depth = options.depth ?? 16;
+  const depth = options.depth ?? 64;
   const maxConnections = options.connections ?? 8;
   const pools = new Map<string, Connection[]>();
   let closed = false;
 
-  function connectionFor(url: URL): Connection | undefined {
-    let pool = pools.get(url.origin);
+  function connectionFor(url: URL, origin: string): Connection | undefined {
+    let pool = pools.get(origin);
     if (!pool) {
       pool = [];
-      pools.set(url.origin, pool);
+      pools.set(origin, pool);
     }
     // Fill one connection before the next: fewer connections, fewer writes.
     const open = pool.find((c) => c.usable && c.waiting.length < depth);
@@ -274,7 +313,8 @@ export function pipelinedTransport(options: PipelinedOptions = {}): AuthTranspor
     post(url, headers, body, timeoutMs) {
       return new Promise<TransportAnswer>((resolve, reject) => {
         if (closed) return reject(new ConnectionAborted("the transport is closed"));
-        const connection = connectionFor(url);
+        const target = targetOf(url);
+        const connection = connectionFor(url, target.origin);
         if (!connection) {
           return reject(
             new ConnectionAborted(
@@ -282,9 +322,7 @@ export function pipelinedTransport(options: PipelinedOptions = {}): AuthTranspor
             ),
           );
         }
-        const lines = [`POST ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
-        for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-        lines.push(`Content-Length: ${Buffer.byteLength(body)}`, "", body);
+        const text = `${target.head}${headerBlock(headers)}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
         const call: Call = { resolve, reject, timer: undefined };
         call.timer = setTimeout(() => {
           // Answers come in order: a late one holds up every call behind it on the connection.
@@ -294,7 +332,7 @@ export function pipelinedTransport(options: PipelinedOptions = {}): AuthTranspor
           reject(late);
           connection.fail(new ConnectionAborted(`a call before it had ${late.message}`));
         }, timeoutMs);
-        connection.send(lines.join("\r\n"), call);
+        connection.send(text, call);
       });
     },
     close() {

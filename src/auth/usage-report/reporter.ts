@@ -4,15 +4,15 @@
  * `{"endpoint", "response_time_ms", "status_code", "service_id"}` (JSON, no credentials: the
  * seeds' auth service takes it as a service-to-service call).
  *
- * Off the request path: `report()` appends to a bounded queue and returns; a pump keeps at most
- * `concurrency` reports in flight over the validation's keep-alive connections. When the queue
- * is full the oldest report is dropped and counted. Failures are retried with exponential
- * backoff and jitter: a 429 or 503 waits at least its Retry-After (also on shutdown, when our
- * own backoff is skipped to use the little time left). A report is given up only
- * when the service ANSWERED it with an error more than `retries` times, or refused it with a
- * 4xx — never because the service was unreachable for a while (those wait in the queue, which
- * the bound protects). The circuit breaker is the validation's: a service known to be down is
- * not called, and reports that cannot reach it count towards opening it.
+ * Off the request path: `report()` appends to a bounded queue and returns; a pump sends them in
+ * rounds, at most `concurrency` awaiting their answer (pipelined: ./pipelined-transport.ts).
+ * When the queue is full the oldest report is dropped and counted. Failures are retried with
+ * exponential backoff and jitter: a 429 or 503 waits at least its Retry-After (also on
+ * shutdown, when our own backoff is skipped to use the little time left). A report is given up
+ * only when the service ANSWERED it with an error more than `retries` times, or refused it with
+ * a 4xx — never because the service was unreachable for a while (those wait in the queue,
+ * which the bound protects). The circuit breaker is the validation's: a service known to be
+ * down is not called, and reports that cannot reach it count towards opening it.
  *
  * At least once: a report whose answer was lost (a timeout) is sent again and may be counted
  * twice by the service; the seeds' usage endpoint has no idempotency key to prevent that.
@@ -92,14 +92,17 @@ export interface UsageReporter {
 
 export const USAGE_REPORT_DEFAULTS = {
   queueMax: 10_000,
-  // Reports a second ≈ concurrency / round trip: 32 keeps up with 1,600 requests a second to a
-  // service 20 ms away.
-  concurrency: 32,
+  // Pipelined, so in flight costs no connection each: reports a second ≈ concurrency / round
+  // trip, 128 keeps up with 6,400 requests a second to a service 20 ms away.
+  concurrency: 128,
   retries: 5,
   // Short: a service back after an outage gets its reports within seconds (the circuit
   // breaker already spaces the probes while it is down).
   backoff: { initialMs: 250, maxMs: 5_000 },
-  roundMs: 20,
+  // The CPU a report costs is mostly the wake-ups its write and reads cause, shared by its
+  // round: measured on the loaded 2-core machine, ~1 ms a report sent alone, ~125 µs in a
+  // round of 32, ~40 µs in a round of 64. Billing does not need the report sooner.
+  roundMs: 100,
 };
 
 /** A Retry-After longer than this is read as this: a report is not held for hours. */
@@ -284,8 +287,20 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
     );
   }
 
+  /** One URL object per key (parsing one per report showed in profiles), bounded. */
+  const urls = new Map<string, URL>();
+  function urlOf(keyId: string): URL {
+    let url = urls.get(keyId);
+    if (!url) {
+      if (urls.size >= 4_096) urls.clear();
+      url = new URL(`${base}/api/v1/usage/${encodeURIComponent(keyId)}`);
+      urls.set(keyId, url);
+    }
+    return url;
+  }
+
   async function send(item: Pending): Promise<void> {
-    const url = new URL(`${base}/api/v1/usage/${encodeURIComponent(item.keyId)}`);
+    const url = urlOf(item.keyId);
     try {
       const answer = await transport.post(url, HEADERS, bodyOf(item), options.timeoutMs);
       onAnswer(item, answer);
