@@ -285,15 +285,47 @@ async function usageTiming(label, store, cleanup) {
   }
 }
 
+/** modelgate 0.1 (--root of that version): the embedded store's usage.ndjson, re-read. */
+async function usageLogTiming(usageLog) {
+  const dataDir = mkdtempSync(join(tmpdir(), "mg-usage-log-"));
+  const log = usageLog(join(dataDir, "usage.ndjson"));
+  const t0 = performance.now();
+  for (const events of generated(5_000)) await log.insertMany(events);
+  const writeS = (performance.now() - t0) / 1000;
+  try {
+    const all = await timed(() => log.summarize(), 3);
+    const day = await timed(() => log.summarize({ since: new Date(Date.now() - 86_400_000) }), 3);
+    const oneKey = await timed(() => log.summarize({ keyId: "key_bench07" }), 3);
+    const requests = all.result.reduce((n, r) => n + r.requests, 0);
+    const none = { ms: Number.NaN };
+    return {
+      label: "embedded",
+      writeS,
+      all,
+      day,
+      oneKey,
+      baseline: none,
+      requests,
+      groups: all.result.length,
+    };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function usage() {
-  const { openStore } = await import(pathToFileURL(join(ROOT, "dist/store/index.js")));
+  const store = await import(pathToFileURL(join(ROOT, "dist/store/index.js")));
+  const { openStore } = store;
   const rows = [];
   const dataDir = mkdtempSync(join(tmpdir(), "mg-usage-"));
-  rows.push(
-    await usageTiming("embedded", await openStore({ dataDir }), () =>
-      rmSync(dataDir, { recursive: true, force: true }),
-    ),
-  );
+  if (store.usageLog) rows.push(await usageLogTiming(store.usageLog));
+  else {
+    rows.push(
+      await usageTiming("embedded", await openStore({ dataDir }), () =>
+        rmSync(dataDir, { recursive: true, force: true }),
+      ),
+    );
+  }
   const schema = `mg_bench_usage_${process.pid}`;
   try {
     await pgAdmin(`create schema ${schema}`);

@@ -89,7 +89,7 @@ describe("migrate-from-pglite", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "modelgate-pglite-"));
     await legacyDataDir(dataDir);
-  }, 120_000);
+  }, 300_000);
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
   it("serve refuses the old data dir, naming the command that migrates it", async () => {

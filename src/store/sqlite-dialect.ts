@@ -91,10 +91,12 @@ class SqliteDriver implements Driver {
 
   async commitTransaction(conn: DatabaseConnection): Promise<void> {
     await conn.executeQuery(CompiledQuery.raw("commit"));
+    this.#connection.committed();
   }
 
   async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
     await conn.executeQuery(CompiledQuery.raw("rollback"));
+    this.#connection.rolledBack();
   }
 
   async savepoint(conn: DatabaseConnection, name: string): Promise<void> {
@@ -127,10 +129,18 @@ function savepointQuery(command: string, name: string): CompiledQuery {
 /** Prepared statements kept: the service runs a few dozen distinct ones. */
 const STATEMENT_CACHE = 200;
 
+/**
+ * Writes to these tables (keys, models, meta: rare, made by an operator) are made durable at
+ * once, usage batches are not: see ./sqlite.ts on synchronous=NORMAL.
+ */
+const DURABLE_WRITE = /^\s*(insert\s+into|update|delete\s+from)\s+"?(api_keys|models|meta)\b/i;
+
 class SqliteConnection implements DatabaseConnection {
   readonly #db: SqliteDb;
   readonly #mapError: (err: unknown) => unknown;
   readonly #statements = new Map<string, Statement>();
+  /** A durable write ran inside the open transaction: checkpoint when it commits. */
+  #durablePending = false;
 
   constructor(db: SqliteDb, mapError: (err: unknown) => unknown) {
     this.#db = db;
@@ -141,10 +151,14 @@ class SqliteConnection implements DatabaseConnection {
     try {
       const stmt = this.#prepare(query.sql);
       const params = query.parameters.map(toSqlite);
+      const durable = DURABLE_WRITE.test(query.sql);
       if (stmt.reader) {
-        return { rows: (stmt.all(...params) as Record<string, unknown>[]).map(fromSqlite) as R[] };
+        const rows = (stmt.all(...params) as Record<string, unknown>[]).map(fromSqlite) as R[];
+        if (durable) this.#durable();
+        return { rows };
       }
       const { changes, lastInsertRowid } = stmt.run(...params);
+      if (durable) this.#durable();
       return {
         rows: [],
         numAffectedRows: BigInt(changes),
@@ -161,6 +175,28 @@ class SqliteConnection implements DatabaseConnection {
   ): AsyncIterableIterator<QueryResult<R>> {
     const { rows } = await this.executeQuery<R>(query);
     for (let i = 0; i < rows.length; i += chunkSize) yield { rows: rows.slice(i, i + chunkSize) };
+  }
+
+  committed(): void {
+    if (this.#durablePending) this.#checkpoint();
+    this.#durablePending = false;
+  }
+
+  rolledBack(): void {
+    this.#durablePending = false;
+  }
+
+  /**
+   * A checkpoint fsyncs the WAL (then copies it into the database file), which makes every
+   * commit so far survive a power cut; inside a transaction, once it commits.
+   */
+  #durable(): void {
+    if (this.#db.inTransaction) this.#durablePending = true;
+    else this.#checkpoint();
+  }
+
+  #checkpoint(): void {
+    this.#db.pragma("wal_checkpoint(PASSIVE)");
   }
 
   #prepare(text: string): Statement {

@@ -162,4 +162,42 @@ describe.each(testBackends())("usageRepository ($kind)", (backend) => {
     expect(Number(rollups[0]?.rows)).toBe(6);
     expect(await repo().count()).toBe(3);
   });
+
+  it("counts exactly what happened since any time, across hours and days", async () => {
+    const start = Date.parse("2025-06-01T20:17:00Z");
+    const events = Array.from({ length: 400 }, (_, i) =>
+      event({
+        at: new Date(start + i * 613_457), // ~10 min apart: three days, every hour and day edge
+        keyId: i % 3 === 0 ? "key_b" : "key_a",
+        status: i % 7 === 0 ? 500 : 200,
+        batchSize: 1 + (i % 3),
+        latencyMs: 1 + (i % 40),
+        requestId: `r${i}`,
+      }),
+    );
+    await repo().insertMany(events.slice(0, 150));
+    await repo().insertMany(events.slice(150));
+    for (const since of [undefined, start + 1, start + 3_600_000 * 5.5, start + 86_400_000 * 1.3]) {
+      const expected = new Map<string, { requests: number; errors: number; rows: number }>();
+      for (const e of events) {
+        if (since !== undefined && e.at.getTime() < since) continue;
+        const g = expected.get(e.keyId) ?? { requests: 0, errors: 0, rows: 0 };
+        g.requests += 1;
+        if (e.status >= 400) g.errors += 1;
+        else g.rows += e.batchSize;
+        expected.set(e.keyId, g);
+      }
+      const got = await repo().summarize(since === undefined ? {} : { since: new Date(since) });
+      expect(
+        Object.fromEntries(
+          got.map((r) => [r.keyId, { requests: r.requests, errors: r.errors, rows: r.rows }]),
+        ),
+        `since ${since}`,
+      ).toEqual(Object.fromEntries(expected));
+      const firstA = events.find(
+        (e) => e.keyId === "key_a" && (since === undefined || e.at.getTime() >= since),
+      );
+      expect(got.find((r) => r.keyId === "key_a")?.firstAt).toEqual(firstA?.at);
+    }
+  });
 });

@@ -57,6 +57,7 @@ export interface UsageSummary {
 export type UsageRepository = ReturnType<typeof usageRepository>;
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** Set by `expire`: raw records before this time are gone; rollups alone describe it. */
 export const RAW_EXPIRED_BEFORE_KEY = "usage_raw_expired_before";
@@ -129,22 +130,32 @@ function pgInsertStatement(events: readonly UsageEvent[]) {
         ${col((e) => e.latencyMs)}::real[], ${col((e) => e.requestId)}::text[])
         as x(t, k, u, m, s, b, l, r)
       returning at, key_id, model_id, status, batch_size, latency_ms)
-    insert into usage_hourly
-      (hour, key_id, model_id, bucket, requests, errors, rows, first_at, last_at)
-    select date_trunc('hour', at, 'UTC'), key_id, model_id, ${bucketSql(false)}, count(*),
-      count(*) filter (where status >= 400),
-      coalesce(sum(batch_size) filter (where status < 400), 0), min(at), max(at)
-    from raw group by 1, 2, 3, 4 order by 1, 2, 3, 4
-    on conflict (hour, key_id, model_id, bucket) do update set
-      requests = usage_hourly.requests + excluded.requests,
-      errors = usage_hourly.errors + excluded.errors,
-      rows = usage_hourly.rows + excluded.rows,
-      first_at = least(usage_hourly.first_at, excluded.first_at),
-      last_at = greatest(usage_hourly.last_at, excluded.last_at)`;
+    , hourly as (${pgRollup("usage_hourly", "hour", "hour")})
+    ${pgRollup("usage_daily", "day", "day")}`;
 }
 
+/** Adds the batch (`raw`) to a rollup table, grouped and upserted in primary-key order. */
+function pgRollup(table: RollupTable, column: "hour" | "day", unit: "hour" | "day") {
+  const t = sql.table(table);
+  return sql`insert into ${t}
+      (${sql.ref(column)}, key_id, model_id, bucket, requests, errors, rows, first_at, last_at)
+    select date_trunc(${sql.lit(unit)}, at, 'UTC'), key_id, model_id, ${bucketSql(false)},
+      count(*), count(*) filter (where status >= 400),
+      coalesce(sum(batch_size) filter (where status < 400), 0), min(at), max(at)
+    from raw group by 1, 2, 3, 4 order by 1, 2, 3, 4
+    on conflict (${sql.ref(column)}, key_id, model_id, bucket) do update set
+      requests = ${t}.requests + excluded.requests,
+      errors = ${t}.errors + excluded.errors,
+      rows = ${t}.rows + excluded.rows,
+      first_at = least(${t}.first_at, excluded.first_at),
+      last_at = greatest(${t}.last_at, excluded.last_at)`;
+}
+
+type RollupTable = "usage_hourly" | "usage_daily";
+
 interface Rollup {
-  hour: number;
+  /** The start of the hour or day. */
+  period: number;
   key_id: string;
   model_id: string;
   bucket: number;
@@ -155,20 +166,20 @@ interface Rollup {
   last_at: number;
 }
 
-/** The rollup rows of a batch, in primary-key order. */
-export function rollupsOf(events: readonly UsageEvent[]): Rollup[] {
+/** The rollup rows of a batch per `periodMs` (an hour, a day), in primary-key order. */
+export function rollupsOf(events: readonly UsageEvent[], periodMs: number): Rollup[] {
   const byKey = new Map<string, Rollup>();
   for (const e of events) {
     const at = e.at.getTime();
-    const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
+    const period = Math.floor(at / periodMs) * periodMs;
     const bucket = bucketOf(e.latencyMs);
     const keyId = noNul(e.keyId);
     const modelId = noNul(e.modelId);
-    const id = `${hour}\u0000${keyId}\u0000${modelId}\u0000${bucket}`;
+    const id = `${period}\u0000${keyId}\u0000${modelId}\u0000${bucket}`;
     let r = byKey.get(id);
     if (!r) {
       r = {
-        hour,
+        period,
         key_id: keyId,
         model_id: modelId,
         bucket,
@@ -188,7 +199,7 @@ export function rollupsOf(events: readonly UsageEvent[]): Rollup[] {
   }
   return [...byKey.values()].sort(
     (a, b) =>
-      a.hour - b.hour ||
+      a.period - b.period ||
       compare(a.key_id, b.key_id) ||
       compare(a.model_id, b.model_id) ||
       a.bucket - b.bucket,
@@ -224,29 +235,44 @@ async function sqliteInsert(db: Kysely<Database>, events: readonly UsageEvent[])
       )
       .execute();
   }
-  const rollups = rollupsOf(events);
+  await sqliteRollup(db, "usage_hourly", "hour", rollupsOf(events, HOUR_MS));
+  await sqliteRollup(db, "usage_daily", "day", rollupsOf(events, DAY_MS));
+}
+
+async function sqliteRollup(
+  db: Kysely<Database>,
+  table: RollupTable,
+  column: "hour" | "day",
+  rollups: readonly Rollup[],
+): Promise<void> {
+  const t = sql.table(table);
   for (let i = 0; i < rollups.length; i += SQLITE_ROLLUPS_PER_STATEMENT) {
     await db
-      .insertInto("usage_hourly")
+      .insertInto(table)
       .values(
-        rollups.slice(i, i + SQLITE_ROLLUPS_PER_STATEMENT).map((r) => ({
+        rollups.slice(i, i + SQLITE_ROLLUPS_PER_STATEMENT).map(({ period, ...r }) => ({
           ...r,
-          hour: new Date(r.hour),
+          [column]: new Date(period),
           first_at: new Date(r.first_at),
           last_at: new Date(r.last_at),
-        })),
+        })) as never,
       )
       .onConflict((oc) =>
-        oc.columns(["hour", "key_id", "model_id", "bucket"]).doUpdateSet({
-          requests: sql`usage_hourly.requests + excluded.requests`,
-          errors: sql`usage_hourly.errors + excluded.errors`,
-          rows: sql`usage_hourly.rows + excluded.rows`,
-          first_at: sql`min(usage_hourly.first_at, excluded.first_at)`,
-          last_at: sql`max(usage_hourly.last_at, excluded.last_at)`,
+        oc.columns([column, "key_id", "model_id", "bucket"] as never).doUpdateSet({
+          requests: sql`${t}.requests + excluded.requests`,
+          errors: sql`${t}.errors + excluded.errors`,
+          rows: sql`${t}.rows + excluded.rows`,
+          first_at: sql`min(${t}.first_at, excluded.first_at)`,
+          last_at: sql`max(${t}.last_at, excluded.last_at)`,
         }),
       )
       .execute();
   }
+}
+
+/** A query with key_id and model_id to filter on. */
+interface KeyModelFilter<Q> {
+  where(column: "key_id" | "model_id", op: "=", value: string): Q;
 }
 
 interface BucketRow {
@@ -317,6 +343,44 @@ function summaries(rows: readonly BucketRow[]): UsageSummary[] {
 export function usageRepository(db: Kysely<Database>) {
   const lite = flavorOf(db) === "sqlite";
 
+  /** Per key, model and latency bucket, from a rollup table, its periods from `from` on. */
+  function rollupQuery(table: RollupTable, from?: number, to?: number) {
+    const period = sql.ref(table === "usage_hourly" ? "hour" : "day");
+    let q = db
+      .selectFrom(table)
+      .select((eb) => [
+        "key_id",
+        "model_id",
+        "bucket",
+        eb.fn.sum<number | string>("requests").as("requests"),
+        eb.fn.sum<number | string>("errors").as("errors"),
+        eb.fn.sum<number | string>("rows").as("rows"),
+        eb.fn.min("first_at").as("first_at"),
+        eb.fn.max("last_at").as("last_at"),
+      ])
+      .groupBy(["key_id", "model_id", "bucket"]);
+    if (from !== undefined) q = q.where(period, ">=", new Date(from));
+    if (to !== undefined) q = q.where(period, "<", new Date(to));
+    return q;
+  }
+
+  /** The same, from raw records. */
+  function rawQuery() {
+    return db
+      .selectFrom("usage_events")
+      .select((eb) => [
+        "key_id",
+        "model_id",
+        bucketSql(lite).as("bucket"),
+        eb.fn.countAll<number | string>().as("requests"),
+        sql<number | string>`sum(case when status >= 400 then 1 else 0 end)`.as("errors"),
+        sql<number | string>`sum(case when status < 400 then batch_size else 0 end)`.as("rows"),
+        eb.fn.min("at").as("first_at"),
+        eb.fn.max("at").as("last_at"),
+      ])
+      .groupBy(["key_id", "model_id", sql`3`]);
+  }
+
   /** Raw records before this time were expired (rollups alone cover it); null: none were. */
   async function expiredBefore(): Promise<Date | null> {
     const row = await db
@@ -347,59 +411,40 @@ export function usageRepository(db: Kysely<Database>) {
     },
 
     /**
-     * Per key and model, ordered by key then model: whole hours from the rollups, and the raw
-     * records of the first, partial hour of `since`. Past the raw records' retention the
-     * period starts on the hour.
+     * Per key and model, ordered by key then model: whole days from the daily rollups, the
+     * whole hours before the first of them from the hourly ones, and the raw records of the
+     * first, partial hour of `since`. Past the raw records' retention the period starts on the
+     * hour. A million records over 30 days are ~40,000 daily rollup rows, not a million.
      */
     async summarize(query: UsageQuery = {}): Promise<UsageSummary[]> {
       const since = query.since?.getTime();
-      let fromHour: number | undefined;
-      let rawFrom: number | undefined;
-      if (since !== undefined) {
-        fromHour = Math.ceil(since / HOUR_MS) * HOUR_MS;
-        if (fromHour > since) {
-          const expired = await expiredBefore();
-          if (expired !== null && since < expired.getTime()) fromHour -= HOUR_MS;
-          else rawFrom = since;
+      const rows: BucketRow[] = [];
+      const filtered = <Q extends KeyModelFilter<Q>>(q: Q): Q => {
+        let out = q;
+        if (query.keyId !== undefined) out = out.where("key_id", "=", query.keyId);
+        if (query.modelId !== undefined) out = out.where("model_id", "=", query.modelId);
+        return out;
+      };
+      if (since === undefined) {
+        rows.push(...(await filtered(rollupQuery("usage_daily")).execute()));
+        return summaries(rows);
+      }
+      let fromHour = Math.ceil(since / HOUR_MS) * HOUR_MS;
+      if (fromHour > since) {
+        const expired = await expiredBefore();
+        if (expired !== null && since < expired.getTime()) fromHour -= HOUR_MS;
+        else {
+          const raw = rawQuery()
+            .where("at", ">=", new Date(since))
+            .where("at", "<", new Date(fromHour));
+          rows.push(...(await filtered(raw).execute()));
         }
       }
-      let rollups = db
-        .selectFrom("usage_hourly")
-        .select((eb) => [
-          "key_id",
-          "model_id",
-          "bucket",
-          eb.fn.sum<number | string>("requests").as("requests"),
-          eb.fn.sum<number | string>("errors").as("errors"),
-          eb.fn.sum<number | string>("rows").as("rows"),
-          eb.fn.min("first_at").as("first_at"),
-          eb.fn.max("last_at").as("last_at"),
-        ])
-        .groupBy(["key_id", "model_id", "bucket"]);
-      if (query.keyId !== undefined) rollups = rollups.where("key_id", "=", query.keyId);
-      if (query.modelId !== undefined) rollups = rollups.where("model_id", "=", query.modelId);
-      if (fromHour !== undefined) rollups = rollups.where("hour", ">=", new Date(fromHour));
-      const rows: BucketRow[] = await rollups.execute();
-      if (rawFrom !== undefined && fromHour !== undefined) {
-        let raw = db
-          .selectFrom("usage_events")
-          .select((eb) => [
-            "key_id",
-            "model_id",
-            bucketSql(lite).as("bucket"),
-            eb.fn.countAll<number | string>().as("requests"),
-            sql<number | string>`sum(case when status >= 400 then 1 else 0 end)`.as("errors"),
-            sql<number | string>`sum(case when status < 400 then batch_size else 0 end)`.as("rows"),
-            eb.fn.min("at").as("first_at"),
-            eb.fn.max("at").as("last_at"),
-          ])
-          .where("at", ">=", new Date(rawFrom))
-          .where("at", "<", new Date(fromHour))
-          .groupBy(["key_id", "model_id", sql`3`]);
-        if (query.keyId !== undefined) raw = raw.where("key_id", "=", query.keyId);
-        if (query.modelId !== undefined) raw = raw.where("model_id", "=", query.modelId);
-        rows.push(...(await raw.execute()));
+      const fromDay = Math.ceil(fromHour / DAY_MS) * DAY_MS;
+      if (fromDay > fromHour) {
+        rows.push(...(await filtered(rollupQuery("usage_hourly", fromHour, fromDay)).execute()));
       }
+      rows.push(...(await filtered(rollupQuery("usage_daily", fromDay)).execute()));
       return summaries(rows);
     },
 

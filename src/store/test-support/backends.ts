@@ -88,7 +88,14 @@ export function useStore(backend: TestBackend): () => Store {
     await backend.teardown();
   });
   beforeEach(async () => {
-    const tables = ["models", "api_keys", "meta", "usage_events", "usage_hourly"] as const;
+    const tables = [
+      "models",
+      "api_keys",
+      "meta",
+      "usage_events",
+      "usage_hourly",
+      "usage_daily",
+    ] as const;
     if (backend.kind === "postgres") {
       await sql`truncate ${sql.join(tables.map((t) => sql.table(t)))}`.execute(current());
     } else {
