@@ -11,30 +11,21 @@ export interface ServeOptions {
   strict?: boolean;
 }
 
-/**
- * JSON lines on stdout; credentials are redacted should a request ever be logged whole.
- * Written asynchronously: lines that arrive while a write is in flight go out together in the
- * next one (a synchronous write per request line was 10 % of a loaded server's CPU). Nothing
- * waits for a buffer to fill, so each line still leaves at once when the server is quiet, and
- * pino flushes what is pending synchronously when the process exits.
- */
+/** JSON lines on stdout; credentials are redacted should a request ever be logged whole. */
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  return pino(
-    {
-      level: config.logLevel,
-      base: { service: "modelgate" },
-      redact: {
-        paths: [
-          "req.headers.authorization",
-          'req.headers["x-api-key"]',
-          "headers.authorization",
-          'headers["x-api-key"]',
-        ],
-        censor: "[redacted]",
-      },
+  return pino({
+    level: config.logLevel,
+    base: { service: "modelgate" },
+    redact: {
+      paths: [
+        "req.headers.authorization",
+        'req.headers["x-api-key"]',
+        "headers.authorization",
+        'headers["x-api-key"]',
+      ],
+      censor: "[redacted]",
     },
-    pino.destination({ dest: 1, sync: false }),
-  );
+  });
 }
 
 function bootstrapBanner(key: string, keyId: string): string {
