@@ -38,7 +38,7 @@ export interface DoctorOptions {
   /** config check's engine on the sources given; null when none was given. */
   runCheck: RunCheck | null;
   configCommand?: string;
-  hub: { hubUrl: string; token?: TokenToTest; fetch?: typeof fetch };
+  hub: { hubUrl: string; token?: TokenToTest };
   aws: { clients: AwsClients; region?: string };
   postgres: DependencyTarget | null;
   redis: DependencyTarget | null;
@@ -73,8 +73,7 @@ async function chooseModel(
   try {
     const list = await request(endpoint(url, "/api/v1/models"), {
       headers: authHeaders(opts.service),
-      signal: AbortSignal.timeout(opts.timeoutMs),
-      fetch: opts.service.fetch,
+      timeoutMs: opts.timeoutMs,
     });
     const models = (list.json as { models?: { id?: unknown }[] } | undefined)?.models ?? [];
     const id = models.find((m) => typeof m.id === "string")?.id;
@@ -153,7 +152,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
   // The deployment's own token is the one that matters; doctor's is the fallback.
   const token = () => deploymentToken ?? opts.hub.token ?? null;
   const hubModel = () => ({ id: modelId, source: health?.data?.source ?? null });
-  const hub = { hubUrl: opts.hub.hubUrl, timeoutMs, fetch: opts.hub.fetch };
+  const hub = { hubUrl: opts.hub.hubUrl, timeoutMs };
   const [hubToken, hubRepo] = await Promise.all([
     run(hubTokenProbe(hub, hubModel, token)),
     run(hubRepoProbe(hub, hubModel, token)),

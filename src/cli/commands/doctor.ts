@@ -36,7 +36,6 @@ export interface DoctorOptions extends SourceFlags {
 export interface DoctorDeps {
   awsClients?: AwsClients;
   check?: CheckDeps;
-  fetch?: typeof fetch;
 }
 
 export interface DoctorOutput extends CommandOutput {
@@ -198,7 +197,6 @@ export async function doctorCommand(
       apiKey,
       metricsUrl,
       metricsToken: opts.metricsToken,
-      fetch: deps.fetch,
     },
     model: opts.model,
     input,
@@ -208,7 +206,6 @@ export async function doctorCommand(
     hub: {
       hubUrl: own.config.hfEndpoint,
       token: token ? { value: token, origin: tokenOrigin } : undefined,
-      fetch: deps.fetch,
     },
     aws: { clients: deps.awsClients ?? defaultAwsClients(timeoutMs), region: opts.region },
     postgres: databaseFlag

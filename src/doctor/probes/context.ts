@@ -8,7 +8,6 @@ export interface ServiceTarget {
   /** Where /metrics is served when not on the API's port (--metrics-url). */
   metricsUrl?: string;
   metricsToken?: string;
-  fetch?: typeof fetch;
 }
 
 export interface ProbeContext {

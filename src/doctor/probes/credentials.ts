@@ -25,7 +25,6 @@ export interface TokenToTest {
 export interface HubSettings {
   hubUrl: string;
   timeoutMs: number;
-  fetch?: typeof fetch;
 }
 
 export type TokenResult =
@@ -84,7 +83,6 @@ function sourceContext(
     token,
     timeoutMs: hub.timeoutMs,
     retry: { attempts: 1 },
-    ...(hub.fetch ? { fetch: hub.fetch } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  * setting a model lacks. /metrics may be absent (an older modelgate): that is said, and the
  * investigation goes on without it.
  */
-import { endpoint, request, shownBody, transportReason } from "../http.js";
+import { endpoint, request, shownBody } from "../http.js";
 import { find, parseMetrics } from "../metrics-text.js";
 import type { ProbeSpec } from "../run-probe.js";
 import { skipped } from "../run-probe.js";
@@ -46,10 +46,6 @@ export interface MetricsData {
   modelReady: number | null;
 }
 
-const noAnswer = (what: string) => (err: unknown) => {
-  throw new Error(`${what} got no answer: ${transportReason(err)}`);
-};
-
 function asChecks(json: unknown): ReadyCheck[] {
   const checks = (json as { checks?: unknown } | undefined)?.checks;
   if (!Array.isArray(checks)) return [];
@@ -68,14 +64,13 @@ export function readyProbe(ctx: ProbeContext): ProbeSpec<ReadyData> {
     step: "service",
     title: "Ask the service whether it is ready (/ready)",
     timeoutMs: ctx.timeoutMs,
-    async run(signal) {
+    async run() {
       const { url } = ctx.service;
       if (!url) return skipped("No --url given: the service was not asked.");
       const readyUrl = endpoint(url, "/ready");
-      const fetchImpl = ctx.service.fetch;
       const [ready, version] = await Promise.all([
-        request(readyUrl, { signal, fetch: fetchImpl }).catch(noAnswer(`GET ${readyUrl}`)),
-        request(endpoint(url, "/version"), { signal, fetch: fetchImpl }).catch(() => null),
+        request(readyUrl, { timeoutMs: ctx.timeoutMs }),
+        request(endpoint(url, "/version"), { timeoutMs: ctx.timeoutMs }).catch(() => null),
       ]);
       const checks = asChecks(ready.json);
       const v = (version?.json as { version?: unknown } | undefined)?.version;
@@ -118,7 +113,7 @@ export function modelHealthProbe(ctx: ProbeContext, model: string): ProbeSpec<He
     step: "service",
     title: `Ask for model ${model}'s health`,
     timeoutMs: ctx.timeoutMs,
-    async run(signal) {
+    async run() {
       const { url, apiKey } = ctx.service;
       if (!url) return skipped("No --url given: the service was not asked.");
       if (!apiKey)
@@ -126,9 +121,8 @@ export function modelHealthProbe(ctx: ProbeContext, model: string): ProbeSpec<He
       const healthUrl = endpoint(url, `/api/v1/models/${encodeURIComponent(model)}/health`);
       const answer = await request(healthUrl, {
         headers: authHeaders(ctx.service),
-        signal,
-        fetch: ctx.service.fetch,
-      }).catch(noAnswer(`GET ${healthUrl}`));
+        timeoutMs: ctx.timeoutMs,
+      });
       const j = (answer.json ?? {}) as Record<string, unknown>;
       const last = j.last_error as { code?: unknown; detail?: unknown } | null | undefined;
       const str = (v: unknown) => (typeof v === "string" ? v : null);
@@ -177,15 +171,14 @@ export function metricsProbe(ctx: ProbeContext, model: string | null): ProbeSpec
     step: "service",
     title: "Read the service's /metrics gauges",
     timeoutMs: ctx.timeoutMs,
-    async run(signal) {
+    async run() {
       const { url, metricsUrl, metricsToken } = ctx.service;
       if (!url && !metricsUrl) return skipped("No --url given: /metrics was not read.");
       const target = metricsUrl ?? endpoint(url ?? "", "/metrics");
       const answer = await request(target, {
         headers: metricsToken ? { Authorization: `Bearer ${metricsToken}` } : {},
-        signal,
-        fetch: ctx.service.fetch,
-      }).catch(noAnswer(`GET ${target}`));
+        timeoutMs: ctx.timeoutMs,
+      });
       const command = curl("GET", target, { bearer: Boolean(metricsToken) });
       const absent: MetricsData = { present: false, unmet: [], otherUnmet: [], modelReady: null };
       if (answer.status === 404) {

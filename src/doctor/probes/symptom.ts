@@ -3,7 +3,7 @@
  * accept (--input, else one built from its input schema), and record the status and the body.
  */
 import { exampleInput } from "../example-input.js";
-import { endpoint, request, shownBody, transportReason } from "../http.js";
+import { endpoint, request, shownBody } from "../http.js";
 import type { ProbeBody, ProbeSpec } from "../run-probe.js";
 import { skipped } from "../run-probe.js";
 import type { ProbeContext } from "./context.js";
@@ -79,7 +79,7 @@ export function symptomProbe(
     step: "symptom",
     title: `Call model ${model}'s predict`,
     timeoutMs: ctx.timeoutMs,
-    async run(signal) {
+    async run() {
       const { url, apiKey } = ctx.service;
       if (!url) return skipped("No --url given: the service was not called.");
       if (!apiKey)
@@ -93,10 +93,7 @@ export function symptomProbe(
       } else {
         const info = await request(infoUrl, {
           headers: authHeaders(ctx.service),
-          signal,
-          fetch: ctx.service.fetch,
-        }).catch((err: unknown) => {
-          throw new Error(`GET ${infoUrl} got no answer: ${transportReason(err)}`);
+          timeoutMs: ctx.timeoutMs,
         });
         if (info.status !== 200) {
           const verdict = judge(info.status, envelope(info.json).code);
@@ -121,10 +118,7 @@ export function symptomProbe(
         method: "POST",
         headers: { ...authHeaders(ctx.service), "Content-Type": "application/json" },
         body: JSON.stringify(body),
-        signal,
-        fetch: ctx.service.fetch,
-      }).catch((err: unknown) => {
-        throw new Error(`POST ${predictUrl} got no answer: ${transportReason(err)}`);
+        timeoutMs: ctx.timeoutMs,
       });
       const env = envelope(answer.json);
       const verdict = judge(answer.status, env.code);
