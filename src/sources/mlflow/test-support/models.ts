@@ -96,8 +96,9 @@ export function withExternalData(
     .add(new protobuf.Field("value", 2, "string"));
   const tensorType = root.lookupType("onnx.TensorProto");
   tensorType.parent?.add(entry);
-  tensorType.add(new protobuf.Field("external_data", 13, "StringStringEntryProto", "repeated"));
-  tensorType.add(new protobuf.Field("data_location", 14, "int32"));
+  // Named as the loaded schema's fields are (camelCase), so fromObject reads them.
+  tensorType.add(new protobuf.Field("externalData", 13, "StringStringEntryProto", "repeated"));
+  tensorType.add(new protobuf.Field("dataLocation", 14, "int32"));
   const ModelProto = root.lookupType("onnx.ModelProto");
   const decoded = ModelProto.toObject(ModelProto.decode(model), { defaults: false }) as {
     graph: {
