@@ -16,10 +16,15 @@ export { metaRepository } from "./meta.js";
 export { usageRepository, RAW_EXPIRED_BEFORE_KEY } from "./usage.js";
 export { usageRetention, RETENTION_DEFAULTS } from "./usage-retention.js";
 export type { UsageRetention, UsageRetentionStats } from "./usage-retention.js";
-export { migrateFromPglite } from "./pglite-import.js";
-export type { PgliteImport } from "./pglite-import.js";
+import type { PgliteImport } from "./pglite-import.js";
+export type { PgliteImport };
 export { MIGRATE_COMMAND, USAGE_LOG_FILE } from "./pglite-legacy.js";
-export { SQLITE_FILE } from "./sqlite.js";
+export { SQLITE_FILE } from "./paths.js";
+
+/** `modelgate store migrate-from-pglite` (./pglite-import.ts): loaded on use only. */
+export async function migrateFromPglite(dataDir: string): Promise<PgliteImport> {
+  return (await import("./pglite-import.js")).migrateFromPglite(dataDir);
+}
 export type { UsageEvent, UsageQuery, UsageRepository, UsageSummary } from "./usage.js";
 export type { MetaRepository } from "./meta.js";
 export type { Database, JsonValue } from "./schema.js";

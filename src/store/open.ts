@@ -14,7 +14,7 @@ import { migrateToLatest } from "./migrations.js";
 import { refuseUnmigratedPglite } from "./pglite-legacy.js";
 import type { PostgresOptions } from "./postgres.js";
 import type { Database } from "./schema.js";
-import { openSqliteFile, sqliteDialect, sqlitePathOf } from "./sqlite.js";
+import { sqlitePathOf } from "./paths.js";
 
 export type StoreKind = "sqlite" | "postgres";
 
@@ -69,6 +69,8 @@ async function openEmbedded({ dataDir, onWarning }: EmbeddedOptions): Promise<St
   let db: Kysely<Database> | undefined;
   try {
     await refuseUnmigratedPglite(dataDir);
+    // Loaded on use, as node-postgres is: a PostgreSQL deployment never needs the SQLite driver.
+    const { openSqliteFile, sqliteDialect } = await import("./sqlite.js");
     db = new Kysely<Database>({
       dialect: sqliteDialect(await openSqliteFile(path, dataDir), dataDir),
     });

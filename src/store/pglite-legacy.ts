@@ -8,7 +8,7 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelgateError } from "../errors.js";
-import { sqlitePathOf } from "./sqlite.js";
+import { sqlitePathOf } from "./paths.js";
 
 export const PGLITE_DIR = "db";
 export const USAGE_LOG_FILE = "usage.ndjson";

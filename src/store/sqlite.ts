@@ -20,21 +20,16 @@
  *   failing. Only a second process can hold it; BUSY_TIMEOUT_MS keeps that refusal quick.
  */
 import { chmod } from "node:fs/promises";
-import { join } from "node:path";
 import Database from "better-sqlite3";
 import { ModelgateError } from "../errors.js";
 import { errorCode, errorMessage } from "./db-errors.js";
 import { inUseSentence } from "./lock.js";
 import { SqliteDialect } from "./sqlite-dialect.js";
 
-export const SQLITE_FILE = "modelgate.db";
+export { SQLITE_FILE, sqlitePathOf } from "./paths.js";
 
 /** A second process is told within this (it never gets the lock while this one runs). */
 export const BUSY_TIMEOUT_MS = 1_000;
-
-export function sqlitePathOf(dataDir: string): string {
-  return join(dataDir, SQLITE_FILE);
-}
 
 /** Opens (creating if needed), configures and locks the file; failures say what to fix. */
 export async function openSqliteFile(path: string, dataDir: string): Promise<Database.Database> {
