@@ -62,9 +62,10 @@ describe("bounded error answers", () => {
     expect(answer.detail).toMatch(/^Invalid inputs: 12800 problems, the first 10: inputs\[0\]\./);
   });
 
-  it("a body of 50,000 unknown top-level keys is one problem, not 50,000", async () => {
+  // (Past 10,000 fields an object is refused before it is parsed: test/fuzz-regressions.test.ts.)
+  it("a body of 9,000 unknown top-level keys is one problem, not 9,000", async () => {
     const body: Record<string, unknown> = { inputs: SEED_INPUT };
-    for (let i = 0; i < 50_000; i++) body[`k${i}`] = 1;
+    for (let i = 0; i < 9_000; i++) body[`k${i}`] = 1;
     const res = await postJson(predictUrl, body, { "X-API-Key": key });
     expect(res.status).toBe(422);
     expectEnvelope(res.body, "invalid_request");

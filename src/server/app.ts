@@ -14,6 +14,7 @@ import type { VersionInfo } from "../version.js";
 import { registerCors } from "./cors.js";
 import type { CorsSettings } from "./cors.js";
 import { registerDocs } from "./docs.js";
+import { registerJsonBodyParser } from "./json-body.js";
 import { clientErrorHandler, connectHandler, ignoreUnknownExpectation } from "./client-errors.js";
 import { handleError, handleFrameworkError, handleNotFound } from "./errors.js";
 import { refuseKeyInQuery } from "./key-in-query.js";
@@ -116,6 +117,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Every body this API reads is JSON: a text/plain one is 415 unsupported_media_type, not a
   // string for the schema to puzzle over.
   app.removeContentTypeParser("text/plain");
+  // JSON bodies bounded in shape (depth, objects, fields) before they are parsed, large ones
+  // parsed one per event-loop turn (src/server/json-body.ts).
+  registerJsonBodyParser(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   // First of the hooks: every answer, refusals included, carries the CORS headers.

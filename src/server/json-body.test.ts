@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { JSON_LIMITS, jsonShapeProblem, oneTaskPerTurn } from "./json-body.js";
+
+const small = { depth: 3, containers: 5, members: 3 };
+
+describe("jsonShapeProblem", () => {
+  it("passes what stays within every limit", () => {
+    expect(jsonShapeProblem('{"inputs":[{"a":1,"b":2,"c":3}]}', small)).toBeNull();
+    expect(jsonShapeProblem("[[[]]]", small)).toBeNull();
+    expect(jsonShapeProblem('{"a":[1,2,3,4,5,6,7,8]}', small)).toBeNull();
+  });
+
+  it("names the depth past the limit", () => {
+    expect(jsonShapeProblem("[[[[]]]]", small)).toBe("nests deeper than 3 levels");
+    expect(jsonShapeProblem(`${"[".repeat(100_000)}${"]".repeat(100_000)}`)).toBe(
+      "nests deeper than 64 levels",
+    );
+  });
+
+  it("counts every object and array, however flat", () => {
+    expect(jsonShapeProblem("[{},{},{},{},{}]", small)).toBe(
+      "holds more than 5 objects and arrays",
+    );
+    const many = `[${new Array<string>(JSON_LIMITS.containers).fill("{}").join(",")}]`;
+    expect(jsonShapeProblem(many)).toBe("holds more than 100,000 objects and arrays");
+  });
+
+  it("counts the fields of each object, not of the body", () => {
+    expect(jsonShapeProblem('{"a":1,"b":2,"c":3,"d":4}', small)).toBe(
+      "has an object of more than 3 fields",
+    );
+    expect(jsonShapeProblem('[{"a":1,"b":2,"c":3},{"a":1,"b":2,"c":3}]', small)).toBeNull();
+  });
+
+  it("ignores brackets, braces, commas and escaped quotes inside strings", () => {
+    expect(jsonShapeProblem('{"a":"[[[[{{,,,,}}]]]]","b":"\\"[[[[\\""}', small)).toBeNull();
+  });
+
+  it("leaves text that is not JSON to the parser", () => {
+    expect(jsonShapeProblem("]]]}}}", small)).toBeNull();
+    expect(jsonShapeProblem('{"a":"unterminated', small)).toBeNull();
+  });
+});
+
+describe("oneTaskPerTurn", () => {
+  it("lets the I/O of a turn in between two tasks (a synchronous loop would not)", async () => {
+    const order: string[] = [];
+    const turns = oneTaskPerTurn();
+    turns.run(() => order.push("a"));
+    turns.run(() => order.push("b"));
+    turns.run(() => order.push("c"));
+    // Queued after the first task: it runs before the second, as a request read in between would.
+    setImmediate(() => order.push("between"));
+    await new Promise<void>((resolve) => turns.run(resolve));
+    expect(order).toEqual(["a", "between", "b", "c"]);
+    expect(turns.waiting).toBe(0);
+  });
+});
