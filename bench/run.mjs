@@ -94,7 +94,12 @@ async function startGate(env) {
     LOG_LEVEL: "info",
     ...env,
   });
-  const key = /(hk_live_[0-9A-Za-z]+)/.exec(gate.stderr())?.[1];
+  // The banner (stderr) may reach us after the "serving" line (stdout): two pipes, no order.
+  let key;
+  for (let i = 0; i < 250 && !key; i++) {
+    key = /(hk_live_[0-9A-Za-z]+)/.exec(gate.stderr())?.[1];
+    if (!key) await new Promise((r) => setTimeout(r, 20));
+  }
   if (!key) throw new Error("no bootstrap key printed");
   for (let i = 0; i < 200; i++) {
     const res = await fetch(`${gate.url}/ready`);
