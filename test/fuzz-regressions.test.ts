@@ -17,7 +17,11 @@ let adminEndpoint: Endpoint;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  svc = await startTestService({}, { logTo: { write: (line) => logLines.push(line) } });
+  svc = await startTestService(
+    // The smallest time limits allowed, so a stalled request is cut within seconds.
+    { MODELGATE_REQUEST_TIMEOUT_MS: "1000", MODELGATE_HEADERS_TIMEOUT_MS: "500" },
+    { logTo: { write: (line) => logLines.push(line) } },
+  );
   key = (
     await socketAdminOps(adminSocketPath(svc.dataDir)).createKey({
       name: "fuzz-regressions",
@@ -77,6 +81,20 @@ describe.each([
       [],
     );
     expect(res.json()).toMatchObject({ code: "bad_request" });
+  });
+});
+
+describe("the admin socket's time limits", () => {
+  it("a body that never comes is cut with 408 by MODELGATE_REQUEST_TIMEOUT_MS (it waited a minute and more)", async () => {
+    const res = await send(
+      adminEndpoint,
+      "POST /keys HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{",
+    );
+    expect(res.status).toBe(408);
+    expect(res.json()).toMatchObject({
+      code: "request_timeout",
+      detail: expect.stringMatching(/MODELGATE_REQUEST_TIMEOUT_MS/),
+    });
   });
 });
 

@@ -280,7 +280,10 @@ export async function startService(options: StartOptions): Promise<RunningServic
   });
   // The CLI needs the socket only while this process holds the embedded store; with PostgreSQL
   // it talks to the database, so a read-only data dir is a warning there, not a failed start.
-  const admin = await startAdminSocket(adminOps, config.dataDir, logger).catch((err: unknown) => {
+  const admin = await startAdminSocket(adminOps, config.dataDir, logger, {
+    requestMs: config.requestTimeoutMs,
+    headersMs: config.headersTimeoutMs,
+  }).catch((err: unknown) => {
     if (store.kind !== "postgres") throw err;
     logger.warn(
       { err: err instanceof Error ? err.message : String(err) },

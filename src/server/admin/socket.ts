@@ -25,13 +25,6 @@ export function adminSocketPath(dataDir: string): string {
 /** Admin bodies carry at most a spec (itself at most SPEC_LIMITS.bytes) and a few fields. */
 const ADMIN_BODY_LIMIT = 2 * SPEC_LIMITS.bytes;
 
-/** The admin socket's request limits (its callers are this machine's CLI: generous). */
-const ADMIN_TIMEOUTS = {
-  requestTimeoutMs: 60_000,
-  headersTimeoutMs: 10_000,
-  maxHeaderBytes: 16_384,
-};
-
 /** Every admin route, each body and parameter checked by its schema like the HTTP API's. */
 function adminRoutes(app: FastifyInstance, ops: AdminOps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -80,7 +73,14 @@ export async function startAdminSocket(
   ops: AdminOps,
   dataDir: string,
   logger?: Logger,
+  /** The HTTP API's time limits (MODELGATE_REQUEST_TIMEOUT_MS, MODELGATE_HEADERS_TIMEOUT_MS). */
+  timeouts: { requestMs: number; headersMs: number } = { requestMs: 30_000, headersMs: 10_000 },
 ): Promise<FastifyInstance> {
+  const limits = {
+    requestTimeoutMs: timeouts.requestMs,
+    headersTimeoutMs: Math.min(timeouts.headersMs, timeouts.requestMs),
+    maxHeaderBytes: 16_384,
+  };
   const path = adminSocketPath(dataDir);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
     throw new ModelgateError(
@@ -97,14 +97,16 @@ export async function startAdminSocket(
     }),
     genReqId: () => newId("req"),
     bodyLimit: ADMIN_BODY_LIMIT,
-    requestTimeout: ADMIN_TIMEOUTS.requestTimeoutMs,
+    // A client that stalls is cut like on the HTTP API (408 in the envelope).
+    requestTimeout: limits.requestTimeoutMs,
     http: {
-      requestTimeout: ADMIN_TIMEOUTS.requestTimeoutMs,
-      headersTimeout: ADMIN_TIMEOUTS.headersTimeoutMs,
-      maxHeaderSize: ADMIN_TIMEOUTS.maxHeaderBytes,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
     // What Node's parser refuses (a malformed header, a request too slow) in the envelope too.
-    clientErrorHandler: clientErrorHandler(log ?? null, ADMIN_TIMEOUTS),
+    clientErrorHandler: clientErrorHandler(log ?? null, limits),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: handleFrameworkError,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
