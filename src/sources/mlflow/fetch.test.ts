@@ -176,6 +176,31 @@ describe("aliases and versions", () => {
     expect(String((err as Error).message)).toContain("connection refused");
   });
 
+  it("HF_HUB_OFFLINE: MLflow is never asked; the cached version is served, or the variable named", async () => {
+    const name = fresh("iris");
+    t.mlflow.register(name, irisFiles());
+    t.mlflow.setAlias(name, "production", 1);
+    await fetchPackage(`models:/${name}@production`, "27", t.ctx);
+    const before = t.mlflow.requests.length;
+    const offline = { ...t.ctx, offline: true };
+    const pkg = await fetchPackage(`models:/${name}@production`, "27", offline);
+    expect(pkg).toMatchObject({ revision: "v1", fromCache: true });
+    expect(pkg.refreshError?.detail).toMatch(/^HF_HUB_OFFLINE is set/);
+    const err = await fetchPackage(`models:/${name}@staging`, "27", offline).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: "source_unreachable" });
+    expect(t.mlflow.requests.length).toBe(before);
+  });
+
+  it("a failing server is retried with backoff, then source_unreachable naming the status", async () => {
+    t.mlflow.fault({ kind: "status", status: 503 });
+    const err = await fetchPackage("models:/any@production", "27", t.ctx).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "source_unreachable" });
+    expect(String((err as Error).message)).toContain("(HTTP 503, 3 attempts)");
+    expect(t.ctx.delays).toHaveLength(2);
+  });
+
   it("concurrent first fetches share one resolution and one download", async () => {
     const name = fresh("iris");
     t.mlflow.register(name, irisFiles());
