@@ -889,7 +889,7 @@ export function toWire(
       case "long": // declares less: the rest is read as the next request
         lines.push(`Content-Length: ${Math.floor(body.length / 2)}`);
         tail = body;
-        expect = 2;
+        expect = body.length - Math.floor(body.length / 2) > 0 ? 2 : 1;
         break;
       case "none": // no length: the body is read as the next request
         tail = body;
