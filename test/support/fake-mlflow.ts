@@ -82,6 +82,8 @@ export function mlmodelYaml(options: {
   outputs?: Record<string, unknown>[];
   metadata?: Record<string, unknown>;
   runId?: string;
+  /** The saved input example's file, as MLflow records it (pandas "split" orient). */
+  inputExample?: string;
 }): string {
   const flavors = options.flavors ?? {
     onnx: {
@@ -113,6 +115,15 @@ export function mlmodelYaml(options: {
         }
       : {}),
     ...(options.metadata ? { metadata: options.metadata } : {}),
+    ...(options.inputExample
+      ? {
+          saved_input_example_info: {
+            artifact_path: options.inputExample,
+            pandas_orient: "split",
+            type: "dataframe",
+          },
+        }
+      : {}),
     utc_time_created: "2026-01-01 00:00:00.000000",
   });
 }

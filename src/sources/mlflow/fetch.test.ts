@@ -87,6 +87,43 @@ describe("an onnx-flavor model version", () => {
     expect(downloads(name, "modelgate.json")).toBe(1);
   });
 
+  it("MLflow's saved input example becomes inputs.examples (what smoke predicts with), when it fits", async () => {
+    const name = fresh("iris");
+    const yaml = (example: string) =>
+      mlmodelYaml({
+        inputs: IRIS_FIELDS.map((f) => ({ type: "double", name: f, required: true })),
+        metadata: { classes: [...IRIS_CLASSES] },
+        inputExample: example,
+      });
+    const split = {
+      columns: [...IRIS_FIELDS],
+      data: [
+        [6.8, 2.8, 4.8, 1.4],
+        [5.1, 3.5, 1.4, 0.2],
+      ],
+    };
+    t.mlflow.register(name, {
+      ...irisFiles(),
+      MLmodel: yaml("input_example.json"),
+      "input_example.json": JSON.stringify(split),
+    });
+    const spec = specOf((await fetchPackage(`models:/${name}/1`, "27", t.ctx)).dir);
+    expect(spec.inputs.examples).toEqual([
+      { sepal_length: 6.8, sepal_width: 2.8, petal_length: 4.8, petal_width: 1.4 },
+      { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+    ]);
+    // An example that does not fit the signature is left out; the model is still served.
+    const bad = fresh("iris");
+    t.mlflow.register(bad, {
+      ...irisFiles(),
+      MLmodel: yaml("input_example.json"),
+      "input_example.json": JSON.stringify({ ...split, data: [["x", 1, 2, 3]] }),
+    });
+    const plain = specOf((await fetchPackage(`models:/${bad}/1`, "27", t.ctx)).dir);
+    expect(plain.kind).toBe("multiclass");
+    expect(plain.inputs.examples).toBeUndefined();
+  });
+
   it("a tensor-based signature is served with tensors only, saying why", async () => {
     const name = fresh("tensors");
     t.mlflow.register(name, {

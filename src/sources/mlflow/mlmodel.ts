@@ -32,6 +32,8 @@ export interface MlModel {
   /** MLmodel's `metadata` (mlflow.*.log_model(metadata=...)); null when absent. */
   metadata: Record<string, unknown> | null;
   runId: string | null;
+  /** The saved input example's file (saved_input_example_info.artifact_path), if any. */
+  inputExample: string | null;
 }
 
 /** MLmodel cannot be read: the problem, as the end of a sentence. */
@@ -109,6 +111,11 @@ export function parseMlModel(text: string): MlModel {
     signature,
     metadata: isObject(doc.metadata) ? doc.metadata : null,
     runId: typeof doc.run_id === "string" ? doc.run_id : null,
+    inputExample:
+      isObject(doc.saved_input_example_info) &&
+      typeof doc.saved_input_example_info.artifact_path === "string"
+        ? doc.saved_input_example_info.artifact_path
+        : null,
   };
 }
 

@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, posix } from "node:path";
-import { ModelgateError } from "../../errors.js";
+import { isModelgateError, ModelgateError } from "../../errors.js";
 import { removeStaleParts, writeFileAtomic } from "../cache/files.js";
 import { revisionDir, writeComplete } from "../cache/store.js";
 import { MAX_SPEC_BYTES } from "../limits.js";
@@ -25,7 +25,8 @@ import {
 import { readRegularFile } from "../safe-file.js";
 import type { ProgressEvent, Source, SourceContext } from "../types.js";
 import { downloadUri } from "./api.js";
-import { artifactLocation } from "./artifacts.js";
+import { artifactLocation, safeSegments } from "./artifacts.js";
+import { exampleRows, MAX_EXAMPLE_BYTES } from "./examples.js";
 import type { MlflowSite } from "./errors.js";
 import type { VersionFiles } from "./files.js";
 import { climbingPath, versionFiles } from "./files.js";
@@ -135,6 +136,37 @@ async function inlineExternal(
   await files.add(onnxFile);
 }
 
+/**
+ * The generated spec's text, with MLflow's saved input example as `inputs.examples` (what
+ * `modelgate smoke` predicts with) when it fits the input schema; without it otherwise.
+ */
+async function withExamples(
+  files: VersionFiles,
+  dir: string,
+  mlmodel: MlModel,
+  json: Record<string, unknown>,
+): Promise<string> {
+  const plain = `${JSON.stringify(json, null, 2)}\n`;
+  const inputs = json.inputs as { properties?: Record<string, unknown> } | undefined;
+  const path = mlmodel.inputExample;
+  if (!inputs?.properties || path === null || !safeSegments(path)?.length) return plain;
+  const got = await files.get(path, { optional: true, maxBytes: MAX_EXAMPLE_BYTES });
+  if (!got) return plain;
+  const text = (await readRegularFile(join(dir, path), MAX_EXAMPLE_BYTES, path)).toString("utf8");
+  const rows = exampleRows(text, Object.keys(inputs.properties));
+  if (!rows) return plain;
+  const withRows = { ...json, inputs: { ...inputs, examples: rows } };
+  const candidate = `${JSON.stringify(withRows, null, 2)}\n`;
+  try {
+    parsePackageSpec(candidate, "example", "the saved input example");
+    return candidate;
+  } catch (err) {
+    // An example that does not fit the signature is MLflow's mistake, not the model's.
+    if (isModelgateError(err)) return plain;
+    throw err;
+  }
+}
+
 /** Downloads one version into its cache folder; returns the folder (see the module comment). */
 export async function downloadVersion(
   ctx: SourceContext,
@@ -186,7 +218,7 @@ export async function downloadVersion(
         version: site.version,
         dataFile: onnxFile,
       });
-      const text = `${JSON.stringify(json, null, 2)}\n`;
+      const text = await withExamples(files, dir, mlmodel, json);
       // What was written is checked as any package's spec: a bad signature is named, not served.
       parsePackageSpec(text, site.modelId, `${where}, the spec written from its MLmodel`);
       await writeFileAtomic(join(dir, SPEC_FILE), text);

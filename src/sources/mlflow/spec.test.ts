@@ -30,6 +30,7 @@ function model(over: Partial<MlModel> = {}): MlModel {
     signature: { inputs: IRIS_FIELDS.map((f) => col(f)), outputs: null },
     metadata: null,
     runId: "abc123",
+    inputExample: null,
     ...over,
   };
 }
