@@ -87,7 +87,13 @@ export function parseMlModel(text: string): MlModel {
   let doc: unknown;
   try {
     // Aliases are bounded (a "billion laughs" file stops early); tags stay plain data.
-    doc = parse(text, { maxAliasCount: 100, uniqueKeys: true, prettyErrors: false });
+    // Warnings (an unknown tag such as !!python/object) are not printed: the value stays a string.
+    doc = parse(text, {
+      maxAliasCount: 100,
+      uniqueKeys: true,
+      prettyErrors: false,
+      logLevel: "error",
+    });
   } catch (err) {
     const why = err instanceof YAMLError ? err.message.split("\n")[0] : String(err);
     throw new MlModelError(`it is not valid YAML (${why})`);
