@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { JSON_LIMITS, jsonShapeProblem, oneTaskPerTurn } from "./json-body.js";
+import { JSON_LIMITS, JsonShapeScanner, jsonShapeProblem, oneTaskPerTurn } from "./json-body.js";
 
 const small = { depth: 3, containers: 5, members: 3 };
 
@@ -39,6 +39,31 @@ describe("jsonShapeProblem", () => {
   it("leaves text that is not JSON to the parser", () => {
     expect(jsonShapeProblem("]]]}}}", small)).toBeNull();
     expect(jsonShapeProblem('{"a":"unterminated', small)).toBeNull();
+  });
+});
+
+describe("JsonShapeScanner", () => {
+  it("keeps its place across chunks: a string, an escape or a count cut anywhere", () => {
+    const text = '{"a":"[[[[\\"[[[[","b":[1,2],"c":{"d":"\\\\"},"e":"}}}}"}';
+    const limits = { ...small, members: 4 };
+    expect(jsonShapeProblem(text, limits)).toBeNull();
+    expect(jsonShapeProblem(text, { ...limits, members: 3 })).not.toBeNull();
+    const bytes = Buffer.from(text);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const scanner = new JsonShapeScanner(limits);
+      expect(scanner.push(bytes.subarray(0, cut)), `cut at ${cut}`).toBeNull();
+      expect(scanner.push(bytes.subarray(cut)), `cut at ${cut}`).toBeNull();
+    }
+  });
+
+  it("refuses at the chunk that crosses a limit", () => {
+    const scanner = new JsonShapeScanner(small);
+    expect(scanner.push(Buffer.from("[[["))).toBeNull();
+    expect(scanner.push(Buffer.from("["))).toBe("nests deeper than 3 levels");
+  });
+
+  it("reads multi-byte characters as string content", () => {
+    expect(jsonShapeProblem('{"名前":"[[[[{{{{ é ✓ 😀"}', small)).toBeNull();
   });
 });
 

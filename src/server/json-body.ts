@@ -1,15 +1,18 @@
 /**
- * The HTTP API's JSON body parser: bounded work per body, and per turn of the event loop.
+ * The HTTP API's JSON body parser: bounded work and memory per body, and per turn of the
+ * event loop.
  *
  * A body within MODELGATE_BODY_LIMIT_BYTES can still cost far more to parse than its size
  * says: V8 builds an object for every `{}` and `[]`, and a megabyte of `[[[[…]]]]` or of
  * 100,000 tiny objects took seconds of one core and tens of megabytes each (60 of them at once
- * stalled /live for 25 s). So the text is first scanned once, building nothing, against
- * JSON_LIMITS — nesting depth, objects and arrays, fields of one object — and refused (413,
- * naming the limit) before JSON.parse sees it. Bodies that pass and are large are then parsed
- * one per turn of the event loop, so the requests in between (/live, small predictions) are
- * answered between two large bodies instead of after all of them.
+ * stalled /live for 25 s). So the bytes are checked as they arrive, building nothing, against
+ * JSON_LIMITS — nesting depth, objects and arrays, fields of one object — and a body past one
+ * is refused (413, naming the limit) at the chunk that crosses it, never held whole. Bodies
+ * that pass and are large are then decoded and parsed one per turn of the event loop, so the
+ * requests in between (/live, small predictions) are answered between two large bodies instead
+ * of after all of them.
  */
+import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ModelgateError } from "../errors.js";
 
@@ -33,52 +36,74 @@ const CLOSE_ARRAY = 93;
 const COMMA = 44;
 
 /**
- * The first limit `text` breaks, as the end of a sentence ("nests deeper than 64 levels"), or
- * null. One pass over the characters, nothing allocated but a stack of `depth` counters; text
- * that is not JSON is left for JSON.parse to refuse.
+ * Checks JSON text against JSON_LIMITS as its bytes arrive, building nothing but a stack of
+ * `depth` counters: a body past a limit is refused at the chunk that crosses it, before the
+ * rest is read. Works on UTF-8 bytes (no multi-byte sequence holds an ASCII byte); text that
+ * is not JSON is left for JSON.parse to refuse.
  */
-export function jsonShapeProblem(text: string, limits: JsonLimits = JSON_LIMITS): string | null {
-  // Per open container: the fields counted so far for an object (commas + 1), -1 for an array.
-  const members = new Int32Array(limits.depth + 1);
-  let depth = 0;
-  let containers = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-      continue;
-    }
-    switch (c) {
-      case QUOTE:
-        inString = true;
-        break;
-      case OPEN_OBJECT:
-      case OPEN_ARRAY:
-        if (depth === limits.depth) return `nests deeper than ${limits.depth} levels`;
-        if (++containers > limits.containers) {
-          return `holds more than ${limits.containers.toLocaleString("en-US")} objects and arrays`;
+export class JsonShapeScanner {
+  /** Per open container: the fields counted so far for an object (commas + 1), -1 for an array. */
+  private readonly members: Int32Array;
+  private depth = 0;
+  private containers = 0;
+  private inString = false;
+  private escaped = false;
+
+  constructor(private readonly limits: JsonLimits = JSON_LIMITS) {
+    this.members = new Int32Array(limits.depth + 1);
+  }
+
+  /** The first limit broken so far, as the end of a sentence ("nests deeper than 64 levels"), or null. */
+  push(bytes: Uint8Array): string | null {
+    const { limits, members } = this;
+    let { depth, containers, inString, escaped } = this;
+    try {
+      for (let i = 0; i < bytes.length; i++) {
+        const c = bytes[i] ?? 0;
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (c === BACKSLASH) escaped = true;
+          else if (c === QUOTE) inString = false;
+          continue;
         }
-        members[++depth] = c === OPEN_OBJECT ? 1 : -1;
-        break;
-      case CLOSE_OBJECT:
-      case CLOSE_ARRAY:
-        if (depth > 0) depth--;
-        break;
-      case COMMA: {
-        const count = members[depth] ?? -1;
-        if (depth > 0 && count > 0) {
-          if (count >= limits.members) {
-            return `has an object of more than ${limits.members.toLocaleString("en-US")} fields`;
+        switch (c) {
+          case QUOTE:
+            inString = true;
+            break;
+          case OPEN_OBJECT:
+          case OPEN_ARRAY:
+            if (depth === limits.depth) return `nests deeper than ${limits.depth} levels`;
+            if (++containers > limits.containers) {
+              return `holds more than ${limits.containers.toLocaleString("en-US")} objects and arrays`;
+            }
+            members[++depth] = c === OPEN_OBJECT ? 1 : -1;
+            break;
+          case CLOSE_OBJECT:
+          case CLOSE_ARRAY:
+            if (depth > 0) depth--;
+            break;
+          case COMMA: {
+            const count = members[depth] ?? -1;
+            if (depth > 0 && count > 0) {
+              if (count >= limits.members) {
+                return `has an object of more than ${limits.members.toLocaleString("en-US")} fields`;
+              }
+              members[depth] = count + 1;
+            }
+            break;
           }
-          members[depth] = count + 1;
         }
-        break;
       }
+      return null;
+    } finally {
+      Object.assign(this, { depth, containers, inString, escaped });
     }
   }
-  return null;
+}
+
+/** The first limit `text` breaks (see JsonShapeScanner), or null. */
+export function jsonShapeProblem(text: string, limits: JsonLimits = JSON_LIMITS): string | null {
+  return new JsonShapeScanner(limits).push(Buffer.from(text, "utf8"));
 }
 
 /**
@@ -112,37 +137,88 @@ export function oneTaskPerTurn(): { run(task: () => void): void; readonly waitin
 }
 
 /** Bodies at least this long wait their turn; smaller ones (every ordinary prediction) do not. */
-export const QUEUE_FROM_CHARS = 64 * 1024;
+export const QUEUE_FROM_BYTES = 64 * 1024;
 
 type ParseDone = (err: Error | null, body?: unknown) => void;
 
+function tooLarge(): ModelgateError {
+  return new ModelgateError(
+    "payload_too_large",
+    "The request body is larger than this server accepts (MODELGATE_BODY_LIMIT_BYTES): send a smaller batch.",
+  );
+}
+
 /**
- * Replaces Fastify's application/json parser (keeping its prototype-poisoning refusals and its
- * errors for empty and invalid bodies) with the bounded one above.
+ * Replaces Fastify's application/json parser with one that reads the body itself: the size
+ * limit (the route's bodyLimit) and JSON_LIMITS checked chunk by chunk, a refused body never
+ * held whole; what passes is decoded and parsed by Fastify's own parser (its prototype-poisoning
+ * refusals, its errors for empty and invalid bodies), large bodies one per event-loop turn.
  */
 export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits = JSON_LIMITS) {
   const parseJson = app.getDefaultJsonParser("error", "error");
   const turns = oneTaskPerTurn();
-  const parse = (request: FastifyRequest, body: string, done: ParseDone) => {
-    const problem = jsonShapeProblem(body, limits);
-    if (problem !== null) {
-      done(
-        new ModelgateError(
-          "payload_too_large",
-          `The JSON body ${problem}, more than this server parses: send a flatter body, or split the batch.`,
-        ),
-      );
-      return;
-    }
-    parseJson(request, body, done);
-  };
   app.addContentTypeParser(
     "application/json",
-    { parseAs: "string" },
-    function jsonBody(request: FastifyRequest, body: string | Buffer, done: ParseDone): void {
-      const text = typeof body === "string" ? body : body.toString("utf8");
-      if (text.length < QUEUE_FROM_CHARS) parse(request, text, done);
-      else turns.run(() => parse(request, text, done));
+    function jsonBody(request: FastifyRequest, payload: Readable, done: ParseDone): void {
+      const limit = request.routeOptions.bodyLimit;
+      const declared = Number(request.headers["content-length"]);
+      if (declared > limit) {
+        done(tooLarge());
+        return;
+      }
+      const scanner = new JsonShapeScanner(limits);
+      let chunks: Buffer[] = [];
+      let received = 0;
+      const stop = (err: Error) => {
+        payload.off("data", onData);
+        payload.off("end", onEnd);
+        payload.off("error", onEnd);
+        chunks = [];
+        done(err);
+      };
+      function onData(chunk: Buffer | string): void {
+        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        received += bytes.length;
+        if (received > limit) return stop(tooLarge());
+        const problem = scanner.push(bytes);
+        if (problem !== null) {
+          return stop(
+            new ModelgateError(
+              "payload_too_large",
+              `The JSON body ${problem}, more than this server parses: send a flatter body, or split the batch.`,
+            ),
+          );
+        }
+        chunks.push(bytes);
+      }
+      function onEnd(err?: Error): void {
+        if (err) {
+          return stop(
+            new ModelgateError("bad_request", "The request body did not arrive whole.", {
+              cause: err,
+            }),
+          );
+        }
+        if (!Number.isNaN(declared) && received !== declared) {
+          return stop(
+            new ModelgateError(
+              "bad_request",
+              "The body's length does not match its Content-Length header: send the header the body has.",
+            ),
+          );
+        }
+        payload.off("data", onData);
+        payload.off("error", onEnd);
+        const body = Buffer.concat(chunks, received);
+        chunks = [];
+        const parse = () => parseJson(request, body.toString("utf8"), done);
+        if (body.length < QUEUE_FROM_BYTES) parse();
+        else turns.run(parse);
+      }
+      payload.on("data", onData);
+      payload.once("end", onEnd);
+      payload.on("error", onEnd);
+      payload.resume();
     },
   );
 }
