@@ -93,6 +93,9 @@ export function artifactLocation(uri: string, trackingBase: string): ArtifactLoc
     return { kind: "direct", url: url.href, withCredential: sameOrigin };
   }
   const scheme = url.protocol.replace(/:$/, "");
+  if (scheme === "models" || scheme === "runs") {
+    return `the tracking server answered a ${scheme}:/ reference instead of where the artifacts are stored (its get-download-uri should resolve it; an MLflow 2.x or 3.x server with --serve-artifacts does)`;
+  }
   return `its artifacts are stored at a ${scheme}: location, which modelgate does not read directly: start the tracking server with --serve-artifacts (MLflow's default since 2.0) so they are served as mlflow-artifacts:/, or store them behind an http(s) URL`;
 }
 
