@@ -167,12 +167,17 @@ export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits 
         return;
       }
       const scanner = new JsonShapeScanner(limits);
+      // With a Content-Length the bytes are copied into one buffer of that size as they come
+      // (each socket read freed at once, no second copy at the end: one body's memory, not
+      // two); a chunked body keeps its chunks.
+      let whole = Number.isSafeInteger(declared) ? Buffer.allocUnsafeSlow(declared) : null;
       let chunks: Buffer[] = [];
       let received = 0;
       const stop = (err: Error) => {
         payload.off("data", onData);
         payload.off("end", onEnd);
         payload.off("error", onEnd);
+        whole = null;
         chunks = [];
         done(err);
       };
@@ -189,7 +194,8 @@ export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits 
             ),
           );
         }
-        chunks.push(bytes);
+        if (whole && received <= whole.length) bytes.copy(whole, received - bytes.length);
+        else chunks.push(bytes);
       }
       function onEnd(err?: Error): void {
         if (err) {
@@ -209,7 +215,8 @@ export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits 
         }
         payload.off("data", onData);
         payload.off("error", onEnd);
-        const body = Buffer.concat(chunks, received);
+        const body = whole ?? Buffer.concat(chunks, received);
+        whole = null;
         chunks = [];
         const parse = () => parseJson(request, body.toString("utf8"), done);
         if (body.length < QUEUE_FROM_BYTES) parse();
