@@ -1,5 +1,14 @@
+import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import { JSON_LIMITS, JsonShapeScanner, jsonShapeProblem, oneTaskPerTurn } from "./json-body.js";
+import { handleError } from "./errors.js";
+import {
+  JSON_LIMITS,
+  JsonShapeScanner,
+  QUEUE_FROM_BYTES,
+  jsonShapeProblem,
+  oneTaskPerTurn,
+  registerJsonBodyParser,
+} from "./json-body.js";
 
 const small = { depth: 3, containers: 5, members: 3 };
 
@@ -79,5 +88,67 @@ describe("oneTaskPerTurn", () => {
     await new Promise<void>((resolve) => turns.run(resolve));
     expect(order).toEqual(["a", "between", "b", "c"]);
     expect(turns.waiting).toBe(0);
+  });
+});
+
+describe("registerJsonBodyParser", () => {
+  async function echo() {
+    const app = Fastify({ bodyLimit: 1_048_576 });
+    app.setErrorHandler(handleError);
+    registerJsonBodyParser(app);
+    app.post("/", async (request) => ({ body: request.body }));
+    await app.ready();
+    return app;
+  }
+
+  it.each([
+    ["ASCII", { title: "VP of Sales" }],
+    ["UTF-8", { title: "Directrice générale ✓ 😀", 名前: "値" }],
+    ["large (parsed in its turn)", { title: "x".repeat(QUEUE_FROM_BYTES), note: "é" }],
+  ])("parses a %s body as JSON.parse would", async (_name, value) => {
+    const app = await echo();
+    const res = await app.inject({
+      method: "POST",
+      url: "/",
+      payload: JSON.stringify(value),
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ body: value });
+    await app.close();
+  });
+
+  it("keeps Fastify's refusals: empty, invalid, and prototype poisoning", async () => {
+    const app = await echo();
+    const send = (payload: string) =>
+      app.inject({
+        method: "POST",
+        url: "/",
+        payload,
+        headers: { "content-type": "application/json" },
+      });
+    expect((await send("")).json()).toMatchObject({
+      code: "bad_request",
+      detail: expect.stringMatching(/empty/),
+    });
+    expect((await send("{nope")).json()).toMatchObject({ code: "bad_request" });
+    expect((await send('{"__proto__":{"x":1}}')).statusCode).toBe(400);
+    await app.close();
+  });
+
+  it("refuses a body past a shape limit with 413 naming it", async () => {
+    const app = await echo();
+    const res = await app.inject({
+      method: "POST",
+      url: "/",
+      payload: "[".repeat(100) + "]".repeat(100),
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({
+      code: "payload_too_large",
+      detail: expect.stringMatching(/deeper than 64 levels/),
+    });
+    await app.close();
   });
 });

@@ -48,6 +48,8 @@ export class JsonShapeScanner {
   private containers = 0;
   private inString = false;
   private escaped = false;
+  /** Every byte so far was ASCII: the text decodes as latin1, a plain copy, not a UTF-8 pass. */
+  ascii = true;
 
   constructor(private readonly limits: JsonLimits = JSON_LIMITS) {
     this.members = new Int32Array(limits.depth + 1);
@@ -57,9 +59,11 @@ export class JsonShapeScanner {
   push(bytes: Uint8Array): string | null {
     const { limits, members } = this;
     let { depth, containers, inString, escaped } = this;
+    let high = 0;
     try {
       for (let i = 0; i < bytes.length; i++) {
         const c = bytes[i] ?? 0;
+        high |= c;
         if (inString) {
           if (escaped) escaped = false;
           else if (c === BACKSLASH) escaped = true;
@@ -97,6 +101,7 @@ export class JsonShapeScanner {
       return null;
     } finally {
       Object.assign(this, { depth, containers, inString, escaped });
+      if (high >= 0x80) this.ascii = false;
     }
   }
 }
@@ -218,7 +223,8 @@ export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits 
         const body = whole ?? Buffer.concat(chunks, received);
         whole = null;
         chunks = [];
-        const parse = () => parseJson(request, body.toString("utf8"), done);
+        const text = () => body.toString(scanner.ascii ? "latin1" : "utf8");
+        const parse = () => parseJson(request, text(), done);
         if (body.length < QUEUE_FROM_BYTES) parse();
         else turns.run(parse);
       }
