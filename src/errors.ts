@@ -73,7 +73,10 @@ export const ERROR_CATALOGUE = {
   // 409
   conflict: { status: 409, doc: "The resource already exists." },
   // 413
-  payload_too_large: { status: 413, doc: "The request body is larger than the server accepts." },
+  payload_too_large: {
+    status: 413,
+    doc: "The request body is larger than the server accepts: in bytes (MODELGATE_BODY_LIMIT_BYTES), or as JSON (nesting, objects and arrays, fields of one object); the limit is named.",
+  },
   batch_too_large: {
     status: 413,
     doc: "The batch has more inputs than the model's max_batch_size: split it.",
