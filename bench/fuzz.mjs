@@ -4,7 +4,8 @@
 //   in the envelope (must be 0), and RSS after warm-up, at the end, and its growth (target < 10%).
 // Every answer gets the fuzz suite's checks (no 5xx but a documented 503, the envelope, no API
 // key, bounded error answers, an answer for every connection).
-// Usage: npm run fuzz [-- --requests 100000 --concurrency 24 --seed 42 --warmup 5000]
+// Usage: npm run fuzz [-- --requests 100000 --concurrency 24 --seed 42 --warmup 5000
+//        --public-only --node-args "--trace-gc" --server-log /tmp/serve.log]
 // Runs on tsx (it imports the suite's TypeScript arbitraries); `npm run fuzz` builds first.
 import fc from "fast-check";
 import { socketAdminOps } from "../src/cli/admin-client.ts";
@@ -21,7 +22,7 @@ import {
   toWire,
 } from "../test/fuzz-requests.ts";
 import { procStatusKb, ROOT, startServer } from "./hostile-server.mjs";
-import { readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const args = process.argv.slice(2);
@@ -51,6 +52,10 @@ const SOURCES = [
 
 // What is sent, by share: mostly the public API; a little admin (each key it creates and each
 // model it registers is state the server rightly keeps, which would read as growth).
+// --public-only: no admin socket calls, so nothing is created that the server must keep (keys,
+// models): what remains of RSS growth is the request path's own.
+const PUBLIC_ONLY = args.includes("--public-only");
+const ADMIN_WEIGHT = PUBLIC_ONLY ? 0 : 1;
 const MIX = fc.oneof(
   { weight: 55, arbitrary: publicRequest.map((r) => ({ kind: "public", r })) },
   { weight: 30, arbitrary: predictRequest.map((r) => ({ kind: "public", r })) },
@@ -62,18 +67,33 @@ const MIX = fc.oneof(
     })),
   },
   { weight: 5, arbitrary: malformedBytes.map((bytes) => ({ kind: "malformed", bytes })) },
-  { weight: 2, arbitrary: adminRequest(SPEC, SOURCES).map((r) => ({ kind: "admin", r })) },
-  { weight: 1, arbitrary: adminCall(SPEC, SOURCES).map((r) => ({ kind: "admin", r })) },
+  {
+    weight: 2 * ADMIN_WEIGHT,
+    arbitrary: adminRequest(SPEC, SOURCES).map((r) => ({ kind: "admin", r })),
+  },
+  {
+    weight: ADMIN_WEIGHT,
+    arbitrary: adminCall(SPEC, SOURCES).map((r) => ({ kind: "admin", r })),
+  },
 );
 
-const server = await startServer({
-  MODELGATE_REQUEST_TIMEOUT_MS: "1000",
-  MODELGATE_HEADERS_TIMEOUT_MS: "500",
-  RATE_LIMIT_DEFAULT_PER_HOUR: "0",
-  AUTH_FAILED_ATTEMPTS_PER_MINUTE: "1000000",
-  HF_ENDPOINT: "http://127.0.0.1:1",
-  MODELGATE_SOURCE_RETRIES: "0",
-});
+// --node-args "--trace-gc" --server-log FILE: how the server's heap behaves along the run.
+const SERVER_LOG = arg("server-log", "");
+const serverLog = SERVER_LOG ? createWriteStream(SERVER_LOG) : null;
+const server = await startServer(
+  {
+    MODELGATE_REQUEST_TIMEOUT_MS: "1000",
+    MODELGATE_HEADERS_TIMEOUT_MS: "500",
+    RATE_LIMIT_DEFAULT_PER_HOUR: "0",
+    AUTH_FAILED_ATTEMPTS_PER_MINUTE: "1000000",
+    HF_ENDPOINT: "http://127.0.0.1:1",
+    MODELGATE_SOURCE_RETRIES: "0",
+  },
+  {
+    nodeArgs: arg("node-args", "").split(" ").filter(Boolean),
+    onStdout: serverLog ? (d) => serverLog.write(d) : undefined,
+  },
+);
 const admin = socketAdminOps(adminSocketPath(server.dataDir));
 const make = async (name, extra) => (await admin.createKey({ ...extra, name })).key;
 const revoked = await admin.createKey({ name: "revoked", scopes: ["predict"] });

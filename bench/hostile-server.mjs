@@ -26,10 +26,10 @@ export function procStatusKb(pid, field) {
 
 /**
  * Starts the server; resolves once it logs its URL. `env` adds variables (limits, timeouts);
- * `nodeArgs` go to node before the script (--cpu-prof, --inspect).
+ * `nodeArgs` go to node before the script (--cpu-prof, --trace-gc); `onStdout` gets its output.
  * Returns { url, pid, dataDir, predictKey, adminKey, exited, stop() }.
  */
-export async function startServer(env = {}, { nodeArgs = [] } = {}) {
+export async function startServer(env = {}, { nodeArgs = [], onStdout } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "mg-hostile-"));
   const childEnv = {
     ...process.env,
@@ -57,6 +57,7 @@ export async function startServer(env = {}, { nodeArgs = [] } = {}) {
       60_000,
     );
     child.stdout.on("data", (d) => {
+      onStdout?.(d);
       if (out === null) return;
       out += d;
       for (const line of out.split("\n")) {

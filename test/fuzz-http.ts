@@ -192,10 +192,16 @@ const CODES = new Set(Object.keys(ERROR_CATALOGUE));
 function documented503(req: SentRequest, body: unknown): string | null {
   if (typeof body !== "object" || body === null) return "a 503 whose body is not JSON";
   const b = body as Record<string, unknown>;
-  if (req.surface === "public" && /^\/+(ready|v2\/health\/ready)\/?$/.test(req.path)) {
+  if (req.surface === "public" && /^\/+ready\/?$/.test(req.path)) {
     return b.status === "not_ready" && Array.isArray(b.checks) && b.checks.length > 0
       ? null
       : "a /ready 503 without its failing checks";
+  }
+  // The Open Inference Protocol's readiness: {"ready": false} and why, in its error field.
+  if (req.surface === "public" && /^\/+v2\/health\/ready\/?$/.test(req.path)) {
+    return b.ready === false && typeof b.error === "string" && b.error.length > 10
+      ? null
+      : "a /v2/health/ready 503 without why";
   }
   if (req.surface === "public" && /\/health\/?$/.test(req.path) && "model_id" in b) {
     return b.healthy === false && b.last_error !== null ? null : "a model health 503 without why";
