@@ -1,0 +1,180 @@
+// npm run bench:profile: where a prediction's CPU goes. Serves model 21 under `node --cpu-prof`
+// (npm start's defaults: embedded store, auth, rate limit, validation, usage records, metrics,
+// info logs), drives predict at --connections for --duration seconds, and prints the flame
+// graph's summary: the top frames by self time, and the busy time by area (modelgate's folders,
+// each dependency, Node's internals, GC), as shares of the service's busy samples. Start-up is
+// left out: sampling starts with the load (the profile's first samples before it are dropped).
+// Usage: npm run bench:profile [-- --duration 15 --connections 16 --top 25 --keep FILE
+//        --env KEY=VALUE ...]
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const DURATION = Number(arg("duration", "15"));
+const CONNECTIONS = Number(arg("connections", "16"));
+const TOP = Number(arg("top", "25"));
+const extraEnv = {};
+args.forEach((a, i) => {
+  if (a === "--env" && args[i + 1]?.includes("=")) {
+    const [k, ...v] = args[i + 1].split("=");
+    extraEnv[k] = v.join("=");
+  }
+});
+
+/** A port free now, for the service to listen on. */
+const port = await new Promise((resolve) => {
+  const probe = createServer().listen(0, "127.0.0.1", () => {
+    const { port: free } = probe.address();
+    probe.close(() => resolve(free));
+  });
+});
+const dataDir = mkdtempSync(join(tmpdir(), "mg-prof-"));
+const profDir = mkdtempSync(join(tmpdir(), "mg-prof-out-"));
+const child = spawn(
+  process.execPath,
+  ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "bin/modelgate", "serve"],
+  {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      MODELGATE_DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: "info",
+      ...extraEnv,
+    },
+  },
+);
+let stderr = "";
+child.stderr.on("data", (d) => (stderr += d));
+// Log lines are only drained, as a log shipper would (LOG_LEVEL may hide the "serving" line).
+child.stdout.resume();
+child.on("exit", (code) => {
+  if (code !== null) throw new Error(`serve exited ${code}: ${stderr}`);
+});
+const url = `http://127.0.0.1:${port}`;
+for (let i = 0; i < 200; i++) {
+  if ((await fetch(`${url}/ready`).catch(() => ({ ok: false }))).ok) break;
+  await new Promise((r) => setTimeout(r, 50));
+}
+const key = /(hk_live_[0-9A-Za-z]+)/.exec(stderr)?.[1];
+if (!key) throw new Error("no bootstrap key printed");
+const body = JSON.stringify({
+  inputs: JSON.parse(readFileSync(join(ROOT, "models/lead-scoring/seeds-example.json"), "utf8")),
+});
+const load = (duration) =>
+  autocannon({
+    url: `${url}/api/v1/models/21/predict`,
+    method: "POST",
+    connections: CONNECTIONS,
+    duration,
+    headers: { "content-type": "application/json", "x-api-key": key },
+    body,
+  });
+await load(2); // warm-up: the model loaded, the JIT settled
+const result = await load(DURATION);
+child.removeAllListeners("exit");
+child.kill("SIGTERM");
+await new Promise((resolve) => child.on("exit", resolve));
+
+const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
+if (!file) throw new Error("no CPU profile written");
+if (arg("keep", null)) copyFileSync(join(profDir, file), arg("keep", null));
+const profile = JSON.parse(readFileSync(join(profDir, file), "utf8"));
+rmSync(profDir, { recursive: true, force: true });
+rmSync(dataDir, { recursive: true, force: true });
+
+// Only the samples taken while the measured load ran (timeDeltas are µs since the previous one).
+const hits = new Map();
+{
+  const endUs = profile.endTime;
+  const windowUs = DURATION * 1e6;
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    // The load ended just before SIGTERM: keep the last DURATION seconds before the shutdown's
+    // own work (a few hundred ms at most, mostly idle).
+    if (t < endUs - windowUs - 1e6) continue;
+    hits.set(profile.samples[i], (hits.get(profile.samples[i]) ?? 0) + 1);
+  }
+}
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+// "(program)" is busy too (the VM and native code outside JavaScript: the event loop, syscalls);
+// only "(idle)" is the thread waiting for I/O.
+const IDLE = new Set(["(idle)"]);
+const selfOf = (n) => hits.get(n.id) ?? 0;
+const busy = profile.nodes
+  .filter((n) => !IDLE.has(n.callFrame.functionName))
+  .reduce((s, n) => s + selfOf(n), 0);
+const total = profile.nodes.reduce((s, n) => s + selfOf(n), 0);
+
+/** Which part of the stack a frame belongs to: a modelgate folder, a package, Node, GC. */
+function areaOf(frame) {
+  const u = frame.url;
+  if (frame.functionName === "(garbage collector)") return "GC";
+  if (!u) return frame.functionName.startsWith("(") ? frame.functionName : "(native)";
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u);
+  if (pkg) return pkg[1];
+  const own = /\/dist\/([^/]+)(?:\/([^/]+))?/.exec(u);
+  if (own)
+    return own[2] && !own[2].endsWith(".js")
+      ? `modelgate ${own[1]}/${own[2]}`
+      : `modelgate ${own[1]}`;
+  if (u.startsWith("node:")) return `node ${u.slice(5).split("/")[0]}`;
+  return u.split("/").pop();
+}
+const bySelf = new Map();
+const byArea = new Map();
+for (const n of profile.nodes) {
+  const h = selfOf(n);
+  if (!h || IDLE.has(n.callFrame.functionName)) continue;
+  const f = n.callFrame;
+  const name = `${f.functionName || "(anonymous)"}  ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
+  bySelf.set(name, (bySelf.get(name) ?? 0) + h);
+  const area = areaOf(f);
+  byArea.set(area, (byArea.get(area) ?? 0) + h);
+}
+const pct = (x, of = busy) => `${((100 * x) / of).toFixed(1).padStart(5)} %`;
+console.log(
+  `\nCPU profile of predict — ${Math.round(result.requests.average)} req/s over ${DURATION}s at ${CONNECTIONS} connections (p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx); the service's main thread was busy ${pct(busy, total)} of the samples`,
+);
+console.log(`\nself time by area (share of busy samples):`);
+for (const [area, h] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+  console.log(`  ${pct(h)}  ${area}`);
+}
+// Total (inclusive) time: each sample counted once for every distinct function on its stack.
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const frameName = (f) =>
+  `${f.functionName || "(anonymous)"}  ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
+const byTotal = new Map();
+for (const n of profile.nodes) {
+  const h = selfOf(n);
+  if (!h || IDLE.has(n.callFrame.functionName)) continue;
+  const seen = new Set();
+  for (let at = n.id; at !== undefined; at = parent.get(at)) {
+    const f = nodes.get(at).callFrame;
+    if (f.functionName === "(root)") continue;
+    const name = frameName(f);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    byTotal.set(name, (byTotal.get(name) ?? 0) + h);
+  }
+}
+console.log(`\ntop ${TOP} functions by total time (with what they call):`);
+for (const [name, h] of [...byTotal].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+  console.log(`  ${pct(h)}  ${name}`);
+}
+console.log(`\ntop ${TOP} frames by self time:`);
+for (const [name, h] of [...bySelf].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+  console.log(`  ${pct(h)}  ${name}`);
+}
