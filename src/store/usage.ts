@@ -8,7 +8,7 @@
  * p50/p95 come from the rollups' latency buckets (./latency-buckets.ts): within half a bucket
  * (≤ ~9.5 %) of the exact value, which a summary of millions of records could not afford.
  */
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
 import type { Kysely, RawBuilder } from "kysely";
 import { flavorOf } from "./dialect.js";
 import {
@@ -63,15 +63,12 @@ const DAY_MS = 86_400_000;
 export const RAW_EXPIRED_BEFORE_KEY = "usage_raw_expired_before";
 
 /**
- * Rows a statement: bounds one statement's size. On PostgreSQL the columns travel as 8 arrays
- * (its 65 535-parameter limit never applies); on SQLite as 8 parameters a row (its limit is
- * 32 766). A flush after an outage can be large.
+ * PostgreSQL rows a statement: bounds one statement's size (the columns travel as 8 arrays, so
+ * its 65 535-parameter limit never applies). A flush after an outage can be large.
  */
 const PG_ROWS_PER_STATEMENT = 5_000;
-const SQLITE_MAX_PARAMETERS = 32_766;
-/** Raw rows (8 parameters) and rollup rows (9) a SQLite statement. */
-const SQLITE_ROWS_PER_STATEMENT = Math.floor(SQLITE_MAX_PARAMETERS / 8);
-const SQLITE_ROLLUPS_PER_STATEMENT = Math.floor(SQLITE_MAX_PARAMETERS / 9);
+/** Raw rows a SQLite statement (8 parameters each, far below its limit of 32 766). */
+const SQLITE_ROWS_PER_STATEMENT = 64;
 
 const NEEDS_ESCAPE = /["\\]/;
 
@@ -215,58 +212,74 @@ function noNul(text: string): string {
   return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
 }
 
+/**
+ * SQLite statements of fixed shapes, so each is prepared once and found in the connection's
+ * statement cache: raw rows go in statements of SQLITE_ROWS_PER_STATEMENT rows and the rest one
+ * row a statement; rollups one row a statement (a batch has a few: one a key, model, hour and
+ * latency bucket). Built as text, not through the query builder: a batch of 500 built and
+ * compiled by Kysely, with a statement prepared for each new row count, cost ~11 µs a record
+ * on the thread that answers predictions (bench/profile.mjs); these ~1.5 µs.
+ */
+const EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?)";
+const insertEventsSql = (rows: number) =>
+  `insert into "usage_events" ("at", "key_id", "user_id", "model_id", "status", "batch_size", "latency_ms", "request_id") values ${Array.from({ length: rows }, () => EVENT_ROW).join(", ")}`;
+const INSERT_EVENTS_MANY = insertEventsSql(SQLITE_ROWS_PER_STATEMENT);
+const INSERT_EVENTS_ONE = insertEventsSql(1);
+const upsertRollupSql = (table: RollupTable, column: "hour" | "day") =>
+  `insert into "${table}" ("${column}", "key_id", "model_id", "bucket", "requests", "errors", "rows", "first_at", "last_at")
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    on conflict ("${column}", "key_id", "model_id", "bucket") do update set
+      "requests" = "${table}"."requests" + excluded."requests",
+      "errors" = "${table}"."errors" + excluded."errors",
+      "rows" = "${table}"."rows" + excluded."rows",
+      "first_at" = min("${table}"."first_at", excluded."first_at"),
+      "last_at" = max("${table}"."last_at", excluded."last_at")`;
+const UPSERT_HOURLY = upsertRollupSql("usage_hourly", "hour");
+const UPSERT_DAILY = upsertRollupSql("usage_daily", "day");
+
+/** The 8 parameters of `events[from, to)`, in EVENT_ROW's order (times as epoch ms). */
+function eventParams(events: readonly UsageEvent[], from: number, to: number): unknown[] {
+  const params: unknown[] = [];
+  for (let i = from; i < to; i++) {
+    const e = events[i] as UsageEvent;
+    params.push(
+      e.at.getTime(),
+      noNul(e.keyId),
+      noNul(e.userId),
+      noNul(e.modelId),
+      e.status,
+      e.batchSize,
+      e.latencyMs,
+      noNul(e.requestId),
+    );
+  }
+  return params;
+}
+
 /** SQLite: the raw rows, then their rollups, in the caller's transaction. */
 async function sqliteInsert(db: Kysely<Database>, events: readonly UsageEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += SQLITE_ROWS_PER_STATEMENT) {
-    const chunk = events.slice(i, i + SQLITE_ROWS_PER_STATEMENT);
-    await db
-      .insertInto("usage_events")
-      .values(
-        chunk.map((e) => ({
-          at: e.at,
-          key_id: noNul(e.keyId),
-          user_id: noNul(e.userId),
-          model_id: noNul(e.modelId),
-          status: e.status,
-          batch_size: e.batchSize,
-          latency_ms: e.latencyMs,
-          request_id: noNul(e.requestId),
-        })),
-      )
-      .execute();
+  const n = events.length;
+  const whole = n - (n % SQLITE_ROWS_PER_STATEMENT);
+  for (let i = 0; i < whole; i += SQLITE_ROWS_PER_STATEMENT) {
+    const params = eventParams(events, i, i + SQLITE_ROWS_PER_STATEMENT);
+    await db.executeQuery(CompiledQuery.raw(INSERT_EVENTS_MANY, params));
   }
-  await sqliteRollup(db, "usage_hourly", "hour", rollupsOf(events, HOUR_MS));
-  await sqliteRollup(db, "usage_daily", "day", rollupsOf(events, DAY_MS));
+  for (let i = whole; i < n; i++) {
+    await db.executeQuery(CompiledQuery.raw(INSERT_EVENTS_ONE, eventParams(events, i, i + 1)));
+  }
+  await sqliteRollup(db, UPSERT_HOURLY, rollupsOf(events, HOUR_MS));
+  await sqliteRollup(db, UPSERT_DAILY, rollupsOf(events, DAY_MS));
 }
 
 async function sqliteRollup(
   db: Kysely<Database>,
-  table: RollupTable,
-  column: "hour" | "day",
+  upsert: string,
   rollups: readonly Rollup[],
 ): Promise<void> {
-  const t = sql.table(table);
-  for (let i = 0; i < rollups.length; i += SQLITE_ROLLUPS_PER_STATEMENT) {
-    await db
-      .insertInto(table)
-      .values(
-        rollups.slice(i, i + SQLITE_ROLLUPS_PER_STATEMENT).map(({ period, ...r }) => ({
-          ...r,
-          [column]: new Date(period),
-          first_at: new Date(r.first_at),
-          last_at: new Date(r.last_at),
-        })) as never,
-      )
-      .onConflict((oc) =>
-        oc.columns([column, "key_id", "model_id", "bucket"] as never).doUpdateSet({
-          requests: sql`${t}.requests + excluded.requests`,
-          errors: sql`${t}.errors + excluded.errors`,
-          rows: sql`${t}.rows + excluded.rows`,
-          first_at: sql`min(${t}.first_at, excluded.first_at)`,
-          last_at: sql`max(${t}.last_at, excluded.last_at)`,
-        }),
-      )
-      .execute();
+  for (const r of rollups) {
+    const params = [r.period, r.key_id, r.model_id, r.bucket, r.requests, r.errors, r.rows];
+    params.push(r.first_at, r.last_at);
+    await db.executeQuery(CompiledQuery.raw(upsert, params));
   }
 }
 
