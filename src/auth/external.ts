@@ -9,7 +9,7 @@
  * is never held), concurrent checks of one key share one call, and a circuit breaker stops
  * calling a service that keeps failing until a probe succeeds.
  */
-import { createHash } from "node:crypto";
+import { hash as oneShotHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { AuthServiceObserver } from "../metrics/types.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
@@ -57,7 +57,7 @@ interface Cached {
   expiresAt: number;
 }
 
-const digest = (key: string) => createHash("sha256").update(key).digest("hex");
+const digest = (key: string) => oneShotHash("sha256", key, "hex");
 
 export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
   const d = EXTERNAL_AUTH_DEFAULTS;
