@@ -4,7 +4,6 @@
  * user-given `metadata`. Read as data only: YAML tags are never resolved to anything but
  * strings and numbers, and nothing a flavor names (a loader module, code, a pickle) is loaded.
  */
-import { parse, YAMLError } from "yaml";
 
 /** One signature column (column-based) or tensor (tensor-based), as MLflow writes it. */
 export interface SignatureEntry {
@@ -82,8 +81,12 @@ function readEntries(value: unknown, what: string): SignatureEntry[] | null {
   });
 }
 
-/** Reads MLmodel's text; MlModelError names what is wrong with it. */
-export function parseMlModel(text: string): MlModel {
+/**
+ * Reads MLmodel's text; MlModelError names what is wrong with it. The YAML parser is loaded on
+ * first use: a server with no MLflow model never holds it (~8 MB of resident memory).
+ */
+export async function parseMlModel(text: string): Promise<MlModel> {
+  const { parse, YAMLError } = await import("yaml");
   let doc: unknown;
   try {
     // Aliases are bounded (a "billion laughs" file stops early); tags stay plain data.

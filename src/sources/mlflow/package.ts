@@ -66,7 +66,7 @@ async function readMlModel(dir: string, site: Site): Promise<MlModel> {
     await readRegularFile(join(dir, MLMODEL_FILE), MAX_SPEC_BYTES, MLMODEL_FILE)
   ).toString("utf8");
   try {
-    return parseMlModel(text);
+    return await parseMlModel(text);
   } catch (err) {
     if (err instanceof MlModelError)
       throw invalid(site, `its MLmodel file is unreadable: ${err.message}`, err);

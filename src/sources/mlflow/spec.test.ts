@@ -179,8 +179,8 @@ describe("a spec from an MLflow signature", () => {
 });
 
 describe("MLmodel", () => {
-  it("is read as MLflow writes it (the signature as JSON strings inside YAML)", () => {
-    const m = parseMlModel(`artifact_path: model
+  it("is read as MLflow writes it (the signature as JSON strings inside YAML)", async () => {
+    const m = await parseMlModel(`artifact_path: model
 flavors:
   onnx:
     data: model.onnx
@@ -207,15 +207,15 @@ metadata:
     expect(m.signature?.outputs?.[0]?.tensor).toEqual({ dtype: "float32", shape: [-1, 2] });
   });
 
-  it("refuses what is not an MLmodel, naming the problem; tags stay data", () => {
-    expect(() => parseMlModel("flavors: [")).toThrow(/not valid YAML/);
-    expect(() => parseMlModel("just text")).toThrow(/not a YAML mapping/);
-    expect(() => parseMlModel("flavors: {}")).toThrow(/lists no flavors/);
-    expect(() => parseMlModel("flavors:\n  onnx: {}")).toThrow(/names no data file/);
-    expect(() =>
+  it("refuses what is not an MLmodel, naming the problem; tags stay data", async () => {
+    await expect(parseMlModel("flavors: [")).rejects.toThrow(/not valid YAML/);
+    await expect(parseMlModel("just text")).rejects.toThrow(/not a YAML mapping/);
+    await expect(parseMlModel("flavors: {}")).rejects.toThrow(/lists no flavors/);
+    await expect(parseMlModel("flavors:\n  onnx: {}")).rejects.toThrow(/names no data file/);
+    await expect(
       parseMlModel("flavors:\n  onnx: {data: m.onnx}\nsignature:\n  inputs: '{'"),
-    ).toThrow(/signature.inputs is not the JSON list/);
-    const tagged = parseMlModel(
+    ).rejects.toThrow(/signature.inputs is not the JSON list/);
+    const tagged = await parseMlModel(
       "flavors:\n  onnx: {data: m.onnx}\nmetadata:\n  x: !!python/object/apply:os.system ['echo hi']\n",
     );
     expect(tagged.onnxData).toBe("m.onnx");
@@ -225,6 +225,8 @@ metadata:
       bomb.push(
         `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [*${String.fromCharCode(96 + i)}, *${String.fromCharCode(96 + i)}, *${String.fromCharCode(96 + i)}, *${String.fromCharCode(96 + i)}, *${String.fromCharCode(96 + i)}, *${String.fromCharCode(96 + i)}, *${String.fromCharCode(96 + i)}, *${String.fromCharCode(96 + i)}, *${String.fromCharCode(96 + i)}, *${String.fromCharCode(96 + i)}]`,
       );
-    expect(() => parseMlModel(`${bomb.join("\n")}\nflavors:\n  onnx: {data: m.onnx}\n`)).toThrow();
+    await expect(
+      parseMlModel(`${bomb.join("\n")}\nflavors:\n  onnx: {data: m.onnx}\n`),
+    ).rejects.toThrow();
   });
 });
