@@ -17,9 +17,11 @@ interface Check {
 
 let svc: TestService;
 const headers = () => ({ "X-API-Key": svc.adminKey });
+/** The service's JSON log lines (level info). */
+const logLines: string[] = [];
 
 beforeAll(async () => {
-  svc = await startTestService();
+  svc = await startTestService({}, { logTo: { write: (line) => void logLines.push(line) } });
   const models = modelRepository(svc.service.store.db);
   const spec = await readSpecFile(join(BUILTIN_MODELS_DIR, "lead-scoring"));
   // 22: its folder is gone. 23: its model.onnx is corrupt.
@@ -118,6 +120,27 @@ describe("a model that cannot be served", () => {
       healthy: false,
       last_error: { code: "source_not_found" },
     });
+  });
+
+  it("is in the logs, naming the model and why, while the replica stays ready", async () => {
+    for (const id of ["22", "23"]) {
+      const res = await postJson(
+        `${svc.url}/api/v1/models/${id}/predict`,
+        { inputs: SEED_INPUT },
+        headers(),
+      );
+      expect(res.status).toBe(503);
+    }
+    expect((await getJson(`${svc.url}/ready`)).status).toBe(200);
+    const failed = logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.msg === "a model cannot be served");
+    expect(failed.find((entry) => entry.model === "22")).toMatchObject({
+      level: 40,
+      code: "source_not_found",
+      reason: expect.stringMatching(/\/nonexistent\/model-22 does not exist/) as string,
+    });
+    expect(failed.find((entry) => entry.model === "23")).toMatchObject({ code: "model_invalid" });
   });
 
   it("a warm model that cannot be served makes the replica unready, naming it", async () => {
