@@ -1,9 +1,13 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { isModelgateError } from "../errors.js";
 import type { RedisConnection } from "./redis.js";
 import { connectRedis, redisOptions, redisReadiness, redisTarget } from "./redis.js";
 import { closedPort, eventually, TEST_REDIS_URL } from "./test-support/redis.js";
 import { tcpProxy } from "./test-support/tcp-proxy.js";
+
+const run = promisify(execFile);
 
 const opened: RedisConnection[] = [];
 function open(...args: Parameters<typeof connectRedis>): RedisConnection {
@@ -133,5 +137,16 @@ describe("connectRedis", () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  it("has TCP keepalive on (ss shows the kernel's keepalive timer on its connection)", async () => {
+    const conn = open({ url: TEST_REDIS_URL });
+    await conn.ready();
+    // The client's own port, as Redis saw it: 127.0.0.1 directly, no proxy between.
+    const info = String(await conn.client.call("CLIENT", "INFO"));
+    const port = /\baddr=127\.0\.0\.1:(\d+)/.exec(info)?.[1] ?? "";
+    expect(port, info).not.toBe("");
+    const { stdout } = await run("ss", ["-tnoH", "state", "established", `( sport = :${port} )`]);
+    expect(stdout, `connection from port ${port}`).toMatch(/timer:\(keepalive,/);
   });
 });
