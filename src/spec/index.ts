@@ -15,7 +15,7 @@ export {
 export { checkInputs, compileInputValidator } from "./input-validator.js";
 export type { InputValidator, ProblemBudget } from "./input-validator.js";
 export { SPEC_LIMITS } from "./limits.js";
-export { compileFeaturePipeline, encodeFeatures, keywordPattern } from "./features.js";
+export { compileFeaturePipeline, encodeFeatures, keywordMatcher } from "./features.js";
 export type { FeaturePipeline } from "./features.js";
 export { compileOutputMapper, compileRowMapper, roundTo } from "./outputs.js";
 export type { OutputMapper, RowMapper } from "./outputs.js";

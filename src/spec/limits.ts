@@ -31,6 +31,8 @@ export const SPEC_LIMITS = {
   targets: 1_000,
   /** Characters of one class label or target name. */
   labelChars: 200,
+  /** Words of one keyword phrase: matching walks at most this many words from each word. */
+  phraseWords: 32,
 } as const;
 
 function limitError(where: string, field: string, problem: string): ModelgateError {

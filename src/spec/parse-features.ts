@@ -63,7 +63,18 @@ function readRules(r: SpecReader, obj: JsonObject, path: string): KeywordRule[] 
     const words = any?.filter((w): w is string => typeof w === "string" && /\w/u.test(w));
     if (any && words?.length !== any.length) {
       r.add(joinPath(rulePath, "any"), "expected an array of words or phrases");
-    } else if (words && value !== undefined) rules.push({ any: words, value });
+    } else if (words && value !== undefined) {
+      // Matching walks at most this many words from each word of the text (features.ts).
+      const long = words.findIndex(
+        (w) => (w.match(/[\p{L}\p{N}]+/gu)?.length ?? 0) > SPEC_LIMITS.phraseWords,
+      );
+      if (long >= 0) {
+        r.add(
+          `${joinPath(rulePath, "any")}[${long}]`,
+          `a phrase of more than ${SPEC_LIMITS.phraseWords} words; keyword phrases are at most ${SPEC_LIMITS.phraseWords} words long`,
+        );
+      } else rules.push({ any: words, value });
+    }
   });
   return rules;
 }

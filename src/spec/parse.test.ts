@@ -61,6 +61,21 @@ describe("parseSpec: problems", () => {
     expect(err.detail.startsWith("modelgate.json: max_batch_size: expected an integer")).toBe(true);
   });
 
+  it("refuses a keyword phrase longer than the matcher walks, naming the limit", () => {
+    const json = exampleSpecJson();
+    const seniority = json.features.find((f) => f.name === "title_seniority") as {
+      rules: { any: string[]; value: number }[];
+    };
+    seniority.rules[1]?.any.push(Array.from({ length: 33 }, (_, i) => `w${i}`).join(" "));
+    const err = specError(json);
+    expect(err.errors).toEqual([
+      {
+        field: "features[4].rules[1].any[3]",
+        problem: "a phrase of more than 32 words; keyword phrases are at most 32 words long",
+      },
+    ]);
+  });
+
   it("refuses a document that is not an object", () => {
     expect(specError([1, 2]).detail).toBe(
       "modelgate.json: (top level): expected an object, got an array",
