@@ -40,6 +40,10 @@ export async function openSqliteFile(path: string, dataDir: string): Promise<Dat
     db.pragma("locking_mode = EXCLUSIVE");
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
+    // SQLite's own default page cache (2 MiB): better-sqlite3 builds with 16 MiB, which a
+    // store of appended usage records filled within a minute under load (+16 MB RSS) for no
+    // measurable gain (the indexes written to are appended at their ends).
+    db.pragma("cache_size = -2000");
     // Take the exclusive lock now, not at the first request: a second process is refused at
     // its start, before it says it is ready.
     db.exec("begin immediate; commit");
