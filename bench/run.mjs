@@ -34,6 +34,9 @@ const SEED_BODY = JSON.stringify({
   ),
 });
 
+/** Set once the run is over and the children are told to stop. */
+let stopping = false;
+
 /** Starts a child process and resolves with the first JSON line holding `url`, plus stderr. */
 function startChild(cmd, argv, env) {
   return new Promise((resolve, reject) => {
@@ -51,7 +54,12 @@ function startChild(cmd, argv, env) {
         resolve({ child, url, stderr: () => err });
       }
     });
-    child.on("exit", (code) => reject(new Error(`${argv.join(" ")} exited ${code}: ${err}`)));
+    child.on("exit", (code, signal) => {
+      const why = new Error(`${argv.join(" ")} exited ${code ?? signal}: ${err.slice(-4000)}`);
+      // Once started, a child that ends before we stop it is the run's failure, said at once.
+      if (out === null && !stopping) console.error(why.message);
+      reject(why);
+    });
   });
 }
 
@@ -207,6 +215,7 @@ const reports = authService
       received: await (await fetch(`${authService.url}/stats`)).json(),
     }
   : null;
+stopping = true;
 authService?.child.kill("SIGTERM");
 gate.child.kill("SIGTERM");
 gateOff.child.kill("SIGTERM");
