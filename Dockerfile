@@ -42,5 +42,5 @@ EXPOSE 8001
 # store): the container is unhealthy rather than serving errors.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8001) + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--max-semi-space-size=4", "bin/modelgate"]
+ENTRYPOINT ["node", "bin/modelgate"]
 CMD ["serve", "--host", "0.0.0.0"]

@@ -12,7 +12,6 @@
 // Usage: node bench/memory.mjs [--duration 60] [--connections 64] [--records 1000000]
 //        [--root DIR (another checkout, e.g. the version before, built)] [--skip engines,server,usage]
 // Also called by `npm run bench -- --memory`.
-import { SERVE_NODE_FLAGS } from "./serve-flags.mjs";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -100,7 +99,7 @@ async function engines() {
 
 function startServer(env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, "bin/modelgate", "serve"], {
+    const child = spawn(process.execPath, ["bin/modelgate", "serve"], {
       cwd: ROOT,
       env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
     });

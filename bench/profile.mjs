@@ -6,7 +6,6 @@
 // left out: sampling starts with the load (the profile's first samples before it are dropped).
 // Usage: npm run bench:profile [-- --duration 15 --connections 16 --top 25 --keep FILE
 //        --env KEY=VALUE ...]
-import { SERVE_NODE_FLAGS } from "./serve-flags.mjs";
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,7 +42,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "mg-prof-"));
 const profDir = mkdtempSync(join(tmpdir(), "mg-prof-out-"));
 const child = spawn(
   process.execPath,
-  ["--cpu-prof", `--cpu-prof-dir=${profDir}`, ...SERVE_NODE_FLAGS, "bin/modelgate", "serve"],
+  ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "bin/modelgate", "serve"],
   {
     cwd: ROOT,
     env: {

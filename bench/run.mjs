@@ -3,7 +3,6 @@
 // ratios hold whatever the machine. Predict is measured twice a round, on a service with
 // metrics (the default) and on one with METRICS_ENABLED=false: their ratio is what /metrics
 // costs (budget: 3 %). Usage: npm run bench [-- --duration 3 --rounds 7 --connections 1,16,64]
-import { SERVE_NODE_FLAGS } from "./serve-flags.mjs";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -97,7 +96,7 @@ const dataDirs = [];
 async function startGate(env) {
   const dataDir = mkdtempSync(join(tmpdir(), "mg-bench-"));
   dataDirs.push(dataDir);
-  const gate = await startChild(process.execPath, [...SERVE_NODE_FLAGS, "bin/modelgate", "serve"], {
+  const gate = await startChild(process.execPath, ["bin/modelgate", "serve"], {
     MODELGATE_DATA_DIR: dataDir,
     PORT: "0",
     LOG_LEVEL: "info",
