@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { childEnv } from "../test/support/cli.js";
 import { UNKNOWN_BUILD, readBuildInfo, readVersion } from "./version.js";
 
 const SCRIPT = fileURLToPath(new URL("../scripts/build-info.mjs", import.meta.url));
@@ -13,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function runScript(script: string, out: string, env: Record<string, string> = {}) {
   execFileSync(process.execPath, [script, out], {
-    env: { PATH: process.env.PATH, ...env },
+    env: childEnv(env),
     stdio: "ignore",
   });
   return JSON.parse(readFileSync(out, "utf8")) as Record<string, string>;

@@ -11,7 +11,8 @@ export interface CliResult {
   stderr: string;
 }
 
-function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+/** The environment a spawned modelgate process gets: PATH and HOME, then `env`. */
+export function childEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   // Only what the CLI needs: a test must not pick up the developer's own configuration.
   return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "info", ...env };
 }
