@@ -5,69 +5,25 @@
 // the batcher and the auth client make only for metrics. Start-up and the scrape are shown apart;
 // the extra onResponse hook's dispatch inside Fastify is not attributed (it is Fastify's code).
 // Usage: npm run bench:metrics-profile [-- --duration 15 --connections 16]
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { SEED_BODY, argOf, startProfiledServe } from "./profiled-serve.mjs";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const DURATION = Number(arg("duration", "15"));
-const CONNECTIONS = Number(arg("connections", "16"));
+const DURATION = Number(argOf(args, "duration", "15"));
+const CONNECTIONS = Number(argOf(args, "connections", "16"));
 
-const dataDir = mkdtempSync(join(tmpdir(), "mg-prof-"));
-const profDir = mkdtempSync(join(tmpdir(), "mg-prof-out-"));
-const child = spawn(
-  process.execPath,
-  ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "bin/modelgate", "serve"],
-  { cwd: ROOT, env: { ...process.env, MODELGATE_DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "info" } },
-);
-let stderr = "";
-let stdout = "";
-child.stderr.on("data", (d) => (stderr += d));
-const url = await new Promise((resolve, reject) => {
-  child.stdout.on("data", (d) => {
-    stdout += d;
-    const line = stdout.split("\n").find((l) => l.includes('"url"'));
-    if (line) resolve(JSON.parse(line).url);
-  });
-  child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-});
-child.stdout.resume();
-for (let i = 0; i < 200; i++) {
-  if ((await fetch(`${url}/ready`)).ok) break;
-  await new Promise((r) => setTimeout(r, 50));
-}
-// Read after /ready: stderr (the banner) and stdout (the url) are separate pipes.
-const key = /(hk_live_[0-9A-Za-z]+)/.exec(stderr)?.[1];
-if (!key) throw new Error("no bootstrap key printed");
-const body = JSON.stringify({
-  inputs: JSON.parse(readFileSync(join(ROOT, "models/lead-scoring/seeds-example.json"), "utf8")),
-});
+const serve = await startProfiledServe();
 const result = await autocannon({
-  url: `${url}/api/v1/models/21/predict`,
+  url: `${serve.url}/api/v1/models/21/predict`,
   method: "POST",
   connections: CONNECTIONS,
   duration: DURATION,
-  headers: { "content-type": "application/json", "x-api-key": key },
-  body,
+  headers: { "content-type": "application/json", "x-api-key": serve.key },
+  body: SEED_BODY,
 });
 // One scrape, as Prometheus would make every 15 s.
-await (await fetch(`${url}/metrics`)).text();
-child.kill("SIGTERM");
-await new Promise((resolve) => child.on("exit", resolve));
-
-const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
-if (!file) throw new Error("no CPU profile written");
-const profile = JSON.parse(readFileSync(join(profDir, file), "utf8"));
-rmSync(profDir, { recursive: true, force: true });
-rmSync(dataDir, { recursive: true, force: true });
+await (await fetch(`${serve.url}/metrics`)).text();
+const profile = await serve.stop();
 
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();

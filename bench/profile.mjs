@@ -6,20 +6,12 @@
 // left out: sampling starts with the load (the profile's first samples before it are dropped).
 // Usage: npm run bench:profile [-- --duration 15 --connections 16 --top 25 --keep FILE
 //        --env KEY=VALUE ...]
-import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { createServer } from "node:net";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
+import { SEED_BODY, argOf, startProfiledServe } from "./profiled-serve.mjs";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
+const arg = (name, fallback) => argOf(args, name, fallback);
 const DURATION = Number(arg("duration", "15"));
 const CONNECTIONS = Number(arg("connections", "16"));
 const TOP = Number(arg("top", "25"));
@@ -31,67 +23,20 @@ args.forEach((a, i) => {
   }
 });
 
-/** A port free now, for the service to listen on. */
-const port = await new Promise((resolve) => {
-  const probe = createServer().listen(0, "127.0.0.1", () => {
-    const { port: free } = probe.address();
-    probe.close(() => resolve(free));
-  });
-});
-const dataDir = mkdtempSync(join(tmpdir(), "mg-prof-"));
-const profDir = mkdtempSync(join(tmpdir(), "mg-prof-out-"));
-const child = spawn(
-  process.execPath,
-  ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "bin/modelgate", "serve"],
-  {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      MODELGATE_DATA_DIR: dataDir,
-      PORT: String(port),
-      LOG_LEVEL: "info",
-      ...extraEnv,
-    },
-  },
-);
-let stderr = "";
-child.stderr.on("data", (d) => (stderr += d));
-// Log lines are only drained, as a log shipper would (LOG_LEVEL may hide the "serving" line).
-child.stdout.resume();
-child.on("exit", (code) => {
-  if (code !== null) throw new Error(`serve exited ${code}: ${stderr}`);
-});
-const url = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 200; i++) {
-  if ((await fetch(`${url}/ready`).catch(() => ({ ok: false }))).ok) break;
-  await new Promise((r) => setTimeout(r, 50));
-}
-const key = /(hk_live_[0-9A-Za-z]+)/.exec(stderr)?.[1];
-if (!key) throw new Error("no bootstrap key printed");
-const body = JSON.stringify({
-  inputs: JSON.parse(readFileSync(join(ROOT, "models/lead-scoring/seeds-example.json"), "utf8")),
-});
+const serve = await startProfiledServe(extraEnv);
 const load = (duration) =>
   autocannon({
-    url: `${url}/api/v1/models/21/predict`,
+    url: `${serve.url}/api/v1/models/21/predict`,
     method: "POST",
     connections: CONNECTIONS,
     duration,
-    headers: { "content-type": "application/json", "x-api-key": key },
-    body,
+    headers: { "content-type": "application/json", "x-api-key": serve.key },
+    body: SEED_BODY,
   });
 await load(2); // warm-up: the model loaded, the JIT settled
 const result = await load(DURATION);
-child.removeAllListeners("exit");
-child.kill("SIGTERM");
-await new Promise((resolve) => child.on("exit", resolve));
-
-const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
-if (!file) throw new Error("no CPU profile written");
-if (arg("keep", null)) copyFileSync(join(profDir, file), arg("keep", null));
-const profile = JSON.parse(readFileSync(join(profDir, file), "utf8"));
-rmSync(profDir, { recursive: true, force: true });
-rmSync(dataDir, { recursive: true, force: true });
+const profile = await serve.stop();
+if (arg("keep", null)) writeFileSync(arg("keep", null), JSON.stringify(profile));
 
 // Only the samples taken while the measured load ran (timeDeltas are µs since the previous one).
 const hits = new Map();
