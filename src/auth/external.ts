@@ -9,7 +9,6 @@
  * is never held), concurrent checks of one key share one call, and a circuit breaker stops
  * calling a service that keeps failing until a probe succeeds.
  */
-import { hash as oneShotHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { AuthServiceObserver } from "../metrics/types.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
@@ -17,6 +16,7 @@ import { keepAliveTransport } from "./external-transport.js";
 import type { AuthTransport, TransportAnswer } from "./external-transport.js";
 import { circuitBreaker } from "./circuit-breaker.js";
 import { parseRetryAfter, parseValidation } from "./external-response.js";
+import { hashKey } from "./keys.js";
 import type { AuthResult, KeyVerifier } from "./verifier.js";
 
 export interface ExternalAuthOptions {
@@ -56,8 +56,6 @@ interface Cached {
   result: AuthResult;
   expiresAt: number;
 }
-
-const digest = (key: string) => oneShotHash("sha256", key, "hex");
 
 export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
   const d = EXTERNAL_AUTH_DEFAULTS;
@@ -146,7 +144,7 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
 
   return {
     verify(key) {
-      const hash = digest(key);
+      const hash = hashKey(key);
       const cached = cache.get(hash);
       if (cached && cached.expiresAt > now()) return Promise.resolve(cached.result);
       const pending = inflight.get(hash);
