@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { ModelgateError } from "../errors.js";
+import { mlflowTlsProblems } from "../sources/mlflow/tls.js";
 import { corsProblems } from "./cors.js";
 import type { Config, ConfigKey, VarSpec } from "./schema.js";
 import { schemaEntries } from "./schema.js";
@@ -152,6 +153,7 @@ export function loadConfig(env: Env, options: LoadOptions): LoadedConfig {
     }
   }
   problems.push(...corsProblems(values));
+  problems.push(...mlflowTlsProblems(values));
   problems.push(...combinationProblems(values));
   return {
     config: Object.freeze(values) as Config,

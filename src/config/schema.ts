@@ -420,6 +420,23 @@ export const CONFIG_SCHEMA = {
     neededBy: "models whose source is models:/ on a tracking server with basic auth",
     example: "a-long-random-password",
   } satisfies StringVar,
+  mlflowTrackingInsecureTls: {
+    env: "MLFLOW_TRACKING_INSECURE_TLS",
+    type: "bool",
+    default: false,
+    description:
+      "Do not verify the MLflow tracking server's TLS certificate, as MLflow's client reads it: for MLFLOW_TRACKING_URI's origin only (its REST API and the artifacts it proxies), never another host and never process-wide. For a test server: a warning is logged at start, and `modelgate doctor` shows it. Refused together with MLFLOW_TRACKING_SERVER_CERT_PATH (MLflow's client refuses both too): neither wins.",
+    neededBy: "models whose source is models:/ on a tracking server with a self-signed certificate",
+  } satisfies BoolVar,
+  mlflowTrackingServerCertPath: {
+    env: "MLFLOW_TRACKING_SERVER_CERT_PATH",
+    type: "path",
+    description:
+      "PEM file of the CA certificate(s) trusted for the MLflow tracking server, as MLflow's client reads it: for MLFLOW_TRACKING_URI's origin only, in place of the system's CAs there. Read at start: a missing, unreadable or non-PEM file is a configuration error. Refused together with MLFLOW_TRACKING_INSECURE_TLS.",
+    neededBy:
+      "models whose source is models:/ on a tracking server whose certificate a private CA signed",
+    example: "/etc/ssl/certs/mlflow-ca.pem",
+  } satisfies StringVar,
   sourceTimeoutMs: {
     env: "MODELGATE_SOURCE_TIMEOUT_MS",
     type: "int",

@@ -25,6 +25,7 @@ import {
   sourceContextFromConfig,
   sourceRequirements,
 } from "../sources/index.js";
+import { mlflowTlsWarnings } from "../sources/mlflow/tls.js";
 import type { ModelSpec } from "../spec/index.js";
 import type { ModelRecord, ModelRepository, Store } from "../store/index.js";
 import {
@@ -42,6 +43,7 @@ import { localAdminOps } from "./admin/ops.js";
 import { startAdminSocket } from "./admin/socket.js";
 import { usageReporter } from "./admin/usage.js";
 import { buildApp } from "./app.js";
+import type { LazySchemas } from "./lazy-schemas.js";
 import { corsSettingsFromConfig } from "./cors.js";
 import { metricSources, metricsFromConfig, metricsListeners } from "./metrics.js";
 import { shutdown } from "./shutdown.js";
@@ -56,6 +58,8 @@ export interface StartOptions {
   strict?: boolean;
   /** A loud start-up warning for the terminal (also logged). */
   onWarning?: (sentence: string) => void;
+  /** The route schemas' compilers (compiled on first use); a test passes its own. */
+  schemas?: LazySchemas;
 }
 
 /** Start-up probes must not hold the start for long when a source is down. */
@@ -125,6 +129,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const metrics = metricsFromConfig(config);
   const metricsAt = metricsListeners(metrics, config);
   const sources = sourceContextFromConfig(config);
+  for (const sentence of mlflowTlsWarnings(sources.mlflow)) logger.warn(sentence);
   const modelRepo = modelRepository(store.db);
   const keys = keyServiceFactory({
     keys: keyRepository(store.db),
@@ -255,6 +260,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     timeouts: { requestMs: config.requestTimeoutMs, headersMs: config.headersTimeoutMs },
     logger,
     isDraining: () => draining,
+    ...(options.schemas ? { schemas: options.schemas } : {}),
     ...(metrics ? { metrics: { requests: metrics.requests, endpoint: metricsAt.onMainPort } } : {}),
     readiness: async () => [
       {

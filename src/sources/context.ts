@@ -42,6 +42,8 @@ export function sourceContextFromConfig(
     | "mlflowTrackingToken"
     | "mlflowTrackingUsername"
     | "mlflowTrackingPassword"
+    | "mlflowTrackingInsecureTls"
+    | "mlflowTrackingServerCertPath"
   >,
 ): SourceContext {
   return {
@@ -61,6 +63,8 @@ export function sourceContextFromConfig(
       token: config.mlflowTrackingToken,
       username: config.mlflowTrackingUsername,
       password: config.mlflowTrackingPassword,
+      insecureTls: config.mlflowTrackingInsecureTls,
+      serverCertPath: config.mlflowTrackingServerCertPath,
     },
   };
 }

@@ -41,6 +41,10 @@ export interface MlflowSettings {
   /** MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD: HTTP basic auth. */
   username?: string | undefined;
   password?: string | undefined;
+  /** MLFLOW_TRACKING_INSECURE_TLS: the tracking server's certificate is not verified. */
+  insecureTls?: boolean | undefined;
+  /** MLFLOW_TRACKING_SERVER_CERT_PATH: the PEM CA bundle trusted for the tracking server. */
+  serverCertPath?: string | undefined;
 }
 
 /** What the sources need from the service's configuration; one per process is typical. */

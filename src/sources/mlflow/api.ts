@@ -3,7 +3,8 @@
  * version's status, and where its artifacts are. Every call has a deadline and retries (the
  * sources' resilient fetch), answers are read to a bounded size, and the credential
  * (MLFLOW_TRACKING_TOKEN as a bearer token, or MLFLOW_TRACKING_USERNAME/PASSWORD as basic auth,
- * as MLflow's own client sends them) goes to the tracking server only.
+ * as MLflow's own client sends them) goes to the tracking server only, as do its TLS settings
+ * (./tls.ts).
  */
 import { ModelgateError } from "../../errors.js";
 import { SourceLimitError } from "../limits.js";
@@ -20,6 +21,12 @@ import {
   URI_VARIABLE,
   USERNAME_VARIABLE,
 } from "./errors.js";
+import {
+  CERT_PATH_VARIABLE,
+  INSECURE_TLS_VARIABLE,
+  tlsSettingsError,
+  withTrackingTls,
+} from "./tls.js";
 import type { MlflowRef } from "./uri.js";
 
 /** Largest answer read from the tracking server: registry answers are small JSON. */
@@ -98,6 +105,11 @@ export function settingsProblem(
       ),
     };
   }
+  const tls = tlsSettingsError(settings, modelId, source);
+  if (tls) {
+    const variable = settings.serverCertPath ? CERT_PATH_VARIABLE : INSECURE_TLS_VARIABLE;
+    return { variable, error: tls };
+  }
   return null;
 }
 
@@ -144,7 +156,7 @@ export async function callApi(
   let contentType: string;
   let text: string;
   try {
-    const res = await resilientFetch(ctx, signal)(url, {
+    const res = await resilientFetch(withTrackingTls(ctx), signal)(url, {
       method: init.method ?? "GET",
       headers,
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),

@@ -128,7 +128,7 @@ export function mlflowError(err: unknown, site: MlflowSite): never {
   if (err instanceof TransportError) {
     const tries = err.attempts > 1 ? `, ${err.attempts} attempts` : "";
     const tls = TLS_CODES.test(err.reason)
-      ? "; its TLS certificate was not trusted: give Node its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem"
+      ? `; its TLS certificate was not trusted: for MLFLOW_TRACKING_URI's server, set MLFLOW_TRACKING_SERVER_CERT_PATH to the PEM file of the CA that signed it (or MLFLOW_TRACKING_INSECURE_TLS=true, for a test server only); for another host, give Node its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem`
       : "";
     throw unreachable(unavailable, `${err.reason}${tries}${tls}`, err.retryAfterS);
   }

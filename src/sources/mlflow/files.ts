@@ -17,6 +17,7 @@ import type { ArtifactLocation } from "./artifacts.js";
 import { artifactUrl, listArtifacts, safeSegments } from "./artifacts.js";
 import type { MlflowSite } from "./errors.js";
 import { mlflowError, statusError } from "./errors.js";
+import { withTrackingTls } from "./tls.js";
 
 export interface GetOptions {
   /** Absent is not an error: null is returned. */
@@ -91,7 +92,7 @@ export function versionFiles(
       }
       const dest = join(dir, ...segments);
       await mkdir(dirname(dest), { recursive: true });
-      const got = await downloadToFile(ctx, {
+      const got = await downloadToFile(withTrackingTls(ctx), {
         url: artifactUrl(loc, segments),
         headers: loc.withCredential ? credentialOf(ctx.mlflow).headers : {},
         dest,

@@ -23,6 +23,7 @@ import {
   URI_VARIABLE,
 } from "./errors.js";
 import type { MlflowSource } from "./fetch.js";
+import { CERT_PATH_VARIABLE, INSECURE_TLS_VARIABLE } from "./tls.js";
 import { callSite, cannotAsk } from "./fetch.js";
 import { formatMlflowSource, pinnedVersion, refName, versionRevision } from "./uri.js";
 
@@ -38,6 +39,8 @@ export async function mlflowCachedRevision(
     : [lastRevision, await readRef(ctx, source, refName(source))];
   return (await findCached(ctx, source, candidates))?.revision ?? null;
 }
+
+const TLS_VARIABLES = new Set([CERT_PATH_VARIABLE, INSECURE_TLS_VARIABLE]);
 
 export async function mlflowRequirements(
   source: MlflowSource,
@@ -61,7 +64,9 @@ export async function mlflowRequirements(
   if (problem && problem.variable !== URI_VARIABLE) {
     requirements.push({
       variable: problem.variable,
-      reason: `model ${modelId}'s MLflow tracking server is read with basic auth`,
+      reason: TLS_VARIABLES.has(problem.variable)
+        ? `model ${modelId}'s MLflow tracking server is reached over TLS with this setting`
+        : `model ${modelId}'s MLflow tracking server is read with basic auth`,
       met: false,
       problem: problem.error.detail,
     });
