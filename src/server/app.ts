@@ -18,6 +18,8 @@ import { registerJsonBodyParser } from "./json-body.js";
 import { clientErrorHandler, connectHandler, ignoreUnknownExpectation } from "./client-errors.js";
 import { handleError, handleFrameworkError, handleNotFound } from "./errors.js";
 import { refuseKeyInQuery } from "./key-in-query.js";
+import { lazySchemas } from "./lazy-schemas.js";
+import type { LazySchemas } from "./lazy-schemas.js";
 import { modelRoutes } from "./routes/models.js";
 import { oipRoutes } from "./routes/oip/index.js";
 import { predictRoute } from "./routes/predict.js";
@@ -55,6 +57,8 @@ export interface AppDeps {
    * app (absent with METRICS_PORT, or METRICS_ENABLED=false).
    */
   metrics?: { requests: RequestObserver; endpoint?: MetricsEndpoint | undefined };
+  /** The route schemas' compilers; a test passes its own to compile them all (compileAll). */
+  schemas?: LazySchemas;
 }
 
 export type App = FastifyInstance;
@@ -106,6 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // unknown keys costs one error, not 100,000 (the inputs themselves are checked by the
     // model's validator, which names up to 20 problems and counts the rest).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Validators and serializers compiled on first use (src/server/lazy-schemas.ts).
+    schemaController: { compilersFactory: (deps.schemas ?? lazySchemas()).compilersFactory },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { loadConfigOrThrow } from "../../src/config/index.js";
+import type { LazySchemas } from "../../src/server/lazy-schemas.js";
 import type { RunningService } from "../../src/server/start.js";
 import { startService } from "../../src/server/start.js";
 
@@ -21,6 +22,8 @@ export interface TestServiceOptions {
   strict?: boolean;
   /** Where the service's JSON log lines go (level info); by default they are dropped. */
   logTo?: { write(line: string): void };
+  /** The route schemas' compilers, to compile them all (src/server/lazy-schemas.ts). */
+  schemas?: LazySchemas;
 }
 
 /** Starts the real service (HTTP on 127.0.0.1, port 0, SQLite in a temp dir, model 21). */
@@ -45,6 +48,7 @@ export async function startTestService(
     config,
     logger: options.logTo ? pino({ level: "info" }, options.logTo) : pino({ level: "silent" }),
     strict: options.strict === true,
+    ...(options.schemas ? { schemas: options.schemas } : {}),
     onBootstrapKey: (key) => {
       adminKey = key;
     },
