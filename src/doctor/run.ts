@@ -5,6 +5,7 @@
  * start. Every probe runs under its timeout; the reasoning reads only what they found.
  */
 import { hostname, networkInterfaces } from "node:os";
+import type { MlflowSettings } from "../sources/types.js";
 import type { Masker } from "./mask.js";
 import type { ConfigData, RunCheck } from "./probes/configuration.js";
 import { configurationProbe } from "./probes/configuration.js";
@@ -13,6 +14,8 @@ import { authHeaders } from "./probes/context.js";
 import type { TokenToTest } from "./probes/credentials.js";
 import { hubRepoProbe, hubTokenProbe } from "./probes/credentials.js";
 import type { DependencyTarget } from "./probes/dependencies.js";
+import type { MlflowModelResult } from "./probes/mlflow.js";
+import { mlflowModelProbe } from "./probes/mlflow.js";
 import { postgresProbe, redisProbe } from "./probes/dependencies.js";
 import type { AwsClients, SecretsData } from "./probes/secrets.js";
 import { secretsProbe } from "./probes/secrets.js";
@@ -39,6 +42,8 @@ export interface DoctorOptions {
   runCheck: RunCheck | null;
   configCommand?: string;
   hub: { hubUrl: string; token?: TokenToTest };
+  /** Doctor's own MLFLOW_TRACKING_* settings: step 4 asks the registry of a models:/ model. */
+  mlflow?: MlflowSettings;
   aws: { clients: AwsClients; region?: string };
   postgres: DependencyTarget | null;
   redis: DependencyTarget | null;
@@ -151,11 +156,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
   );
   // The deployment's own token is the one that matters; doctor's is the fallback.
   const token = () => deploymentToken ?? opts.hub.token ?? null;
-  const hubModel = () => ({ id: modelId, source: health?.data?.source ?? null });
+  const modelSource = () => ({ id: modelId, source: health?.data?.source ?? null });
   const hub = { hubUrl: opts.hub.hubUrl, timeoutMs };
-  const [hubToken, hubRepo] = await Promise.all([
-    run(hubTokenProbe(hub, hubModel, token)),
-    run(hubRepoProbe(hub, hubModel, token)),
+  const [hubToken, hubRepo, mlflowModel] = await Promise.all([
+    run(hubTokenProbe(hub, modelSource, token)),
+    run(hubRepoProbe(hub, modelSource, token)),
+    run<MlflowModelResult>(mlflowModelProbe(opts.mlflow, modelSource, timeoutMs)),
   ]);
   const [postgres, redis] = await deps;
 
@@ -166,6 +172,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
     secrets,
     hubToken,
     hubRepo,
+    mlflowModel,
     postgres,
     redis,
   };
@@ -180,6 +187,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
     config,
     hubToken,
     hubRepo,
+    mlflowModel,
     secrets,
     postgres,
     redis,

@@ -11,6 +11,7 @@ import { loadConfig } from "../../config/index.js";
 import type { CheckDeps } from "../../drift/check.js";
 import type { AwsClients } from "../../doctor/probes/secrets.js";
 import type { DoctorResult } from "../../doctor/types.js";
+import { sourceContextFromConfig } from "../../sources/context.js";
 import { readVersion } from "../../version.js";
 import type { CliContext } from "../context.js";
 import { EXIT, ExitError } from "../errors.js";
@@ -177,6 +178,8 @@ export async function doctorCommand(
   masker.addUrl(databaseFlag ?? own.config.databaseUrl);
   masker.addUrl(redisFlag ?? own.config.redisUrl);
   masker.add(own.config.redisAuthToken);
+  masker.add(own.config.mlflowTrackingToken);
+  masker.add(own.config.mlflowTrackingPassword);
 
   const flags: SourceFlags = { ...opts };
   const anyList = SOURCE_LISTS.some((k) => (opts[k]?.length ?? 0) > 0);
@@ -207,6 +210,7 @@ export async function doctorCommand(
       hubUrl: own.config.hfEndpoint,
       token: token ? { value: token, origin: tokenOrigin } : undefined,
     },
+    mlflow: sourceContextFromConfig(own.config).mlflow,
     aws: { clients: deps.awsClients ?? defaultAwsClients(timeoutMs), region: opts.region },
     postgres: databaseFlag
       ? { url: databaseFlag, origin: "--database-url" }
@@ -282,8 +286,9 @@ export function addDoctorCommand(program: Command, ctx: CliContext): void {
         "  $ REDIS_URL=redis://cache.internal:6379 modelgate doctor --timeout 2s",
         "",
         "Doctor's own environment supplies HF_ENDPOINT and a Hub token (HUGGINGFACE_API_KEY, HF_TOKEN or *_FILE)",
-        "for step 4, AWS credentials for step 5 (the secret's value is tested, never shown), and DATABASE_URL /",
-        "REDIS_URL for step 6. Exit codes: 0 nothing wrong found, 1 a root cause found, 2 bad usage. See docs/doctor.md.",
+        "and MLFLOW_TRACKING_URI with its credential and TLS variables for step 4, AWS credentials for step 5",
+        "(the secret's value is tested, never shown), and DATABASE_URL / REDIS_URL for step 6.",
+        "Exit codes: 0 nothing wrong found, 1 a root cause found, 2 bad usage. See docs/doctor.md.",
       ].join("\n"),
     )
     .action(async (opts: DoctorOptions) => {

@@ -30,6 +30,7 @@ const VIEW_OF: [RegExp, string][] = [
   [/^config check/, "the configuration sources (config check)"],
   [/^Secrets/, "the secret store"],
   [/^Hub/, "the Hugging Face Hub"],
+  [/^MLflow/, "the MLflow tracking server"],
   [/^(Redis|PostgreSQL):/, "a connection from doctor's host"],
 ];
 

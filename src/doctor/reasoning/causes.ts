@@ -81,6 +81,17 @@ export function genericCause(e: Evidence, f: Facts, hyp: Hypothesis): RootCause 
         "Pin revisions (a tag or commit) and register through `modelgate models register`, which checks the source first.",
       ],
     },
+    "mlflow-model": {
+      title: "The model's MLflow registry entry cannot be read.",
+      fix: [
+        {
+          text: `Check the source registered for model ${f.model} (\`modelgate models register ${f.model} --source models:/NAME@ALIAS\` names an existing registered model and alias), and that the MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) where the service runs is valid and its user has READ on the registered model; for a private CA, set MLFLOW_TRACKING_SERVER_CERT_PATH. Then restart the service.`,
+        },
+      ],
+      prevention: [
+        "Register through `modelgate models register`, which asks the registry first, and run `modelgate doctor --model ID` after rotating the MLflow credential.",
+      ],
+    },
     "source-unreachable": {
       title: "The service cannot reach the model's source.",
       fix: [

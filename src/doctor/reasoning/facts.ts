@@ -6,6 +6,7 @@ import { schemaEntries } from "../../config/index.js";
 import type { ConfigData } from "../probes/configuration.js";
 import type { RepoResult, TokenResult } from "../probes/credentials.js";
 import type { DependencyData } from "../probes/dependencies.js";
+import type { MlflowModelResult } from "../probes/mlflow.js";
 import type { SecretsData } from "../probes/secrets.js";
 import type { HealthData, MetricsData, ReadyData } from "../probes/service.js";
 import type { SymptomData } from "../probes/symptom.js";
@@ -23,6 +24,7 @@ export interface Evidence {
   secrets?: ProbeOutcome<SecretsData>;
   hubToken?: ProbeOutcome<TokenResult>;
   hubRepo?: ProbeOutcome<RepoResult>;
+  mlflowModel?: ProbeOutcome<MlflowModelResult>;
   postgres?: ProbeOutcome<DependencyData>;
   redis?: ProbeOutcome<DependencyData>;
 }

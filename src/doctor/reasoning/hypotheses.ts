@@ -8,6 +8,7 @@ import { neverDeployed, notApplied, notRedeployed } from "./drift-hypotheses.js"
 import type { Evidence, Facts } from "./facts.js";
 import type { H } from "./hypothesis-kit.js";
 import { h, notRun } from "./hypothesis-kit.js";
+import { isMlflowModel, mlflowModelUnreadable } from "./mlflow-hypotheses.js";
 import {
   modelBroken,
   repoUnreadable,
@@ -106,6 +107,7 @@ export function buildHypotheses(e: Evidence, f: Facts): H[] {
   const hub =
     e.health?.data?.source?.startsWith("hf://") || variables.includes("HUGGINGFACE_API_KEY");
   if (hub) list.push(tokenRejected(e, f, "HUGGINGFACE_API_KEY"), repoUnreadable(e, f));
+  if (isMlflowModel(e, variables)) list.push(mlflowModelUnreadable(e, f));
   list.push(
     sourceUnreachable(f),
     modelBroken(f),

@@ -17,6 +17,7 @@ const CAUSE_ORDER = [
   "never-deployed",
   "token-rejected",
   "repo-unreadable",
+  "mlflow-model",
   "source-unreachable",
   "model-broken",
   "service-lacks-variable",
