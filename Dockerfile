@@ -14,11 +14,11 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts/build-info.mjs ./scripts/
+COPY scripts/build-info.mjs scripts/bundle.mjs ./scripts/
 # No .git in the build context: pass the commit for GET /version
 # (docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) .); unset, it says "unknown".
 ARG GIT_COMMIT=""
-RUN npx tsc -p tsconfig.build.json && node scripts/build-info.mjs
+RUN npx tsc -p tsconfig.build.json && node scripts/bundle.mjs && node scripts/build-info.mjs
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

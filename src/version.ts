@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
+import { packagePath } from "./package-root.js";
 
 /** What was built: recorded by `npm run build` (scripts/build-info.mjs) in dist/build-info.json. */
 export interface BuildInfo {
@@ -50,9 +51,7 @@ export function readBuildInfo(file: URL | string): BuildInfo {
 
 /** Read once from the package manifest, so /version and `--version` never drift from it. */
 export function readVersion(): VersionInfo {
-  const manifest = JSON.parse(
-    readFileSync(new URL("../package.json", import.meta.url), "utf8"),
-  ) as {
+  const manifest = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as {
     name: string;
     version: string;
   };
@@ -60,7 +59,6 @@ export function readVersion(): VersionInfo {
     name: manifest.name,
     version: manifest.version,
     node: process.version,
-    // src/version.ts and dist/version.js both sit one level below the package root.
-    build: readBuildInfo(new URL("../dist/build-info.json", import.meta.url)),
+    build: readBuildInfo(packagePath("dist", "build-info.json")),
   };
 }

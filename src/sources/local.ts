@@ -1,7 +1,8 @@
 import { stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { isModelgateError, ModelgateError } from "../errors.js";
+import { packagePath } from "../package-root.js";
 import type { SourceLimits } from "./limits.js";
 import {
   DEFAULT_LIMITS,
@@ -19,7 +20,7 @@ import {
 } from "./safe-file.js";
 
 /** The models shipped with modelgate (`models/` in the package), addressed as `builtin:NAME`. */
-export const BUILTIN_MODELS_DIR = fileURLToPath(new URL("../../models/", import.meta.url));
+export const BUILTIN_MODELS_DIR = packagePath("models") + sep;
 
 export type LocalSource = { kind: "builtin"; name: string } | { kind: "local"; path: string };
 

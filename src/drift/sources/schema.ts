@@ -6,13 +6,13 @@
  * listed under `required` in the policy file. A secret is also satisfied by `<NAME>_FILE`.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { schemaEntries } from "../../config/index.js";
+import { packagePath } from "../../package-root.js";
 import type { CodeRead, SourceSummary } from "../model.js";
 import { LineIndex, displayPath } from "../text.js";
 
 /** src/config/schema.ts of this checkout (also from dist/, which sits beside src/). */
-const SCHEMA_FILE = fileURLToPath(new URL("../../../src/config/schema.ts", import.meta.url));
+const SCHEMA_FILE = packagePath("src", "config", "schema.ts");
 
 export interface SchemaVar {
   description: string;

@@ -1,15 +1,15 @@
 /**
- * The Hub's API, through @huggingface/hub: revision → commit, file metadata, the token's owner.
+ * The Hub's API, through @huggingface/hub (loaded on the first call: ./hub-lib.ts): revision → commit, file metadata, the token's owner.
  * The library never reads HF_ENDPOINT (hubUrl is passed), and our fetch gives every call a
  * deadline and retries. Tokens are checked for the hf_ prefix before any call (the library
  * would throw a TypeError), see ./errors.ts.
  */
-import { modelInfo, pathsInfo, whoAmI } from "@huggingface/hub";
 import { hubBase } from "../context.js";
 import { resilientFetch } from "../net/transport.js";
 import type { SourceContext } from "../types.js";
 import type { HubCallSite } from "./errors.js";
 import { hubError } from "./errors.js";
+import { hubLib } from "./hub-lib.js";
 import { COMMIT_SHA } from "./repo.js";
 
 export interface ResolvedRevision {
@@ -34,12 +34,13 @@ function credentials(ctx: SourceContext): { accessToken?: string } {
 async function call<T>(
   ctx: SourceContext,
   site: HubCallSite,
-  run: (fetch: typeof globalThis.fetch) => Promise<T>,
+  run: (fetch: typeof globalThis.fetch, hub: Awaited<ReturnType<typeof hubLib>>) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
+  const hub = await hubLib();
   const transport = resilientFetch(ctx, signal);
   try {
-    return await run(transport);
+    return await run(transport, hub);
   } catch (err) {
     return hubError(err, site, transport.lastErrorCode);
   }
@@ -54,8 +55,8 @@ export async function resolveRevision(
   const info = await call(
     ctx,
     site,
-    (fetch) =>
-      modelInfo({
+    (fetch, hub) =>
+      hub.modelInfo({
         name: site.repo,
         revision: site.revision ?? undefined,
         additionalFields: ["sha"],
@@ -82,8 +83,8 @@ export async function filesInfo(
   const infos = await call(
     ctx,
     site,
-    (fetch) =>
-      pathsInfo({
+    (fetch, hub) =>
+      hub.pathsInfo({
         repo: { type: "model", name: site.repo },
         paths,
         revision: site.commit,
@@ -108,8 +109,8 @@ export async function filesInfo(
 
 /** The name of the token's owner, or a typed error when the Hub rejects the token. */
 export async function tokenOwner(ctx: SourceContext, site: HubCallSite): Promise<string> {
-  const me = await call(ctx, site, (fetch) =>
-    whoAmI({ hubUrl: hubBase(ctx), fetch, accessToken: ctx.token ?? "" }),
+  const me = await call(ctx, site, (fetch, hub) =>
+    hub.whoAmI({ hubUrl: hubBase(ctx), fetch, accessToken: ctx.token ?? "" }),
   );
   return me.name;
 }

@@ -2,12 +2,12 @@
  * Every way the Hub can refuse, as one actionable sentence with its catalogue code. The token is
  * never part of a message: only the variable's name is.
  */
-import { HubApiError, InvalidApiResponseFormatError } from "@huggingface/hub";
 import { ModelgateError } from "../../errors.js";
 import { HttpStatusError } from "../net/download.js";
 import { describeFailure, IntegrityError, TransportError } from "../net/transport.js";
 import { SourceLimitError, tooLargeError } from "../limits.js";
 import { formatHfSource } from "./repo.js";
+import { loadedHubLib } from "./hub-lib.js";
 
 export const TOKEN_VARIABLE = "HUGGINGFACE_API_KEY";
 
@@ -130,7 +130,8 @@ export function hubError(err: unknown, site: HubCallSite, errorCode: string | nu
     const tries = err.attempts > 1 ? `, ${err.attempts} attempts` : "";
     throw unreachable(what, `${err.reason}${tries}`, err.retryAfterS);
   }
-  if (err instanceof HubApiError) throw byStatus(err.statusCode, errorCode, site);
+  const hub = loadedHubLib();
+  if (hub && err instanceof hub.HubApiError) throw byStatus(err.statusCode, errorCode, site);
   if (err instanceof HttpStatusError) throw byStatus(err.status, err.errorCode, site);
   if (err instanceof IntegrityError) {
     throw unreachable(
@@ -140,7 +141,7 @@ export function hubError(err: unknown, site: HubCallSite, errorCode: string | nu
     );
   }
   if (
-    err instanceof InvalidApiResponseFormatError ||
+    (hub && err instanceof hub.InvalidApiResponseFormatError) ||
     err instanceof SyntaxError ||
     (err instanceof DOMException && (err.name === "TimeoutError" || err.name === "AbortError"))
   ) {
