@@ -37,8 +37,11 @@ export function lazySchemas(): LazySchemas {
   const validators = ValidatorSelector() as unknown as Factory<ValidateFn>;
   const serializers = SerializerSelector() as unknown as Factory<SerializeFn>;
 
+  // The compiler itself (an Ajv instance, its meta-schema checked) is made on first use too.
   const buildValidator: Factory<ValidateFn> = (externalSchemas, options) => {
-    const compile = validators(externalSchemas, options);
+    let compiler: ((route: RouteSchema) => ValidateFn) | undefined;
+    const compile = (route: RouteSchema) =>
+      (compiler ??= validators(externalSchemas, options))(route);
     return (route) => {
       let compiled: ValidateFn | undefined;
       const build = (): ValidateFn => {
@@ -60,7 +63,9 @@ export function lazySchemas(): LazySchemas {
   };
 
   const buildSerializer: Factory<SerializeFn> = (externalSchemas, options) => {
-    const compile = serializers(externalSchemas, options);
+    let compiler: ((route: RouteSchema) => SerializeFn) | undefined;
+    const compile = (route: RouteSchema) =>
+      (compiler ??= serializers(externalSchemas, options))(route);
     return (route) => {
       let compiled: SerializeFn | undefined;
       const build = (): SerializeFn => {

@@ -10,6 +10,7 @@ import { SPEC_LIMITS } from "../../spec/index.js";
 import { clientErrorHandler, connectHandler, ignoreUnknownExpectation } from "../client-errors.js";
 import { handleError, handleFrameworkError, handleNotFound } from "../errors.js";
 import { UsageQuery } from "../routes/usage.js";
+import { lazySchemas } from "../lazy-schemas.js";
 import { MAX_PARAM_LENGTH } from "../schemas.js";
 import type { AdminOps, RegisterModelRequest } from "./ops.js";
 import { CreateKeyBody, KeyParams, ModelParams, PulledBody, RegisterModelBody } from "./schemas.js";
@@ -110,6 +111,8 @@ export async function startAdminSocket(
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: handleFrameworkError,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Compiled on first use, as on the HTTP API (../lazy-schemas.ts): most starts never see a CLI call.
+    schemaController: { compilersFactory: lazySchemas().compilersFactory },
   });
   app.server.on("connect", connectHandler(log ?? null));
   app.server.on("checkExpectation", ignoreUnknownExpectation(app.server));
