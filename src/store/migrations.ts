@@ -243,6 +243,20 @@ const usageDaily: Migration = {
   },
 };
 
+/**
+ * Summaries read the rollups, and raw records only for the first, partial hour of a period (by
+ * time, then key or model), and retention deletes them by time: the B-trees on (key_id, at)
+ * and (model_id, at) served no query any more, yet every usage row paid for both on insert
+ * (SQLite: 7.9 -> 4.7 µs a row in 64-row batches, on the thread that answers requests). The
+ * time index stays.
+ */
+const usageRawIndexes: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropIndex("usage_events_key_at").ifExists().execute();
+    await db.schema.dropIndex("usage_events_model_at").ifExists().execute();
+  },
+};
+
 /** Every migration, in order. The key is the version recorded in the migration table. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "001_initial": initial,
@@ -250,6 +264,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "003_usage_time_index": usageTimeIndex,
   "004_usage_hourly": usageHourly,
   "005_usage_daily": usageDaily,
+  "006_usage_raw_indexes": usageRawIndexes,
 };
 
 const provider: MigrationProvider = {
