@@ -5,10 +5,12 @@
 // each dependency, Node's internals, GC), as shares of the service's busy samples. Start-up is
 // left out: sampling starts with the load (the profile's first samples before it are dropped).
 // Usage: npm run bench:profile [-- --duration 15 --connections 16 --top 25 --keep FILE
-//        --env KEY=VALUE ...]
+//        --route predict|oip-fields|oip-tensor --auth-service --env KEY=VALUE ...]
 import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
-import { SEED_BODY, argOf, startProfiledServe } from "./profiled-serve.mjs";
+import { spawn } from "node:child_process";
+import { OIP_FIELDS_BODY, OIP_TENSOR_BODY } from "./oip.mjs";
+import { ROOT, SEED_BODY, argOf, startProfiledServe } from "./profiled-serve.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => argOf(args, name, fallback);
@@ -23,19 +25,50 @@ args.forEach((a, i) => {
   }
 });
 
+// --route: the seeds' predict (default), or the Open Inference Protocol's infer with the same
+// input as one tensor a field ("oip-fields") or as model 21's graph input ("oip-tensor").
+const ROUTES = {
+  predict: ["/api/v1/models/21/predict", SEED_BODY],
+  "oip-fields": ["/v2/models/21/infer", OIP_FIELDS_BODY],
+  "oip-tensor": ["/v2/models/21/infer", OIP_TENSOR_BODY],
+};
+const ROUTE = arg("route", "predict");
+if (!ROUTES[ROUTE]) throw new Error(`--route is one of ${Object.keys(ROUTES).join(", ")}`);
+const [PATH, BODY] = ROUTES[ROUTE];
+
+// --auth-service: keys validated by bench/fake-auth-server.mjs (its own process) and every
+// answer reported to it, as `npm run bench -- --auth-service` runs it.
+const AUTH_KEY = "hk_live_benchAuthServiceKey000000000001";
+let authService = null;
+if (args.includes("--auth-service")) {
+  authService = spawn(process.execPath, ["bench/fake-auth-server.mjs", AUTH_KEY], { cwd: ROOT });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    authService.stdout.on("data", (d) => {
+      out += d;
+      const line = out.split("\n").find((l) => l.includes('"url"'));
+      if (line) resolve(JSON.parse(line).url);
+    });
+    authService.on("exit", (code) => reject(new Error(`fake auth service exited ${code}`)));
+  });
+  extraEnv.AUTH_SERVICE_URL = url;
+}
+
 const serve = await startProfiledServe(extraEnv);
+if (authService) serve.key = AUTH_KEY;
 const load = (duration) =>
   autocannon({
-    url: `${serve.url}/api/v1/models/21/predict`,
+    url: `${serve.url}${PATH}`,
     method: "POST",
     connections: CONNECTIONS,
     duration,
     headers: { "content-type": "application/json", "x-api-key": serve.key },
-    body: SEED_BODY,
+    body: BODY,
   });
 await load(2); // warm-up: the model loaded, the JIT settled
 const result = await load(DURATION);
 const profile = await serve.stop();
+authService?.kill();
 if (arg("keep", null)) writeFileSync(arg("keep", null), JSON.stringify(profile));
 
 // Only the samples taken while the measured load ran (timeDeltas are µs since the previous one).
@@ -90,7 +123,7 @@ for (const n of profile.nodes) {
 }
 const pct = (x, of = busy) => `${((100 * x) / of).toFixed(1).padStart(5)} %`;
 console.log(
-  `\nCPU profile of predict — ${Math.round(result.requests.average)} req/s over ${DURATION}s at ${CONNECTIONS} connections (p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx); the service's main thread was busy ${pct(busy, total)} of the samples`,
+  `\nCPU profile of ${ROUTE} — ${Math.round(result.requests.average)} req/s over ${DURATION}s at ${CONNECTIONS} connections (p99 ${result.latency.p99} ms, ${result.non2xx} non-2xx); the service's main thread was busy ${pct(busy, total)} of the samples`,
 );
 console.log(`\nself time by area (share of busy samples):`);
 for (const [area, h] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
