@@ -39,7 +39,9 @@ export async function startProfiledServe(env = {}) {
   const profDir = mkdtempSync(join(tmpdir(), "mg-prof-out-"));
   const child = spawn(
     process.execPath,
-    ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "bin/modelgate", "serve"],
+    // tsc's dist/ rather than bin/modelgate's start-up bundle: the same code a request runs,
+    // with each function still in its own folder's file, which is how the profile is read.
+    ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "dist/cli/bin.js", "serve"],
     {
       cwd: ROOT,
       env: {

@@ -24,7 +24,8 @@ describe("route schemas compiled on first use", () => {
   });
 
   it("compiles every route's validators and serializers without error, once", async () => {
-    const schemas = lazySchemas();
+    // Each schema also checked against JSON Schema's meta-schema (off when serving).
+    const schemas = lazySchemas({ checkSchemas: true });
     svc = await startTestService({ CORS_ORIGINS: "http://localhost:3000" }, { schemas });
     // Every route and status: what an eager boot would have compiled.
     const all = schemas.compileAll();
