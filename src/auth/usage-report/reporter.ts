@@ -109,6 +109,8 @@ export const USAGE_REPORT_DEFAULTS = {
 const MAX_RETRY_AFTER_MS = 300_000;
 /** While another caller holds the half-open probe, look again this often. */
 const PROBE_POLL_MS = 250;
+/** Back-to-back rounds start at least this far apart (a full round waiting goes at once). */
+const ROUND_SPACING_MS = 5;
 
 interface Pending extends UsageReport {
   /** Error answers so far. */
@@ -145,6 +147,8 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
   const roundMs = options.roundMs ?? d.roundMs;
   let pumpQueued = false;
   let roundTimer: { cancel(): void } | undefined;
+  /** When the last round went out. */
+  let lastRoundAt = Number.NEGATIVE_INFINITY;
   let stopped = false;
   let closing: { deadline: number; done: () => void } | undefined;
   const warn = throttledLog(options.logger, clock);
@@ -183,6 +187,7 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
     roundTimer?.cancel();
     roundTimer = undefined;
     if (stopped) return;
+    if (queue.size > 0) lastRoundAt = clock.now();
     while (inFlight < concurrency && queue.size > 0) {
       const t = clock.now();
       // On shutdown the time left is short: only the service's own Retry-After holds sends back.
@@ -218,6 +223,18 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
     } else {
       roundTimer ??= clock.setTimeout(pump, roundMs);
     }
+  }
+
+  /**
+   * Back-to-back rounds, spaced: to a service answering in under a millisecond, "when the last
+   * round is back" came every ~1 ms with ~6 reports each, a socket write each (~58 µs of the
+   * event loop each, measured under load); spaced by ROUND_SPACING_MS a round carries ~5x more.
+   * A service further away than that is not slowed: its answers take longer anyway.
+   */
+  function nextRound(): void {
+    const wait = lastRoundAt + Math.min(roundMs, ROUND_SPACING_MS) - clock.now();
+    if (wait <= 0) pump();
+    else roundTimer ??= clock.setTimeout(pump, wait);
   }
 
   function retryLater(item: Pending, retryAfter: string | null, why: string): void {
@@ -319,8 +336,10 @@ export function usageReporter(options: UsageReporterOptions): UsageReporter {
       retryLater(item, null, `cannot be reached (${why})`);
     } finally {
       inFlight -= 1;
-      // The next round starts when this one is back, or at once when a full round waits.
-      if (roundMs <= 0 || inFlight === 0 || queue.size >= concurrency || closing) pump();
+      // The next round starts when this one is back, but not sooner than ROUND_SPACING_MS
+      // after it went out; at once when a full round waits.
+      if (roundMs <= 0 || queue.size >= concurrency || closing) pump();
+      else if (inFlight === 0 && queue.size > 0) nextRound();
       else if (queue.size > 0) schedulePump();
     }
   }
