@@ -1,20 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { SEED_INPUT as SEED } from "../../test/fuzz-requests.js";
 import { postJson, startTestService } from "../../test/support/service.js";
 import type { TestService } from "../../test/support/service.js";
 import { lazySchemas } from "./lazy-schemas.js";
-
-const SEED = {
-  company_size: 1000,
-  industry: "Technology",
-  engagement_score: 75,
-  website_visits: 10,
-  email_opens: 5,
-  content_downloads: 3,
-  demo_requested: true,
-  budget_confirmed: false,
-  decision_timeline: "Q2 2025",
-  title: "VP of Sales",
-};
 
 describe("route schemas compiled on first use", () => {
   let svc: TestService | undefined;

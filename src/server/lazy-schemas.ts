@@ -46,25 +46,40 @@ export function lazySchemas(settings: LazySchemasOptions = {}): LazySchemas {
   const validators = ValidatorSelector() as unknown as Factory<ValidateFn>;
   const serializers = SerializerSelector() as unknown as Factory<SerializeFn>;
 
-  // The compiler itself (an Ajv instance, its meta-schema checked) is made on first use too.
   const ajvOptions = (given: unknown): unknown => {
     if (settings.checkSchemas === true) return given;
     const o = (given ?? {}) as { customOptions?: Record<string, unknown> };
     return { ...o, customOptions: { ...o.customOptions, validateSchema: false } };
   };
-  const buildValidator: Factory<ValidateFn> = (externalSchemas, options) => {
-    let compiler: ((route: RouteSchema) => ValidateFn) | undefined;
-    const compile = (route: RouteSchema) =>
-      (compiler ??= validators(externalSchemas, ajvOptions(options)))(route);
-    return (route) => {
-      let compiled: ValidateFn | undefined;
-      const build = (): ValidateFn => {
-        pending.delete(build);
-        return (compiled ??= compile(route));
+
+  /**
+   * A factory made lazy twice over: its compiler (for Ajv, an instance whose meta-schema is
+   * checked) on the first compile, and each route's function on that route's first call.
+   */
+  function deferred<F>(factory: Factory<F>, optionsOf: (given: unknown) => unknown = (o) => o) {
+    return (externalSchemas: unknown, options: unknown) => {
+      let compiler: ((route: RouteSchema) => F) | undefined;
+      return (route: RouteSchema): (() => F) => {
+        let compiled: F | undefined;
+        const build = (): F => {
+          pending.delete(build);
+          compiler ??= factory(externalSchemas, optionsOf(options));
+          return (compiled ??= compiler(route));
+        };
+        pending.add(build);
+        return () => compiled ?? build();
       };
-      pending.add(build);
+    };
+  }
+  const validatorsOf = deferred(validators, ajvOptions);
+  const serializersOf = deferred(serializers);
+
+  const buildValidator: Factory<ValidateFn> = (externalSchemas, options) => {
+    const forRoute = validatorsOf(externalSchemas, options);
+    return (route) => {
+      const compiled = forRoute(route);
       const validate: ValidateFn = (data, context) => {
-        const fn = compiled ?? build();
+        const fn = compiled();
         const result = fn(data, context);
         validate.errors = fn.errors;
         return result;
@@ -77,17 +92,10 @@ export function lazySchemas(settings: LazySchemasOptions = {}): LazySchemas {
   };
 
   const buildSerializer: Factory<SerializeFn> = (externalSchemas, options) => {
-    let compiler: ((route: RouteSchema) => SerializeFn) | undefined;
-    const compile = (route: RouteSchema) =>
-      (compiler ??= serializers(externalSchemas, options))(route);
+    const forRoute = serializersOf(externalSchemas, options);
     return (route) => {
-      let compiled: SerializeFn | undefined;
-      const build = (): SerializeFn => {
-        pending.delete(build);
-        return (compiled ??= compile(route));
-      };
-      pending.add(build);
-      return (data: unknown) => (compiled ?? build())(data);
+      const compiled = forRoute(route);
+      return (data: unknown) => compiled()(data);
     };
   };
 
