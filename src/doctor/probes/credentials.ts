@@ -4,17 +4,14 @@
  * doctor asks exactly what the service would. Which token is tested is said: the one in doctor's
  * environment, or the value behind the deployment's secret reference (step 5) — never its value.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { isModelgateError } from "../../errors.js";
 import { probeSource } from "../../sources/index.js";
 import type { Source, SourceContext } from "../../sources/index.js";
-import { parseSource } from "../../sources/parse.js";
 import { tokenOwner } from "../../sources/huggingface/api.js";
 import { looksLikeHfToken, TOKEN_VARIABLE } from "../../sources/huggingface/errors.js";
 import type { ProbeSpec } from "../run-probe.js";
 import { skipped } from "../run-probe.js";
+import { sourceOfKind, withScratch } from "./model-source.js";
 
 /** A token to test and where it came from ("doctor's environment (HF_TOKEN)"). */
 export interface TokenToTest {
@@ -48,28 +45,11 @@ type HfSource = Extract<Source, { kind: "huggingface" }>;
 
 /** The model's Hub source, or why there is none to check. */
 export function hubSourceOf(source: string | null): { source: HfSource } | { reason: string } {
-  if (!source) return { reason: "the model's source is not known (its health could not be read)" };
-  let parsed: Source;
-  try {
-    parsed = parseSource(source, "/");
-  } catch {
-    return { reason: `the model's source "${source}" could not be read` };
-  }
-  if (parsed.kind !== "huggingface")
-    return {
-      reason: `the model's source is ${source}, not a Hugging Face repository: no Hub token is involved`,
-    };
-  return { source: parsed };
-}
-
-async function withScratch<T>(run: (dir: string) => Promise<T>): Promise<T> {
-  // probeSource records what the Hub said in a cache folder: a throw-away one, never the service's.
-  const dir = await mkdtemp(join(tmpdir(), "modelgate-doctor-"));
-  try {
-    return await run(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return sourceOfKind(
+    source,
+    "huggingface",
+    (s) => `the model's source is ${s}, not a Hugging Face repository: no Hub token is involved`,
+  );
 }
 
 function sourceContext(

@@ -6,19 +6,16 @@
  * (unreachable, a credential missing or rejected — its variable named —, no such model, version
  * or alias). The command shown names the variables, never their values.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Source } from "../../sources/index.js";
 import { credentialOf, trackingBase } from "../../sources/mlflow/api.js";
 import { credentialVariables } from "../../sources/mlflow/errors.js";
 import { probeMlflow } from "../../sources/mlflow/probe.js";
 import { mlflowTlsWarnings } from "../../sources/mlflow/tls.js";
 import { formatMlflowSource, pinnedVersion } from "../../sources/mlflow/uri.js";
-import { parseSource } from "../../sources/parse.js";
 import type { MlflowSettings } from "../../sources/types.js";
 import type { ProbeSpec } from "../run-probe.js";
 import { skipped } from "../run-probe.js";
+import { sourceOfKind, withScratch } from "./model-source.js";
 
 type MlflowSource = Extract<Source, { kind: "mlflow" }>;
 
@@ -44,19 +41,12 @@ export interface MlflowModelResult {
 export function mlflowSourceOf(
   source: string | null,
 ): { source: MlflowSource } | { reason: string } {
-  if (!source) return { reason: "the model's source is not known (its health could not be read)" };
-  let parsed: Source;
-  try {
-    parsed = parseSource(source, "/");
-  } catch {
-    return { reason: `the model's source "${source}" could not be read` };
-  }
-  if (parsed.kind !== "mlflow") {
-    return {
-      reason: `the model's source is ${source}, not an MLflow registry model: no MLflow tracking server is involved`,
-    };
-  }
-  return { source: parsed };
+  return sourceOfKind(
+    source,
+    "mlflow",
+    (s) =>
+      `the model's source is ${s}, not an MLflow registry model: no MLflow tracking server is involved`,
+  );
 }
 
 /** The curl a person would run to ask the same: variables, never values. */
@@ -155,16 +145,16 @@ export function mlflowModelProbe(
         credential,
         insecureTls: settings.insecureTls === true,
       };
-      // probeMlflow records what the server said in a cache folder: a throw-away one.
-      const dir = await mkdtemp(join(tmpdir(), "modelgate-doctor-"));
-      const result = await probeMlflow(ref, id, {
-        dataDir: dir,
-        hubUrl: "https://huggingface.co",
-        token: undefined,
-        timeoutMs,
-        retry: { attempts: 1 },
-        mlflow: settings,
-      }).finally(() => rm(dir, { recursive: true, force: true }));
+      const result = await withScratch((dir) =>
+        probeMlflow(ref, id, {
+          dataDir: dir,
+          hubUrl: "https://huggingface.co",
+          token: undefined,
+          timeoutMs,
+          retry: { attempts: 1 },
+          mlflow: settings,
+        }),
+      );
       const commands = [mlflowCurl(ref, settings)];
       if (result.ok) {
         const version = result.revision?.replace(/^v/, "") ?? null;

@@ -4,6 +4,7 @@
  * registered model, version or alias does not exist, or its certificate is not trusted. A
  * setting the service says is not set is the configuration hypotheses' (service-lacks-variable).
  */
+import type { HypothesisStatus } from "../types.js";
 import type { Evidence, Facts } from "./facts.js";
 import type { H } from "./hypothesis-kit.js";
 import { h, notRun } from "./hypothesis-kit.js";
@@ -15,6 +16,9 @@ const RATIONALE =
   "A rotated MLflow token, a user without READ on the registered model, an alias deleted or renamed, or a private CA the service does not trust all fail the model's load.";
 const TEST =
   "Ask the tracking server which version the model's source names (registered-models/alias, model-versions/get or get-latest-versions) with the MLFLOW_TRACKING_* settings of doctor's environment.";
+
+/** A source served from an MLflow registry, as `models:/…` or `mlflow://…`. */
+const MLFLOW_SOURCE = /^(models:\/|mlflow:\/\/)/;
 
 /** Refusals the registry's answer settles (an unreachable server says nothing about them). */
 const REFUSALS = new Set([
@@ -29,7 +33,7 @@ const REFUSALS = new Set([
 export function isMlflowModel(e: Evidence, variables: string[]): boolean {
   const source = e.health?.data?.source ?? "";
   return (
-    /^(models:\/|mlflow:\/\/)/.test(source) ||
+    MLFLOW_SOURCE.test(source) ||
     e.mlflowModel?.data !== undefined ||
     variables.some((v) => v.startsWith("MLFLOW_TRACKING_"))
   );
@@ -43,10 +47,11 @@ export function mlflowModelUnreadable(e: Evidence, f: Facts): H {
       ]
     : [];
   const probes = ["symptom", "mlflow-model"];
+  const verdict = (status: HypothesisStatus, conclusion: string, by = ["mlflow-model"]): H =>
+    h(ID, STATEMENT, RATIONALE, TEST, status, conclusion, evidence, by);
   const failure = f.failure;
   // The service's own refusal counts when the model is known to be MLflow's (not the Hub's).
-  const mlflowSource =
-    /^(models:\/|mlflow:\/\/)/.test(e.health?.data?.source ?? "") || r !== undefined;
+  const mlflowSource = MLFLOW_SOURCE.test(e.health?.data?.source ?? "") || r !== undefined;
   if (
     mlflowSource &&
     failure &&
@@ -59,53 +64,21 @@ export function mlflowModelUnreadable(e: Evidence, f: Facts): H {
         : r?.ok && failure.code === "source_unauthorized"
           ? ` The registry accepts ${r.credential ?? "no credential"} from doctor's environment: the service runs with another (stale or mistyped) value; redeploy so it reads the current secret.`
           : "";
-    return h(
-      ID,
-      STATEMENT,
-      RATIONALE,
-      TEST,
-      "confirmed",
-      `The service says: ${failure.detail}${agrees}`,
-      evidence,
-      probes,
-    );
+    return verdict("confirmed", `The service says: ${failure.detail}${agrees}`, probes);
   }
   if (failure?.code === "source_credentials_missing")
-    return h(
-      ID,
-      STATEMENT,
-      RATIONALE,
-      TEST,
+    return verdict(
       "ruled-out",
       "No credential reached the tracking server: the service says a setting is not set (the configuration hypotheses test it).",
-      evidence,
       probes,
     );
   if (r && !r.ok && r.code && REFUSALS.has(r.code) && e.mlflowModel?.state === "problem")
-    return h(ID, STATEMENT, RATIONALE, TEST, "confirmed", r.detail, evidence, ["mlflow-model"]);
+    return verdict("confirmed", r.detail);
   if (r?.ok)
-    return h(
-      ID,
-      STATEMENT,
-      RATIONALE,
-      TEST,
+    return verdict(
       "ruled-out",
       `${r.source} resolves to version ${r.version}${r.credential ? ` with ${r.credential}` : ""}: the registered model exists and can be read.`,
-      evidence,
-      ["mlflow-model"],
     );
-  if (e.mlflowModel?.state === "failed")
-    return h(ID, STATEMENT, RATIONALE, TEST, "inconclusive", e.mlflowModel.summary, evidence, [
-      "mlflow-model",
-    ]);
-  return h(
-    ID,
-    STATEMENT,
-    RATIONALE,
-    TEST,
-    "not-tested",
-    notRun(e.mlflowModel, "The MLflow registry check"),
-    evidence,
-    ["mlflow-model"],
-  );
+  if (e.mlflowModel?.state === "failed") return verdict("inconclusive", e.mlflowModel.summary);
+  return verdict("not-tested", notRun(e.mlflowModel, "The MLflow registry check"));
 }
