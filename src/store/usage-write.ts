@@ -7,7 +7,7 @@
 import { CompiledQuery, sql } from "kysely";
 import type { Kysely, RawBuilder } from "kysely";
 import { BUCKET_FLOOR_MS, BUCKET_GROWTH, LAST_BUCKET, bucketOf } from "./latency-buckets.js";
-import type { Database } from "./schema.js";
+import type { Database, UsageHourlyTable } from "./schema.js";
 import type { UsageEvent } from "./usage.js";
 
 export const HOUR_MS = 3_600_000;
@@ -101,18 +101,13 @@ function pgRollup(table: RollupTable, column: "hour" | "day", unit: "hour" | "da
 
 export type RollupTable = "usage_hourly" | "usage_daily";
 
-interface Rollup {
+/** A rollup row as built here: the table's columns, with times as epoch milliseconds. */
+type Rollup = Omit<UsageHourlyTable, "hour" | "first_at" | "last_at"> & {
   /** The start of the hour or day. */
   period: number;
-  key_id: string;
-  model_id: string;
-  bucket: number;
-  requests: number;
-  errors: number;
-  rows: number;
   first_at: number;
   last_at: number;
-}
+};
 
 /** The rollup rows of a batch per `periodMs` (an hour, a day), in primary-key order. */
 export function rollupsOf(events: readonly UsageEvent[], periodMs: number): Rollup[] {
