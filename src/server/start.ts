@@ -4,7 +4,6 @@ import { authServiceFromConfig } from "../auth/usage-report/index.js";
 import { keyServiceFactory } from "../auth/service.js";
 import { localVerifier } from "../auth/verifier.js";
 import { startCluster } from "../cluster/index.js";
-import type { BusPayloads } from "../cluster/index.js";
 import type { Config } from "../config/index.js";
 import { modelCache } from "../serving/cache.js";
 import { modelLoader } from "../serving/load.js";
@@ -17,7 +16,7 @@ import {
   withStartupFindings,
 } from "../serving/requirements.js";
 import { modelServiceFactory } from "../serving/service.js";
-import type { ModelService } from "../serving/service.js";
+import { onModelChanged, recordLoaded } from "../serving/model-events.js";
 import { usageRecorder } from "../serving/usage.js";
 import {
   checkSource,
@@ -26,8 +25,7 @@ import {
   sourceRequirements,
 } from "../sources/index.js";
 import { mlflowTlsWarnings } from "../sources/mlflow/tls.js";
-import type { ModelSpec } from "../spec/index.js";
-import type { ModelRecord, ModelRepository, Store } from "../store/index.js";
+import type { Store } from "../store/index.js";
 import {
   keyRepository,
   metaRepository,
@@ -79,37 +77,6 @@ export interface RunningService {
 const LAST_USED_FLUSH_MS = 5_000;
 /** /ready answers within a load balancer's probe timeout, whatever the store does. */
 const STORE_CHECK_MS = 2_000;
-
-/** Records exactly what is served (a branch resolves to a commit), and a spec read late. */
-async function recordLoaded(
-  repo: Pick<ModelRepository, "setResolvedRevision" | "setSpec">,
-  record: ModelRecord,
-  loaded: { spec: ModelSpec; revision: string | null },
-): Promise<void> {
-  if (loaded.revision && loaded.revision !== record.resolvedRevision) {
-    await repo.setResolvedRevision(record.id, loaded.revision);
-  }
-  if (!record.spec) await repo.setSpec(record.id, loaded.spec);
-}
-
-/**
- * A model changed here or on another replica (the bus runs local subscribers too): forget the
- * registration and the loaded copy at once — synchronously, before `publish` returns — then
- * load it again in the background when it is warm.
- */
-function onModelChanged(models: ModelService, logger: Logger) {
-  return function modelChanged(change: BusPayloads["models"]): void {
-    const id = change.modelId;
-    models
-      .invalidate(id)
-      .then(async () => {
-        if (change.event === "removed") return;
-        const record = await models.get(id);
-        if (record.warm) await models.load(id);
-      })
-      .catch((err: unknown) => logger.warn({ model: id, err }, "warm load failed"));
-  };
-}
 
 /** The composition root of `serve`: store → services → HTTP app → listen. */
 export async function startService(options: StartOptions): Promise<RunningService> {
