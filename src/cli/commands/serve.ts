@@ -4,6 +4,7 @@ import type { Config } from "../../config/index.js";
 import { startService } from "../../server/start.js";
 import type { CliContext } from "../context.js";
 import { configOrExit } from "../context.js";
+import { logBlocks } from "../log-blocks.js";
 
 export interface ServeOptions {
   port?: string;
@@ -13,28 +14,21 @@ export interface ServeOptions {
 
 /** How long a log line may wait in the buffer before it is written anyway. */
 const LOG_FLUSH_MS = 200;
-const LOG_BLOCK_BYTES = 32 * 1024;
+const LOG_BLOCK_CHARS = 32 * 1024;
 
 /**
  * JSON lines on stdout; credentials are redacted should a request ever be logged whole.
  *
- * Written asynchronously and in blocks: lines gather until LOG_BLOCK_BYTES (about 140 request
- * lines) or LOG_FLUSH_MS have passed, then go to the kernel in one write off the event loop.
- * Written a line at a time and synchronously, the request log cost ~25 µs of a prediction's
- * ~130 µs on the thread that answers them (bench/profile.mjs); even handed to libuv's thread
- * pool, each write cost that thread ~57 µs under load (measured: 2,264 writes of 4 KiB for
- * 42,915 requests, 128 ms), hence blocks of 32 KiB. What is still buffered when the process
- * exits is written synchronously on its way out (pino flushes on "exit"): a crash that kills
- * the process outright (SIGKILL, OOM killer) loses at most LOG_FLUSH_MS of lines.
+ * Written asynchronously and in blocks (src/cli/log-blocks.ts): lines gather until
+ * LOG_BLOCK_CHARS (about 140 request lines) or LOG_FLUSH_MS have passed, then go to the kernel
+ * in one write off the event loop. Written a line at a time and synchronously, the request log
+ * cost ~25 µs of a prediction's ~130 µs on the thread that answers them (bench/profile.mjs);
+ * even handed to libuv's thread pool, each write cost that thread ~57 µs under load (measured:
+ * 2,264 writes of 4 KiB for 42,915 requests, 128 ms), hence blocks of 32 KiB. What is still
+ * gathered when the process exits is written synchronously on its way out.
  */
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  const destination = pino.destination({
-    dest: 1,
-    sync: false,
-    minLength: LOG_BLOCK_BYTES,
-    maxWrite: 2 * LOG_BLOCK_BYTES,
-  });
-  setInterval(() => destination.flush(), LOG_FLUSH_MS).unref();
+  const destination = logBlocks({ fd: 1, blockChars: LOG_BLOCK_CHARS, flushMs: LOG_FLUSH_MS });
   return pino(
     {
       level: config.logLevel,
