@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { handleError } from "./errors.js";
@@ -92,8 +93,10 @@ describe("oneTaskPerTurn", () => {
 });
 
 describe("registerJsonBodyParser", () => {
-  async function echo() {
+  /** `hooked`: an async onRequest hook, as authentication is, so the body is parsed later. */
+  async function echo(hooked = false) {
     const app = Fastify({ bodyLimit: 1_048_576 });
+    if (hooked) app.addHook("onRequest", async () => {});
     app.setErrorHandler(handleError);
     registerJsonBodyParser(app);
     app.post("/", async (request) => ({ body: request.body }));
@@ -150,5 +153,76 @@ describe("registerJsonBodyParser", () => {
       detail: expect.stringMatching(/deeper than 64 levels/),
     });
     await app.close();
+  });
+
+  describe("over a socket", () => {
+    /** Sends `parts` on one connection, `gapMs` apart, and resolves with all it answered. */
+    function exchange(port: number, parts: string[], answers: number, gapMs = 0): Promise<string> {
+      return new Promise((resolve, reject) => {
+        const socket = connect(port, "127.0.0.1");
+        let text = "";
+        socket.on("data", (d: Buffer) => {
+          text += d.toString("utf8");
+          if (text.split("HTTP/1.1 ").length - 1 >= answers && /\}$/.test(text)) {
+            socket.end();
+            resolve(text);
+          }
+        });
+        socket.on("error", reject);
+        void (async () => {
+          for (const part of parts) {
+            socket.write(part);
+            if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+          }
+        })();
+      });
+    }
+    const post = (body: string, head = true, tail = true) =>
+      (head
+        ? `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`
+        : "") + (tail ? body : "");
+
+    it.each([
+      ["while the headers are handled", false],
+      ["after an asynchronous hook", true],
+    ])("reads a body %s: with its headers, after them, pipelined", async (_when, hooked) => {
+      const app = await echo(hooked);
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      const port = (app.server.address() as { port: number }).port;
+      const value = { inputs: { title: "Directrice générale ✓", n: 1 } };
+      const body = JSON.stringify(value);
+      const together = await exchange(port, [post(body)], 1);
+      expect(together).toMatch(/^HTTP\/1.1 200/);
+      expect(together).toContain(JSON.stringify({ body: value }));
+      const later = await exchange(
+        port,
+        [post(body, true, false), body.slice(0, 9), body.slice(9)],
+        1,
+        20,
+      );
+      expect(later).toMatch(/^HTTP\/1.1 200/);
+      expect(later).toContain(JSON.stringify({ body: value }));
+      const three = await exchange(port, [post(body) + post('{"a":1}') + post(body)], 3);
+      expect(three.match(/HTTP\/1.1 200/g)).toHaveLength(3);
+      expect(three).toContain('{"body":{"a":1}}');
+      await app.close();
+    });
+
+    it.each([
+      ["while the headers are handled", false],
+      ["after an asynchronous hook", true],
+    ])("refuses a body past a shape limit, or not JSON, parsed %s", async (_when, hooked) => {
+      const app = await echo(hooked);
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      const port = (app.server.address() as { port: number }).port;
+      const deep = await exchange(port, [post("[".repeat(100) + "]".repeat(100))], 1);
+      expect(deep).toMatch(/^HTTP\/1.1 413/);
+      expect(deep).toMatch(/deeper than 64 levels/);
+      const invalid = await exchange(port, [post("{nope")], 1);
+      expect(invalid).toMatch(/^HTTP\/1.1 400/);
+      const poisoned = await exchange(port, [post('{"__proto__":{"x":1}}')], 1);
+      expect(poisoned).toMatch(/^HTTP\/1.1 400/);
+      await app.close();
+    });
   });
 });

@@ -55,6 +55,12 @@ export class JsonShapeScanner {
     this.members = new Int32Array(limits.depth + 1);
   }
 
+  /** Back to the start of a new text (the scanner is reused by synchronous callers). */
+  reset(): this {
+    Object.assign(this, { depth: 0, containers: 0, inString: false, escaped: false, ascii: true });
+    return this;
+  }
+
   /** The first limit broken so far, as the end of a sentence ("nests deeper than 64 levels"), or null. */
   push(bytes: Uint8Array): string | null {
     const { limits, members } = this;
@@ -162,6 +168,13 @@ function tooLarge(): ModelgateError {
 export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits = JSON_LIMITS) {
   const parseJson = app.getDefaultJsonParser("error", "error");
   const turns = oneTaskPerTurn();
+  const shapeError = (problem: string) =>
+    new ModelgateError(
+      "payload_too_large",
+      `The JSON body ${problem}, more than this server parses: send a flatter body, or split the batch.`,
+    );
+  // One scanner for bodies checked in one synchronous step (below), reset for each.
+  const wholeBodyScanner = new JsonShapeScanner(limits);
   app.addContentTypeParser(
     "application/json",
     function jsonBody(request: FastifyRequest, payload: Readable, done: ParseDone): void {
@@ -170,6 +183,25 @@ export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits 
       if (declared > limit) {
         done(tooLarge());
         return;
+      }
+      // Usually the whole body came in with the headers, and Node has handed all of it to the
+      // stream while the route's asynchronous hooks ran: Content-Length bytes buffered are the
+      // whole body (the next request's bytes never enter this stream). Then it is taken in one
+      // synchronous read (no listeners, no copy) and checked and parsed at once.
+      if (
+        declared > 0 &&
+        declared < QUEUE_FROM_BYTES &&
+        payload.readableLength === declared &&
+        !payload.readableFlowing
+      ) {
+        // All of it is buffered, so read() hands back exactly `declared` bytes.
+        const bytes = payload.read(declared) as Buffer | null;
+        if (bytes !== null) {
+          const problem = wholeBodyScanner.reset().push(bytes);
+          if (problem !== null) return done(shapeError(problem));
+          parseJson(request, bytes.toString(wholeBodyScanner.ascii ? "latin1" : "utf8"), done);
+          return;
+        }
       }
       const scanner = new JsonShapeScanner(limits);
       // With a Content-Length the bytes are copied into one buffer of that size as they come
@@ -191,14 +223,7 @@ export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits 
         received += bytes.length;
         if (received > limit) return stop(tooLarge());
         const problem = scanner.push(bytes);
-        if (problem !== null) {
-          return stop(
-            new ModelgateError(
-              "payload_too_large",
-              `The JSON body ${problem}, more than this server parses: send a flatter body, or split the batch.`,
-            ),
-          );
-        }
+        if (problem !== null) return stop(shapeError(problem));
         if (whole && received <= whole.length) bytes.copy(whole, received - bytes.length);
         else chunks.push(bytes);
       }
