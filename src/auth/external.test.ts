@@ -5,6 +5,7 @@ import { closedPort } from "../cluster/test-support/redis.js";
 import { circuitBreaker } from "./circuit-breaker.js";
 import { parseRetryAfter } from "./external-response.js";
 import { externalAuth } from "./external.js";
+import { hashKey } from "./keys.js";
 import type { AuthResult } from "./verifier.js";
 
 const GOOD = "mg_live_good_key_0123456789";
@@ -50,6 +51,8 @@ describe("externalAuth", () => {
         modelIds: null,
       },
       rateLimitPerHour: 100,
+      // For the failure limiter, which then need not hash the key again.
+      keyHash: hashKey(GOOD),
     });
     expect(fake.count).toBe(before + 1);
     expect(fake.requests.at(-1)).toEqual({
@@ -79,6 +82,7 @@ describe("externalAuth", () => {
         modelIds: null,
       },
       rateLimitPerHour: 1000,
+      keyHash: hashKey(key),
     });
   });
 

@@ -138,8 +138,10 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
     }
     metrics?.call(parsed.valid ? "valid" : "invalid", took());
     breaker.success();
-    remember(hash, parsed);
-    return parsed;
+    // Valid answers carry the key's hash on (cache hits included) for the failure limiter.
+    const result = parsed.valid ? { ...parsed, keyHash: hash } : parsed;
+    remember(hash, result);
+    return result;
   }
 
   return {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { handleError } from "../server/errors.js";
 import { addressKey, failureLimiter } from "./failures.js";
 import { authGuards } from "./hook.js";
-import { generateKey } from "./keys.js";
+import { generateKey, hashKey } from "./keys.js";
 import { memoryRateLimiter } from "./ratelimit/index.js";
 import type { AuthResult } from "./verifier.js";
 
@@ -16,8 +16,11 @@ const PRINCIPAL = {
 };
 const VALID = generateKey();
 
-/** A guarded route whose verifier knows one key and counts its calls. */
-async function appWith(failedAttemptsPerMinute: number) {
+/**
+ * A guarded route whose verifier knows one key and counts its calls; `withHash`: its valid
+ * answer carries the key's hash, as both real verifiers' do.
+ */
+async function appWith(failedAttemptsPerMinute: number, withHash = false) {
   const app = Fastify({ logger: false });
   app.decorateRequest("principal", null);
   app.setErrorHandler(handleError);
@@ -27,7 +30,12 @@ async function appWith(failedAttemptsPerMinute: number) {
       async verify(key): Promise<AuthResult> {
         calls.verify += 1;
         return key === VALID
-          ? { valid: true, principal: PRINCIPAL, rateLimitPerHour: 0 }
+          ? {
+              valid: true,
+              principal: PRINCIPAL,
+              rateLimitPerHour: 0,
+              ...(withHash ? { keyHash: hashKey(key) } : {}),
+            }
           : { valid: false, code: "api_key_invalid" };
       },
     },
@@ -45,26 +53,34 @@ async function appWith(failedAttemptsPerMinute: number) {
 }
 
 describe("failed attempts per client address", () => {
-  it("past the limit: 429 auth_failures_limited with Retry-After, without verifying", async () => {
-    const { get, calls } = await appWith(3);
-    expect((await get(VALID)).statusCode).toBe(200); // verified once: remembered
-    for (let i = 0; i < 3; i++) expect((await get(generateKey())).statusCode).toBe(401);
-    const over = await get(generateKey());
-    expect(over.statusCode).toBe(429);
-    expect(over.json()).toMatchObject({
-      code: "auth_failures_limited",
-      detail: expect.stringMatching(/more than 3 a minute\): retry after \d+ s, with a valid key/),
-      request_id: expect.any(String),
-    });
-    expect(Number(over.headers["retry-after"])).toBeGreaterThan(0);
-    expect(Number(over.headers["retry-after"])).toBeLessThanOrEqual(60);
-    const verified = calls.verify;
-    expect((await get(generateKey())).statusCode).toBe(429);
-    expect(calls.verify).toBe(verified); // answered from memory: no verification at all
-    // A key verified recently still passes from that address; another address is not blocked.
-    expect((await get(VALID)).statusCode).toBe(200);
-    expect((await get(generateKey(), "198.51.100.9")).statusCode).toBe(401);
-  });
+  it.each([
+    ["hashes the key itself", false],
+    ["takes the hash the verifier computed", true],
+  ])(
+    "past the limit: 429 auth_failures_limited, without verifying (%s)",
+    async (_how, withHash) => {
+      const { get, calls } = await appWith(3, withHash);
+      expect((await get(VALID)).statusCode).toBe(200); // verified once: remembered
+      for (let i = 0; i < 3; i++) expect((await get(generateKey())).statusCode).toBe(401);
+      const over = await get(generateKey());
+      expect(over.statusCode).toBe(429);
+      expect(over.json()).toMatchObject({
+        code: "auth_failures_limited",
+        detail: expect.stringMatching(
+          /more than 3 a minute\): retry after \d+ s, with a valid key/,
+        ),
+        request_id: expect.any(String),
+      });
+      expect(Number(over.headers["retry-after"])).toBeGreaterThan(0);
+      expect(Number(over.headers["retry-after"])).toBeLessThanOrEqual(60);
+      const verified = calls.verify;
+      expect((await get(generateKey())).statusCode).toBe(429);
+      expect(calls.verify).toBe(verified); // answered from memory: no verification at all
+      // A key verified recently still passes from that address; another address is not blocked.
+      expect((await get(VALID)).statusCode).toBe(200);
+      expect((await get(generateKey(), "198.51.100.9")).statusCode).toBe(401);
+    },
+  );
 
   it("0 turns it off", async () => {
     const { get } = await appWith(0);

@@ -20,8 +20,8 @@ export interface FailureLimiter {
   blockedFor(address: string): number;
   /** Counts a failed attempt; the seconds to wait when it went over the limit, else 0. */
   fail(address: string): number;
-  /** A key verified valid: it passes even from a blocked address, for a while. */
-  succeeded(key: string): void;
+  /** A key verified valid (`keyHash`: its hashKey, when known): it passes even from a blocked address, for a while. */
+  succeeded(key: string, keyHash?: string): void;
   /** Whether `key` was verified valid recently. */
   recentlyValid(key: string): boolean;
   readonly perMinute: number;
@@ -86,8 +86,8 @@ export function failureLimiter(options: FailureLimiterOptions): FailureLimiter {
       touch(windows, addressKey(address), entry, maxAddresses);
       return entry.count > options.perMinute ? waitS(entry.start) : 0;
     },
-    succeeded(key) {
-      const hash = hashKey(key);
+    succeeded(key, keyHash) {
+      const hash = keyHash ?? hashKey(key);
       // Refreshed at most every half-lifetime: most valid requests leave the map alone.
       if ((recent.get(hash) ?? 0) > now() + RECENT_KEY_MS / 2) return;
       touch(recent, hash, now() + RECENT_KEY_MS, MAX_RECENT_KEYS);

@@ -130,7 +130,7 @@ export function authGuards(deps: AuthGuardDeps) {
           if (result.code === "rate_limited") deps.metrics?.refused("auth_service");
           throw authFailureError(result);
         }
-        failures?.succeeded(key);
+        failures?.succeeded(key, result.keyHash);
         if (!hasScope(result.principal, scope)) {
           throw new ModelgateError(
             "scope_missing",

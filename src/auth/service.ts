@@ -15,7 +15,7 @@ import type { Principal, Scope } from "./scopes.js";
 import { isScope } from "./scopes.js";
 
 export type VerifyResult =
-  | { valid: true; principal: Principal; record: KeyRecord }
+  | { valid: true; principal: Principal; record: KeyRecord; /** hashKey(key). */ keyHash: string }
   | { valid: false; code: Extract<ErrorCode, `api_key_${string}`> };
 
 export interface CreateKeyInput {
@@ -192,7 +192,7 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
       }
       used.add(entry.record.id);
       const principal = entry.principal ?? toPrincipal(entry.record);
-      return { valid: true, principal, record: entry.record };
+      return { valid: true, principal, record: entry.record, keyHash: hash.toString("hex") };
     },
 
     async list(): Promise<KeyRecord[]> {

@@ -27,13 +27,18 @@ describe("localVerifier", () => {
       modelIds: null,
     };
     const answers: Record<string, VerifyResult> = {
-      good: { valid: true, principal, record },
+      good: { valid: true, principal, record, keyHash: "ab12" },
       revoked: { valid: false, code: "api_key_revoked" },
     };
     const verifier = localVerifier({
       verify: async (key) => answers[key] ?? { valid: false, code: "api_key_invalid" },
     });
-    expect(await verifier.verify("good")).toEqual({ valid: true, principal, rateLimitPerHour: 25 });
+    expect(await verifier.verify("good")).toEqual({
+      valid: true,
+      principal,
+      rateLimitPerHour: 25,
+      keyHash: "ab12",
+    });
     expect(await verifier.verify("revoked")).toEqual({ valid: false, code: "api_key_revoked" });
   });
 });

@@ -14,6 +14,11 @@ export type AuthResult =
       principal: Principal;
       /** The key's own limit (0 = unlimited); null: RATE_LIMIT_DEFAULT_PER_HOUR applies. */
       rateLimitPerHour: number | null;
+      /**
+       * The key's SHA-256 (hashKey), when the verifier computed it: the failure limiter
+       * remembers valid keys by it without hashing the key a second time.
+       */
+      keyHash?: string;
     }
   | { valid: false; code: Extract<ErrorCode, `api_key_${string}`> }
   | { valid: false; code: "rate_limited"; retryAfterS: number }
@@ -37,6 +42,7 @@ export function localVerifier(keys: Pick<KeyService, "verify">): KeyVerifier {
         valid: true,
         principal: result.principal,
         rateLimitPerHour: result.record.rateLimitPerHour,
+        keyHash: result.keyHash,
       };
     },
   };
