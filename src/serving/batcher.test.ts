@@ -3,6 +3,9 @@ import { createBatcher } from "./batcher.js";
 
 type Row = Record<string, unknown>;
 
+/** Until the end of this turn of the event loop (where the batcher starts its run). */
+const endOfTurn = () => new Promise((r) => setImmediate(r));
+
 /** A model stand-in that echoes each row's id and records the size of every run. */
 function recordingRun() {
   const runs: number[] = [];
@@ -27,11 +30,30 @@ function recordingRun() {
 }
 
 describe("createBatcher", () => {
-  it("runs a lone request at once, on its own", async () => {
+  it("runs a lone request on its own, at the end of its turn", async () => {
     const model = recordingRun();
     const batcher = createBatcher(model.run, 64);
-    expect(await batcher.submit([{ id: 1 }])).toEqual([{ echo: 1 }]);
+    const answer = batcher.submit([{ id: 1 }]);
+    expect(model.runs).toEqual([]);
+    await endOfTurn();
     expect(model.runs).toEqual([1]);
+    expect(await answer).toEqual([{ echo: 1 }]);
+  });
+
+  it("runs the requests of one turn together, each getting its own outputs", async () => {
+    const model = recordingRun();
+    const batcher = createBatcher(model.run, 64);
+    const answers = [
+      batcher.submit([{ id: "a" }]),
+      batcher.submit([{ id: "b" }, { id: "c" }]),
+      batcher.submit([{ id: "d" }]),
+    ];
+    expect(await Promise.all(answers)).toEqual([
+      [{ echo: "a" }],
+      [{ echo: "b" }, { echo: "c" }],
+      [{ echo: "d" }],
+    ]);
+    expect(model.runs).toEqual([4]);
   });
 
   it("queues requests arriving during a run into the next run, each getting its own outputs", async () => {
@@ -39,6 +61,7 @@ describe("createBatcher", () => {
     const batcher = createBatcher(model.run, 64);
     model.holdNext();
     const first = batcher.submit([{ id: "a" }]);
+    await endOfTurn();
     const rest = [
       batcher.submit([{ id: "b" }]),
       batcher.submit([{ id: "c" }, { id: "d" }]),
@@ -59,6 +82,7 @@ describe("createBatcher", () => {
     const batcher = createBatcher(model.run, 4);
     model.holdNext();
     const all = [batcher.submit([{ id: 0 }])];
+    await endOfTurn();
     for (let i = 1; i <= 5; i++)
       all.push(
         batcher.submit([{ id: `${i}a` }, { id: `${i}b` }, { id: `${i}c` }].slice(0, (i % 3) + 1)),
@@ -73,17 +97,22 @@ describe("createBatcher", () => {
 
   it("a failed run rejects every request in it, and the next run goes ahead", async () => {
     let fail = true;
+    let runs = 0;
     const batcher = createBatcher(async (rows) => {
+      runs += 1;
       if (fail) {
         fail = false;
         throw new Error("boom");
       }
       return rows.map(() => ({ ok: true }));
     }, 8);
-    const a = batcher.submit([{}]);
-    const b = batcher.submit([{}]);
-    await expect(a).rejects.toThrow("boom");
-    expect(await b).toEqual([{ ok: true }]);
+    const failed = [batcher.submit([{}]), batcher.submit([{}])];
+    await endOfTurn();
+    const next = batcher.submit([{}]);
+    await expect(failed[0]).rejects.toThrow("boom");
+    await expect(failed[1]).rejects.toThrow("boom");
+    expect(await next).toEqual([{ ok: true }]);
+    expect(runs).toBe(2);
   });
 });
 
@@ -98,6 +127,7 @@ describe("createBatcher with an observer", () => {
     });
     model.holdNext();
     const first = batcher.submit([{ id: "a" }]);
+    await endOfTurn();
     const queued = [batcher.submit([{ id: "b" }]), batcher.submit([{ id: "c" }, { id: "d" }])];
     // Held long enough that the queued requests' wait is measurable.
     await new Promise((r) => setTimeout(r, 20));
@@ -106,7 +136,7 @@ describe("createBatcher with an observer", () => {
     expect(runs.map(([rows]) => rows)).toEqual([1, 3]);
     expect(runs[0]?.[1]).toBeGreaterThanOrEqual(0.015);
     expect(waits).toHaveLength(3);
-    // The lone first request ran at once; the two behind it waited for the held run.
+    // The lone first request ran at the end of its turn; the two behind it waited for the held run.
     expect(waits[0]).toBeLessThan(waits[1] ?? 0);
     expect(waits[1]).toBeGreaterThanOrEqual(0.015);
     expect(waits[2]).toBeGreaterThanOrEqual(0.015);

@@ -18,10 +18,11 @@ export interface Batcher {
 }
 
 /**
- * Natural micro-batching: while one model run is in flight, requests that arrive queue up and
- * go together in the next run (up to `maxBatch` rows, never splitting a request). A lone
- * request runs at once, so batching adds no waiting; under load, one run of 16 rows costs
- * about as much as 3 single-row runs.
+ * Natural micro-batching: the requests that reach the batcher during one turn of the event loop
+ * go together in one run at the end of that turn (setImmediate), up to `maxBatch` rows, never
+ * splitting a request; while a run is in flight, arrivals queue for the next. A lone request
+ * waits for nothing but the end of its own turn; under load, one run of 16 rows costs about as
+ * much as 3 single-row runs (model 21 in place: 15 rows ~99 µs, 1 row ~81 µs).
  */
 export function createBatcher(
   run: (rows: readonly Row[]) => Promise<Output[]>,
@@ -76,7 +77,10 @@ export function createBatcher(
     submit(rows) {
       return new Promise<Output[]>((resolve, reject) => {
         queue.push({ rows, resolve, reject, at: observer ? performance.now() : 0 });
-        if (!running) flush();
+        if (!running) {
+          running = true;
+          setImmediate(flush);
+        }
       });
     },
   };

@@ -154,7 +154,11 @@ export function createTensorBatcher(runner: TensorRunner, maxBatch: number): Ten
       if (!shape || shape.rows > maxBatch) return runner.run(feeds, fetches);
       return new Promise<Results>((resolve, reject) => {
         queue.push({ feeds, fetches, ...shape, resolve, reject });
-        if (!running) flush();
+        // Runs at the end of this turn of the event loop, with what else arrived during it.
+        if (!running) {
+          running = true;
+          setImmediate(flush);
+        }
       });
     },
   };

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { InferenceSession, Tensor } from "onnxruntime-node";
+import { Tensor } from "onnxruntime-node";
 import { ModelgateError } from "../../errors.js";
 import { readRegularFile } from "../../sources/safe-file.js";
 import {
@@ -10,6 +10,8 @@ import {
   readSpecFile,
 } from "../../spec/index.js";
 import type { ModelSpec } from "../../spec/index.js";
+import { openSession } from "./native-session.js";
+import type { OrtSession } from "./native-session.js";
 import { checkSession, firstLine, sessionOptions } from "./session.js";
 import type { OnnxSessionOptions } from "./session.js";
 import { graphTensors } from "./tensors.js";
@@ -82,9 +84,9 @@ export async function loadOnnxModel(
   const runtime = onnxRuntimeOf(theSpec, join(dir, "modelgate.json"));
   const path = join(dir, runtime.file);
   const bytes = await readModelFile(path);
-  let session: InferenceSession;
+  let session: OrtSession;
   try {
-    session = await InferenceSession.create(bytes, sessionOptions(options));
+    session = openSession(bytes, sessionOptions(options));
   } catch (err) {
     throw new ModelgateError(
       "model_invalid",
@@ -103,7 +105,7 @@ export async function loadOnnxModel(
       await checkSession(session, theSpec, { input, output, positive }, path, pipeline.width);
     }
   } catch (err) {
-    await session.release();
+    session.release();
     throw err;
   }
   const graph = graphTensors(session);
@@ -116,7 +118,12 @@ export async function loadOnnxModel(
   const releaseWhenIdle = () => {
     if (closed && running === 0 && !release) {
       // Nothing can be done about a failed release of a session being dropped anyway.
-      release = session.release().catch(() => undefined);
+      try {
+        session.release();
+      } catch {
+        // dropped all the same
+      }
+      release = Promise.resolve();
     }
     return release ?? Promise.resolve();
   };
@@ -140,7 +147,8 @@ export async function loadOnnxModel(
     const feeds = { [input]: new Tensor("float32", pipeline.encode(rows), [n, width]) };
     running++;
     try {
-      const out = await session.run(feeds, [output]);
+      // Synchronous: the batcher calls this at the end of the turn that gathered the rows.
+      const out = session.run(feeds, [output]);
       const tensor = out[output];
       if (!tensor) throw new TypeError(`no "${output}" in the session's results`);
       const data = tensor.data as Float32Array | Float64Array;
@@ -161,7 +169,7 @@ export async function loadOnnxModel(
     refuseClosed();
     running++;
     try {
-      return await session.run(feeds, [...fetches]);
+      return session.run(feeds, fetches);
     } catch (err) {
       // Names, types and fixed dimensions were checked against the graph before the run: what
       // is left (dimensions that must agree, values an operator refuses) is the inputs' fault.

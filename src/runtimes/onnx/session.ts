@@ -1,5 +1,6 @@
 import { Tensor } from "onnxruntime-node";
 import type { InferenceSession } from "onnxruntime-node";
+import type { OrtSession } from "./native-session.js";
 import { ModelgateError } from "../../errors.js";
 import { modelKind } from "../../spec/index.js";
 import type { ModelSpec } from "../../spec/index.js";
@@ -68,7 +69,7 @@ function checkProbeShape(
  * number of classes for multiclass), or [1] / [1, K] values (regression).
  */
 export async function checkSession(
-  session: InferenceSession,
+  session: OrtSession,
   spec: Pick<ModelSpec, "kind" | "classes" | "targets">,
   runtime: { input: string; output: string; positive: number },
   path: string,
@@ -119,7 +120,7 @@ export async function checkSession(
   let result: InferenceSession.OnnxValueMapType;
   try {
     const probe = new Tensor("float32", new Float32Array(width), [1, width]);
-    result = await session.run({ [input]: probe }, [output]);
+    result = session.run({ [input]: probe }, [output]);
   } catch (err) {
     throw invalid(
       path,

@@ -1,4 +1,5 @@
 import type { InferenceSession, Tensor } from "onnxruntime-node";
+import type { OrtSession } from "./native-session.js";
 
 /** One input or output of an ONNX graph, as a client of the graph sees it. */
 export interface TensorInfo {
@@ -21,7 +22,9 @@ function describe(meta: InferenceSession.ValueMetadata): TensorInfo {
 }
 
 /** The graph's inputs and outputs, read once from the session. */
-export function graphTensors(session: InferenceSession): GraphTensors {
+export function graphTensors(
+  session: Pick<OrtSession, "inputMetadata" | "outputMetadata">,
+): GraphTensors {
   return {
     inputs: session.inputMetadata.map(describe),
     outputs: session.outputMetadata.map(describe),
