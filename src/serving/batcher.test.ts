@@ -116,6 +116,20 @@ describe("createBatcher", () => {
   });
 });
 
+describe("createBatcher with a run that throws instead of rejecting", () => {
+  it("rejects the requests of that run and goes on with the next", async () => {
+    let calls = 0;
+    const batcher = createBatcher((rows) => {
+      calls += 1;
+      if (calls === 1) throw new Error("thrown, not rejected");
+      return Promise.resolve(rows.map(() => ({ ok: true })));
+    }, 8);
+    const first = batcher.submit([{}]);
+    await expect(first).rejects.toThrow("thrown, not rejected");
+    expect(await batcher.submit([{}])).toEqual([{ ok: true }]);
+  });
+});
+
 describe("createBatcher with an observer", () => {
   it("reports each request's queue wait and each run's size and time", async () => {
     const model = recordingRun();

@@ -56,7 +56,15 @@ export function createBatcher(
     const rows = only ? only.rows : batch.flatMap((p) => p.rows);
     const started = observer ? performance.now() : 0;
     if (observer) for (const p of batch) observer.waited((started - p.at) / 1000);
-    run(rows).then(
+    // Runs at the end of a turn (setImmediate): a run that throws rather than rejects must
+    // still answer its requests, never become an uncaught exception.
+    let ran: Promise<Output[]>;
+    try {
+      ran = run(rows);
+    } catch (err) {
+      ran = Promise.reject(err);
+    }
+    ran.then(
       (outputs) => {
         observer?.ran(rows.length, (performance.now() - started) / 1000);
         let at = 0;

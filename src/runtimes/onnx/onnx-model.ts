@@ -114,18 +114,16 @@ export async function loadOnnxModel(
   // close() can come from a cache eviction while requests are still running on the session:
   // release only once the last of them has finished.
   let running = 0;
-  let release: Promise<void> | undefined;
+  let released = false;
   const releaseWhenIdle = () => {
-    if (closed && running === 0 && !release) {
-      // Nothing can be done about a failed release of a session being dropped anyway.
+    if (closed && running === 0 && !released) {
+      released = true;
       try {
         session.release();
       } catch {
-        // dropped all the same
+        // Nothing can be done about a failed release of a session being dropped anyway.
       }
-      release = Promise.resolve();
     }
-    return release ?? Promise.resolve();
   };
   function refuseClosed(): void {
     if (closed) {
@@ -158,7 +156,7 @@ export async function loadOnnxModel(
       throw new ModelgateError("internal_error", undefined, { cause: err });
     } finally {
       running--;
-      void releaseWhenIdle();
+      releaseWhenIdle();
     }
   }
 
@@ -180,7 +178,7 @@ export async function loadOnnxModel(
       );
     } finally {
       running--;
-      void releaseWhenIdle();
+      releaseWhenIdle();
     }
   }
 
@@ -207,7 +205,7 @@ export async function loadOnnxModel(
     run,
     async close() {
       closed = true;
-      await releaseWhenIdle();
+      releaseWhenIdle();
     },
   };
 }
