@@ -106,11 +106,16 @@ describe("createBatcher", () => {
       }
       return rows.map(() => ({ ok: true }));
     }, 8);
-    const failed = [batcher.submit([{}]), batcher.submit([{}])];
+    // Settled-watched from the start: both reject during the turn below.
+    const failed = Promise.allSettled([batcher.submit([{}]), batcher.submit([{}])]);
     await endOfTurn();
     const next = batcher.submit([{}]);
-    await expect(failed[0]).rejects.toThrow("boom");
-    await expect(failed[1]).rejects.toThrow("boom");
+    const outcomes = await failed;
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    expect(outcomes.map((o) => (o.status === "rejected" ? String(o.reason) : ""))).toEqual([
+      "Error: boom",
+      "Error: boom",
+    ]);
     expect(await next).toEqual([{ ok: true }]);
     expect(runs).toBe(2);
   });
