@@ -177,52 +177,58 @@ describe("registerJsonBodyParser", () => {
         })();
       });
     }
+    /** Parsed while Node handles the headers, or after an async hook (the app's case). */
+    const WHEN = [
+      ["while the headers are handled", false],
+      ["after an asynchronous hook", true],
+    ] as const;
+    async function listening(hooked: boolean) {
+      const app = await echo(hooked);
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      return { app, port: (app.server.address() as { port: number }).port };
+    }
     const post = (body: string, head = true, tail = true) =>
       (head
         ? `POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`
         : "") + (tail ? body : "");
 
-    it.each([
-      ["while the headers are handled", false],
-      ["after an asynchronous hook", true],
-    ])("reads a body %s: with its headers, after them, pipelined", async (_when, hooked) => {
-      const app = await echo(hooked);
-      await app.listen({ port: 0, host: "127.0.0.1" });
-      const port = (app.server.address() as { port: number }).port;
-      const value = { inputs: { title: "Directrice générale ✓", n: 1 } };
-      const body = JSON.stringify(value);
-      const together = await exchange(port, [post(body)], 1);
-      expect(together).toMatch(/^HTTP\/1.1 200/);
-      expect(together).toContain(JSON.stringify({ body: value }));
-      const later = await exchange(
-        port,
-        [post(body, true, false), body.slice(0, 9), body.slice(9)],
-        1,
-        20,
-      );
-      expect(later).toMatch(/^HTTP\/1.1 200/);
-      expect(later).toContain(JSON.stringify({ body: value }));
-      const three = await exchange(port, [post(body) + post('{"a":1}') + post(body)], 3);
-      expect(three.match(/HTTP\/1.1 200/g)).toHaveLength(3);
-      expect(three).toContain('{"body":{"a":1}}');
-      await app.close();
-    });
+    it.each(WHEN)(
+      "reads a body %s: with its headers, after them, pipelined",
+      async (_when, hooked) => {
+        const { app, port } = await listening(hooked);
+        const value = { inputs: { title: "Directrice générale ✓", n: 1 } };
+        const body = JSON.stringify(value);
+        const together = await exchange(port, [post(body)], 1);
+        expect(together).toMatch(/^HTTP\/1.1 200/);
+        expect(together).toContain(JSON.stringify({ body: value }));
+        const later = await exchange(
+          port,
+          [post(body, true, false), body.slice(0, 9), body.slice(9)],
+          1,
+          20,
+        );
+        expect(later).toMatch(/^HTTP\/1.1 200/);
+        expect(later).toContain(JSON.stringify({ body: value }));
+        const three = await exchange(port, [post(body) + post('{"a":1}') + post(body)], 3);
+        expect(three.match(/HTTP\/1.1 200/g)).toHaveLength(3);
+        expect(three).toContain('{"body":{"a":1}}');
+        await app.close();
+      },
+    );
 
-    it.each([
-      ["while the headers are handled", false],
-      ["after an asynchronous hook", true],
-    ])("refuses a body past a shape limit, or not JSON, parsed %s", async (_when, hooked) => {
-      const app = await echo(hooked);
-      await app.listen({ port: 0, host: "127.0.0.1" });
-      const port = (app.server.address() as { port: number }).port;
-      const deep = await exchange(port, [post("[".repeat(100) + "]".repeat(100))], 1);
-      expect(deep).toMatch(/^HTTP\/1.1 413/);
-      expect(deep).toMatch(/deeper than 64 levels/);
-      const invalid = await exchange(port, [post("{nope")], 1);
-      expect(invalid).toMatch(/^HTTP\/1.1 400/);
-      const poisoned = await exchange(port, [post('{"__proto__":{"x":1}}')], 1);
-      expect(poisoned).toMatch(/^HTTP\/1.1 400/);
-      await app.close();
-    });
+    it.each(WHEN)(
+      "refuses a body past a shape limit, or not JSON, parsed %s",
+      async (_when, hooked) => {
+        const { app, port } = await listening(hooked);
+        const deep = await exchange(port, [post("[".repeat(100) + "]".repeat(100))], 1);
+        expect(deep).toMatch(/^HTTP\/1.1 413/);
+        expect(deep).toMatch(/deeper than 64 levels/);
+        const invalid = await exchange(port, [post("{nope")], 1);
+        expect(invalid).toMatch(/^HTTP\/1.1 400/);
+        const poisoned = await exchange(port, [post('{"__proto__":{"x":1}}')], 1);
+        expect(poisoned).toMatch(/^HTTP\/1.1 400/);
+        await app.close();
+      },
+    );
   });
 });
