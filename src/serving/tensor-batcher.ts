@@ -58,8 +58,9 @@ function slice(data: TensorArray, from: number, to: number): TensorArray {
 
 /**
  * Dynamic batching for tensors sent straight to a graph (the Open Inference Protocol), as the
- * predict route's batcher does for rows: while a run is in flight, requests with the same inputs
- * (names, types, trailing dimensions) and outputs queue up and go together in the next run,
+ * predict route's batcher does for rows: requests with the same inputs (names, types, trailing
+ * dimensions) and outputs that arrive during one turn of the event loop, or while a run is in
+ * flight, go together in one run at the end of the turn,
  * concatenated along the first dimension (at most `maxBatch` rows, never splitting a request),
  * and each gets its rows of every output back. Only for a graph whose inputs and outputs all
  * have a dynamic first dimension; other graphs, and requests that cannot merge, run alone.
