@@ -3,11 +3,13 @@ import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { handleError } from "./errors.js";
 import {
+  DIRECT_PARSE_BYTES,
   JSON_LIMITS,
   JsonShapeScanner,
   QUEUE_FROM_BYTES,
   jsonShapeProblem,
   oneTaskPerTurn,
+  plainWithin,
   registerJsonBodyParser,
 } from "./json-body.js";
 
@@ -74,6 +76,22 @@ describe("JsonShapeScanner", () => {
 
   it("reads multi-byte characters as string content", () => {
     expect(jsonShapeProblem('{"名前":"[[[[{{{{ é ✓ 😀"}', small)).toBeNull();
+  });
+});
+
+describe("plainWithin", () => {
+  const nested = (levels: number) => JSON.parse("[".repeat(levels) + "]".repeat(levels)) as unknown;
+  it("counts nesting as the scanner does: the outermost object or array is level 1", () => {
+    expect(plainWithin(nested(64), 64)).toBe(true);
+    expect(plainWithin(nested(65), 64)).toBe(false);
+    expect(plainWithin({ a: { b: [1, { c: [] }] } }, 5)).toBe(true);
+    expect(plainWithin({ a: { b: [1, { c: [] }] } }, 4)).toBe(false);
+    expect(plainWithin("text", 0)).toBe(true);
+  });
+  it("leaves objects with a __proto__ or constructor key, at any depth, to Fastify's parser", () => {
+    expect(plainWithin(JSON.parse('{"a":[{"__proto__":{}}]}'), 64)).toBe(false);
+    expect(plainWithin({ inputs: { constructor: "x" } }, 64)).toBe(false);
+    expect(plainWithin({ inputs: { proto: 1, construct: 2 } }, 64)).toBe(true);
   });
 });
 
@@ -230,5 +248,34 @@ describe("registerJsonBodyParser", () => {
         await app.close();
       },
     );
+
+    // Short bodies whole when parsed (after the async hook) take JSON.parse first; what it
+    // cannot vouch for goes the checked way, so every answer is the scanner's or Fastify's.
+    it.each(WHEN)("answers short and long bodies alike, parsed %s", async (_when, hooked) => {
+      const { app, port } = await listening(hooked);
+      const pad = (text: string, size: number) =>
+        `{"pad":"${"x".repeat(size - text.length - 15)}","v":${text}}`;
+      const cases: [string, number, string][] = [
+        ["[".repeat(63) + "]".repeat(63), 200, ""],
+        ["[".repeat(64) + "]".repeat(64), 413, "deeper than 64 levels"],
+        ['{"constructor":{"prototype":{}}}', 400, ""],
+        ['{"constructor":"x","a":"\\u00e9"}', 200, '"constructor":"x"'],
+        ['{"a":[{"__proto__":1}]}', 400, ""],
+        ["[1,]", 400, ""],
+      ];
+      for (const size of [DIRECT_PARSE_BYTES, DIRECT_PARSE_BYTES + 1]) {
+        for (const [value, status, text] of cases) {
+          const body = pad(value, size);
+          expect(Buffer.byteLength(body)).toBe(size);
+          const answer = await exchange(port, [post(body)], 1);
+          expect(answer, `${value} in ${size} bytes`).toMatch(new RegExp(`^HTTP/1.1 ${status}`));
+          expect(answer).toContain(text);
+        }
+      }
+      const bom = await exchange(port, [post('\uFEFF{"a":1}')], 1);
+      expect(bom).toMatch(/^HTTP\/1.1 200/);
+      expect(bom).toContain('{"body":{"a":1}}');
+      await app.close();
+    });
   });
 });
