@@ -19,6 +19,7 @@ import { clientErrorHandler, connectHandler, ignoreUnknownExpectation } from "./
 import { handleError, handleFrameworkError, handleNotFound } from "./errors.js";
 import { refuseKeyInQuery } from "./key-in-query.js";
 import { lazySchemas } from "./lazy-schemas.js";
+import { lazyChildLogger, REQUEST_ID_FIELD } from "./request-log.js";
 import type { LazySchemas } from "./lazy-schemas.js";
 import { modelRoutes } from "./routes/models.js";
 import { oipRoutes } from "./routes/oip/index.js";
@@ -101,9 +102,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         ? given
         : newId("req");
     },
+    // Each request's logger is made when it first logs (src/server/request-log.ts).
+    ...(deps.logger ? { childLoggerFactory: lazyChildLogger } : {}),
     // One line per request is written by the onResponse hook below instead of Fastify's two.
     logController: new LogController({
-      requestIdLogLabel: "request_id",
+      requestIdLogLabel: REQUEST_ID_FIELD,
       disableRequestLogging: true,
     }),
     // allErrors off: a request-schema failure stops at its first problem, so a body of 100,000
@@ -139,9 +142,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (isDraining()) void reply.header("connection", "close");
     done(null, payload);
   });
+  // Through the root logger, the request's id first: the line its child logger would write,
+  // without making one for every request.
+  const log = app.log;
   app.addHook("onResponse", function logRequest(request, reply, done) {
-    request.log.info(
+    log.info(
       {
+        [REQUEST_ID_FIELD]: request.id,
         method: request.method,
         url: request.routeOptions.url ?? request.url.split("?")[0],
         status: reply.statusCode,
