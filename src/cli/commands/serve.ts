@@ -14,13 +14,13 @@ export interface ServeOptions {
 
 /** How long a log line may wait in the buffer before it is written anyway. */
 const LOG_FLUSH_MS = 200;
-const LOG_BLOCK_CHARS = 32 * 1024;
+const LOG_BLOCK_BYTES = 32 * 1024;
 
 /**
  * JSON lines on stdout; credentials are redacted should a request ever be logged whole.
  *
  * Written asynchronously and in blocks (src/cli/log-blocks.ts): lines gather until
- * LOG_BLOCK_CHARS (about 140 request lines) or LOG_FLUSH_MS have passed, then go to the kernel
+ * LOG_BLOCK_BYTES (about 140 request lines) or LOG_FLUSH_MS have passed, then go to the kernel
  * in one write off the event loop. Written a line at a time and synchronously, the request log
  * cost ~25 µs of a prediction's ~130 µs on the thread that answers them (bench/profile.mjs);
  * even handed to libuv's thread pool, each write cost that thread ~57 µs under load (measured:
@@ -28,7 +28,7 @@ const LOG_BLOCK_CHARS = 32 * 1024;
  * gathered when the process exits is written synchronously on its way out.
  */
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
-  const destination = logBlocks({ fd: 1, blockChars: LOG_BLOCK_CHARS, flushMs: LOG_FLUSH_MS });
+  const destination = logBlocks({ fd: 1, blockBytes: LOG_BLOCK_BYTES, flushMs: LOG_FLUSH_MS });
   return pino(
     {
       level: config.logLevel,
