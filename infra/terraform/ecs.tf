@@ -17,6 +17,8 @@ locals {
     MODELGATE_SHUTDOWN_DRAIN_MS   = "5000"
     MODELGATE_REGISTER_EXAMPLE    = "true"
     MODELGATE_BOOTSTRAP_ADMIN_KEY = "false"
+    # The load balancer's subnets: its X-Forwarded-For names the client (failed-attempt budget).
+    TRUST_PROXY = join(",", var.ingress_cidr_blocks)
   }
 }
 

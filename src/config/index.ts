@@ -3,6 +3,8 @@ export { CONFIG_SCHEMA, schemaEntries } from "./schema.js";
 export type { Env, LoadedConfig, Origin } from "./load.js";
 export { loadConfig, loadConfigOrThrow } from "./load.js";
 export type { ConfigRow } from "./show.js";
+export type { TrustProxy } from "./trust-proxy.js";
+export { trustProxyOf } from "./trust-proxy.js";
 export { configRows, maskSecret } from "./show.js";
 
 /**

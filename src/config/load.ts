@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import { ModelgateError } from "../errors.js";
 import { mlflowTlsProblems } from "../sources/mlflow/tls.js";
 import { corsProblems } from "./cors.js";
+import { trustProxyProblems } from "./trust-proxy.js";
 import type { Config, ConfigKey, VarSpec } from "./schema.js";
 import { schemaEntries } from "./schema.js";
 
@@ -153,6 +154,7 @@ export function loadConfig(env: Env, options: LoadOptions): LoadedConfig {
     }
   }
   problems.push(...corsProblems(values));
+  problems.push(...trustProxyProblems(values));
   problems.push(...mlflowTlsProblems(values));
   problems.push(...combinationProblems(values));
   return {

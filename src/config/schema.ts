@@ -63,6 +63,14 @@ export const CONFIG_SCHEMA = {
     neededBy: "serve",
     example: "0.0.0.0",
   } satisfies StringVar,
+  trustProxy: {
+    env: "TRUST_PROXY",
+    type: "string",
+    description:
+      "The proxies in front of modelgate whose X-Forwarded-For names the client: their addresses or CIDR ranges, comma-separated (loopback, linklocal and uniquelocal name those ranges), or how many proxies there are (1-10). The client's address keys the budget of requests with invalid keys (AUTH_FAILED_ATTEMPTS_PER_MINUTE): behind a load balancer, unset, every client shares the balancer's. true (any sender) is refused. Unset: the connection's address.",
+    neededBy: "serve behind a load balancer",
+    example: "10.0.0.0/8",
+  } satisfies StringVar,
   // Browsers (CORS). Unset CORS_ORIGINS: no CORS header at all, as before.
   corsOrigins: {
     env: "CORS_ORIGINS",

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import type { TrustProxy } from "../config/index.js";
 import Fastify, { LogController } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { authGuards } from "../auth/hook.js";
@@ -47,6 +48,11 @@ export interface AppDeps {
    * past them the request gets 408 and its connection is closed.
    */
   timeouts?: { requestMs: number; headersMs: number };
+  /**
+   * TRUST_PROXY: the proxies whose X-Forwarded-For names the client (request.ip, which keys the
+   * failed-attempt budget); false or absent: the connection's address.
+   */
+  trustProxy?: TrustProxy | false;
   /** CORS_ORIGINS: which browser origins may call the API; undefined: no CORS headers. */
   cors?: CorsSettings;
   /** True once shutdown began: responses then close their connection so clients move away. */
@@ -69,6 +75,11 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 /** Node's default: the request line and every header together. */
 const MAX_HEADER_BYTES = 16_384;
 
+/** Fastify's trustProxy; a number of hops as the function it stands for (its typings omit numbers). */
+function trustProxyOption(trust: TrustProxy | false) {
+  return typeof trust === "number" ? (_address: string, hop: number) => hop < trust : trust;
+}
+
 /** Builds the HTTP API; only `serve` calls listen(). Tests use inject() or listen({ port: 0 }). */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const requestMs = deps.timeouts?.requestMs ?? 30_000;
@@ -77,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimitBytes,
+    trustProxy: trustProxyOption(deps.trustProxy ?? false),
     requestTimeout: requestMs,
     http: {
       requestTimeout: requestMs,

@@ -5,6 +5,7 @@ import { keyServiceFactory } from "../auth/service.js";
 import { localVerifier } from "../auth/verifier.js";
 import { startCluster } from "../cluster/index.js";
 import type { Config } from "../config/index.js";
+import { trustProxyOf } from "../config/index.js";
 import { modelCache } from "../serving/cache.js";
 import { modelLoader } from "../serving/load.js";
 import {
@@ -224,6 +225,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     version: readVersion(),
     bodyLimitBytes: config.bodyLimitBytes,
     ...(config.corsOrigins ? { cors: corsSettingsFromConfig(config) } : {}),
+    trustProxy: trustProxyOf(config),
     timeouts: { requestMs: config.requestTimeoutMs, headersMs: config.headersTimeoutMs },
     logger,
     isDraining: () => draining,
