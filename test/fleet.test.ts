@@ -186,8 +186,10 @@ describe("three replicas sharing PostgreSQL and Redis", () => {
     );
     const ok = answers.filter((a) => a.status === 200);
     const limited = answers.filter((a) => a.status === 429);
-    expect(ok).toHaveLength(N);
-    expect(limited).toHaveLength(45 - N);
+    // Seen once (29 of 30) in a full suite on a loaded machine: say what every answer was.
+    const said = answers.map((a) => `${a.status} ${String(a.body.code ?? "")}`).join(", ");
+    expect(ok, said).toHaveLength(N);
+    expect(limited, said).toHaveLength(45 - N);
     // One shared counter: every remaining count was handed out exactly once.
     const remaining = ok.map((a) => Number(a.headers.get("x-ratelimit-remaining")));
     expect(new Set(remaining).size).toBe(N);
