@@ -246,3 +246,33 @@ describe("usageRecorder through a real PostgreSQL outage", () => {
     expect(await repo.count()).toBe(75);
   });
 });
+
+describe("usageRecorder catching up", () => {
+  it("writes a backlog and what arrives meanwhile once each, in order", async () => {
+    const written: string[] = [];
+    let down = true;
+    const r = recorder({
+      sink: {
+        async insertMany(events) {
+          if (down) throw new Error("store_unavailable");
+          await new Promise((resolve) => setImmediate(resolve));
+          written.push(...events.map((e) => e.requestId));
+        },
+      },
+      flushMs: 5,
+      batchSize: 100,
+      maxBuffered: 50_000,
+    });
+    for (let i = 0; i < 10_000; i++) r.record(event(i));
+    expect(await r.flush()).toBe(false);
+    down = false;
+    let next = 10_000;
+    while (written.length < 10_000) {
+      for (let i = 0; i < 50; i++) r.record(event(next++));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(await r.flush()).toBe(true);
+    expect(written).toEqual(Array.from({ length: next }, (_, i) => `req_${i}`));
+    expect(r.stats()).toMatchObject({ buffered: 0, written: next, dropped: 0 });
+  });
+});

@@ -63,6 +63,18 @@ export const USAGE_DEFAULTS = {
   closeTimeoutMs: 10_000,
 };
 
+/** What a written record's slot holds until the buffer is compacted. */
+const WRITTEN: UsageEvent = Object.freeze({
+  at: new Date(0),
+  keyId: "",
+  userId: "",
+  modelId: "",
+  status: 0,
+  batchSize: 0,
+  latencyMs: 0,
+  requestId: "",
+});
+
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
@@ -73,7 +85,12 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
   const retryMaxMs = options.retryMaxMs ?? d.retryMaxMs;
   const now = options.now ?? Date.now;
   const log = options.logger;
+  // Records from `head` on wait; those before it are written. Compacted once the written part
+  // is at least half the array: amortised O(1) a record, where dropping each written batch with
+  // a copy of the rest cost O(buffered) a batch (quadratic while catching up after an outage).
   let buffer: UsageEvent[] = [];
+  let head = 0;
+  const waiting = () => buffer.length - head;
   const stats = {
     queued: 0,
     written: 0,
@@ -104,9 +121,9 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
    * PostgreSQL's CPU per record).
    */
   async function writeAll(all: boolean): Promise<boolean> {
-    let owed = all ? buffer.length : 0;
-    while (owed > 0 || buffer.length >= batchSize) {
-      const batch = buffer.slice(0, batchSize);
+    let owed = all ? waiting() : 0;
+    while (owed > 0 || waiting() >= batchSize) {
+      const batch = buffer.slice(head, head + batchSize);
       writing = batch.length;
       try {
         await options.sink.insertMany(batch);
@@ -119,7 +136,7 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
         // After close the loss is already counted in close()'s own log line.
         if (!closed) {
           log?.warn(
-            { err: stats.lastError, buffered: buffer.length, retryInMs: backoffMs },
+            { err: stats.lastError, buffered: waiting(), retryInMs: backoffMs },
             "cannot write usage records; they are kept and retried",
           );
         }
@@ -127,7 +144,13 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
       }
       writing = 0;
       // Records added while the write ran are behind the batch: drop only the batch.
-      buffer = buffer.slice(batch.length);
+      // The written records are let go at once, not at the next compaction.
+      buffer.fill(WRITTEN, head, head + batch.length);
+      head += batch.length;
+      if (head * 2 >= buffer.length) {
+        buffer = buffer.slice(head);
+        head = 0;
+      }
       stats.written += batch.length;
       owed -= batch.length;
       backoffMs = 0;
@@ -149,17 +172,17 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
 
   async function flush(): Promise<boolean> {
     if (draining) await draining;
-    return (await drain(true)) && buffer.length === 0;
+    return (await drain(true)) && waiting() === 0;
   }
 
   return {
     record(event) {
-      if (closed || buffer.length >= maxBuffered) {
+      if (closed || waiting() >= maxBuffered) {
         stats.dropped += 1;
         if (droppingSince === undefined) {
           droppingSince = now();
           log?.error(
-            { buffered: buffer.length, maxBuffered, closed },
+            { buffered: waiting(), maxBuffered, closed },
             closed
               ? "a usage record arrived after close and is lost"
               : "usage buffer full (store unreachable?): new usage records are dropped and counted",
@@ -169,7 +192,7 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
       }
       buffer.push(event);
       stats.queued += 1;
-      if (buffer.length >= batchSize && !scheduled && now() >= retryAt) {
+      if (waiting() >= batchSize && !scheduled && now() >= retryAt) {
         scheduled = true;
         setImmediate(() => {
           scheduled = false;
@@ -191,7 +214,7 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
       closed = true;
-      const unwritten = buffer.length;
+      const unwritten = waiting();
       const inFlight = writing;
       if (unwritten > 0) {
         log?.error(
@@ -203,6 +226,6 @@ export function usageRecorder(options: UsageRecorderOptions): UsageRecorder {
       return inFlight > 0 ? { unwritten, inFlight } : { unwritten };
     },
 
-    stats: () => ({ ...stats, buffered: buffer.length }),
+    stats: () => ({ ...stats, buffered: waiting() }),
   };
 }
