@@ -73,9 +73,10 @@ export function logBlocks(options: LogBlockOptions): LogBlocks {
   return {
     write(line: string): boolean {
       // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-      if (used + line.length * 3 > size) {
+      const most = line.length * 3;
+      if (used + most > size) {
         handOver();
-        if (line.length * 3 > size) {
+        if (most > size) {
           writer.write(Buffer.from(line, "utf8"));
           return true;
         }

@@ -14,7 +14,8 @@ export const MAX_CORS_ORIGINS = 100;
 const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+$/i;
 const EXAMPLE = "http://localhost:3000";
 
-function shown(entry: string): string {
+/** A list entry as config problems quote it: JSON-quoted, cut at 80 characters. */
+export function shown(entry: string): string {
   return JSON.stringify(entry.length > 80 ? `${entry.slice(0, 80)}…` : entry);
 }
 

@@ -9,6 +9,7 @@
  * (addresses, CIDR ranges, or loopback / linklocal / uniquelocal), or counted (hops).
  */
 import { isIP } from "node:net";
+import { shown } from "./cors.js";
 
 /** What Fastify's `trustProxy` takes: a number of hops, or the trusted addresses and ranges. */
 export type TrustProxy = number | string[];
@@ -18,10 +19,6 @@ const MAX_HOPS = 10;
 const MAX_ENTRIES = 100;
 const NAMED_RANGES = ["loopback", "linklocal", "uniquelocal"];
 const EXAMPLE = "10.0.0.0/8 (your load balancers' subnet), or 1 (one proxy in front)";
-
-function shown(entry: string): string {
-  return JSON.stringify(entry.length > 80 ? `${entry.slice(0, 80)}…` : entry);
-}
 
 function entryProblem(entry: string): string | null {
   if (NAMED_RANGES.includes(entry)) return null;
