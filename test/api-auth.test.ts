@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { socketAdminOps } from "../src/cli/admin-client.js";
 import { adminSocketPath } from "../src/server/admin/socket.js";
@@ -134,5 +135,54 @@ describe("keys are never exposed", () => {
     expect(text).not.toContain(key);
     expect(text).not.toMatch(/"hash"/);
     expect(text).toContain(key.slice(0, 16));
+  });
+});
+
+describe("one keep-alive connection, several keys", () => {
+  /** GET /api/v1/models on the agent's one connection: the status, the code and whether it was reused. */
+  function onConnection(agent: Agent, key: string) {
+    return new Promise<{ status: number; code?: string; reused: boolean }>((resolve, reject) => {
+      const req = httpRequest(
+        `${svc.url}/api/v1/models`,
+        { agent, headers: { "x-api-key": key } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (d: string) => (text += d));
+          res.on("end", () => {
+            const body = JSON.parse(text) as { code?: string };
+            resolve({ status: res.statusCode ?? 0, code: body.code, reused: req.reusedSocket });
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  it("judges every request by its own key (the connection's remembered digest never stands in)", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const { key } = await admin.createKey({ name: "keep-alive" });
+      const narrow = await admin.createKey({ name: "keep-alive-narrow", scopes: ["predict"] });
+      // Same length and lookup prefix, one character different: only the hash tells them apart.
+      const last = key.at(-1) === "A" ? "B" : "A";
+      const forged = key.slice(0, -1) + last;
+      const answers = [];
+      for (const k of [key, forged, key, narrow.key, key, key]) {
+        answers.push(await onConnection(agent, k));
+      }
+      expect(answers.map((a) => [a.status, a.code ?? null])).toEqual([
+        [200, null],
+        [401, "api_key_invalid"],
+        [200, null],
+        [403, "scope_missing"],
+        [200, null],
+        [200, null],
+      ]);
+      expect(answers.slice(1).every((a) => a.reused)).toBe(true);
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -145,8 +145,8 @@ export function externalAuth(options: ExternalAuthOptions): ExternalAuth {
   }
 
   return {
-    verify(key) {
-      const hash = hashKey(key);
+    verify(key, digest) {
+      const hash = digest?.hex ?? hashKey(key);
       const cached = cache.get(hash);
       if (cached && cached.expiresAt > now()) return Promise.resolve(cached.result);
       const pending = inflight.get(hash);

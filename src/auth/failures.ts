@@ -23,7 +23,7 @@ export interface FailureLimiter {
   /** A key verified valid (`keyHash`: its hashKey, when known): it passes even from a blocked address, for a while. */
   succeeded(key: string, keyHash?: string): void;
   /** Whether `key` was verified valid recently. */
-  recentlyValid(key: string): boolean;
+  recentlyValid(key: string, keyHash?: string): boolean;
   readonly perMinute: number;
   /** Addresses tracked now (tests check the bound). */
   size(): number;
@@ -92,8 +92,8 @@ export function failureLimiter(options: FailureLimiterOptions): FailureLimiter {
       if ((recent.get(hash) ?? 0) > now() + RECENT_KEY_MS / 2) return;
       touch(recent, hash, now() + RECENT_KEY_MS, MAX_RECENT_KEYS);
     },
-    recentlyValid(key) {
-      const until = recent.get(hashKey(key));
+    recentlyValid(key, keyHash) {
+      const until = recent.get(keyHash ?? hashKey(key));
       return until !== undefined && until > now();
     },
     size: () => windows.size,

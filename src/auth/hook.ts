@@ -2,6 +2,8 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { ModelgateError } from "../errors.js";
 import type { RateLimitObserver } from "../metrics/types.js";
 import type { FailureLimiter } from "./failures.js";
+import { connectionKeyDigest } from "./keys.js";
+import type { KeyDigest } from "./keys.js";
 import { failureLimiter } from "./failures.js";
 import type { RateLimiter } from "./ratelimit/index.js";
 import { effectiveLimit, rateLimitedError, rateLimitHeaders } from "./ratelimit/index.js";
@@ -73,10 +75,11 @@ function failuresLimited(waitS: number, perMinute: number): ModelgateError {
 async function verifyOrUnavailable(
   verifier: KeyVerifier,
   key: string,
+  digest: KeyDigest | undefined,
   request: FastifyRequest,
 ): Promise<AuthResult> {
   try {
-    return await verifier.verify(key);
+    return await verifier.verify(key, digest);
   } catch (err) {
     if (err instanceof ModelgateError) throw err;
     request.log.warn({ err }, "API key verification failed in the key store");
@@ -114,13 +117,14 @@ export function authGuards(deps: AuthGuardDeps) {
             "No API key was sent: put it in the X-API-Key header (or Authorization: Bearer <key>).",
           );
         }
+        const digest = connectionKeyDigest(request.raw.socket, key);
         // An address over its failure budget is answered without any verification.
         const wait = failures?.blockedFor(request.ip) ?? 0;
-        if (failures && wait > 0 && !failures.recentlyValid(key)) {
+        if (failures && wait > 0 && !failures.recentlyValid(key, digest?.hex)) {
           deps.metrics?.refused("auth_failures");
           throw failuresLimited(wait, failures.perMinute);
         }
-        const result = await verifyOrUnavailable(deps.verifier, key, request);
+        const result = await verifyOrUnavailable(deps.verifier, key, digest, request);
         if (!result.valid) {
           const over = failures && KEY_FAILURES.has(result.code) ? failures.fail(request.ip) : 0;
           if (failures && over > 0) {
@@ -130,7 +134,7 @@ export function authGuards(deps: AuthGuardDeps) {
           if (result.code === "rate_limited") deps.metrics?.refused("auth_service");
           throw authFailureError(result);
         }
-        failures?.succeeded(key, result.keyHash);
+        failures?.succeeded(key, result.keyHash ?? digest?.hex);
         if (!hasScope(result.principal, scope)) {
           throw new ModelgateError(
             "scope_missing",

@@ -2,11 +2,13 @@ import type { ErrorCode } from "../errors.js";
 import { ModelgateError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { KeyRecord, KeyRepository } from "../store/index.js";
+import type { KeyDigest } from "./keys.js";
 import {
   generateKey,
   hashBytesEqual,
   hashKey,
   hashKeyBytes,
+  keyDigest,
   lookupPrefix,
   looksLikeKey,
 } from "./keys.js";
@@ -179,10 +181,11 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
     },
 
     /** Expected failures are values; only a store failure throws. */
-    async verify(key: string): Promise<VerifyResult> {
+    async verify(key: string, given?: KeyDigest): Promise<VerifyResult> {
       if (!looksLikeKey(key)) return { valid: false, code: "api_key_invalid" };
       const prefix = lookupPrefix(key);
-      const hash = hashKeyBytes(key);
+      const digest = given ?? keyDigest(key);
+      const hash = digest.bytes;
       const entry = await lookup(prefix);
       const matches = hashBytesEqual(hash, entry.storedHash ?? DUMMY_HASH);
       if (!entry.record || !matches) return { valid: false, code: "api_key_invalid" };
@@ -192,7 +195,7 @@ export function keyServiceFactory(deps: KeyServiceDeps) {
       }
       used.add(entry.record.id);
       const principal = entry.principal ?? toPrincipal(entry.record);
-      return { valid: true, principal, record: entry.record, keyHash: hash.toString("hex") };
+      return { valid: true, principal, record: entry.record, keyHash: digest.hex };
     },
 
     async list(): Promise<KeyRecord[]> {

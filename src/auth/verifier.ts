@@ -5,6 +5,7 @@
  */
 import type { ErrorCode } from "../errors.js";
 import { ModelgateError } from "../errors.js";
+import type { KeyDigest } from "./keys.js";
 import type { Principal } from "./scopes.js";
 import type { KeyService } from "./service.js";
 
@@ -29,14 +30,15 @@ export type AuthResult =
 export type AuthFailure = Extract<AuthResult, { valid: false }>;
 
 export interface KeyVerifier {
-  verify(key: string): Promise<AuthResult>;
+  /** `digest`: the key's SHA-256 when the caller has it (connectionKeyDigest), else computed. */
+  verify(key: string, digest?: KeyDigest): Promise<AuthResult>;
 }
 
 /** The local key store as a KeyVerifier. Store failures still throw store_unavailable (503). */
 export function localVerifier(keys: Pick<KeyService, "verify">): KeyVerifier {
   return {
-    async verify(key) {
-      const result = await keys.verify(key);
+    async verify(key, digest) {
+      const result = await keys.verify(key, digest);
       if (!result.valid) return result;
       return {
         valid: true,
