@@ -393,6 +393,46 @@ describe("model 21 over the protocol", () => {
     });
   });
 
+  it("a required field no tensor names is 400 'is required'; an optional one left out is absent, as in predict", async () => {
+    const without = (name: string) => seedTensors().filter((t) => t.name !== name);
+    const missing = await infer("21", { inputs: without("industry") });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual({ error: "Invalid inputs: industry (row 0): is required." });
+    const { title: _title, ...rest } = SEED_INPUT as Record<string, unknown>;
+    const predict = await call(`${base}/api/v1/models/21/predict`, {
+      key,
+      body: { inputs: rest },
+    });
+    const res = await infer("21", { inputs: without("title") });
+    expect(res.status).toBe(200);
+    const expected = predict.body.predictions as Record<string, unknown>;
+    expect(outputsOf(res.body).lead_score?.data).toEqual([expected.lead_score]);
+    expect(outputsOf(res.body).factors?.data).toEqual([JSON.stringify(expected.factors)]);
+  });
+
+  it("two rows in each field's tensor are two predictions, each its own row's", async () => {
+    const hot = await infer("21", { inputs: seedTensors() });
+    const cold = seedTensors().map((t) =>
+      t.name === "engagement_score"
+        ? { ...t, data: [0] }
+        : t.name === "demo_requested"
+          ? { ...t, data: [false] }
+          : t,
+    );
+    const one = await infer("21", { inputs: cold });
+    const both = await infer("21", {
+      inputs: seedTensors().map((t, i) => ({
+        ...t,
+        shape: [2],
+        data: [...t.data, ...(cold[i]?.data ?? [])],
+      })),
+    });
+    expect(both.status).toBe(200);
+    const score = (r: typeof both) => outputsOf(r.body).lead_score?.data as number[];
+    expect(score(both)).toEqual([...score(hot), ...score(one)]);
+    expect(score(hot)[0]).not.toBe(score(one)[0]);
+  });
+
   it("usage is recorded like a prediction, with the rows inferred", async () => {
     const mark = await oip.admin.createKey({ name: "usage-oip", user_id: "u-oip" });
     const batch = {

@@ -175,8 +175,9 @@ export function plainWithin(value: unknown, maxDepth: number, depth = 1): boolea
     }
     return true;
   }
-  if (Object.hasOwn(value, "__proto__") || Object.hasOwn(value, "constructor")) return false;
+  // JSON.parse makes every key an own enumerable property: for-in meets each of them.
   for (const key in value) {
+    if (key === "__proto__" || key === "constructor") return false;
     if (!plainWithin((value as Record<string, unknown>)[key], maxDepth, depth + 1)) return false;
   }
   return true;

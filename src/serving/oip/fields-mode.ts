@@ -107,22 +107,41 @@ function toRows(request: InferRequest, loaded: LoadedModel, modelId: string): Ro
     );
   }
   if (count === 0) throw bad("The tensors hold no rows: send at least one.");
-  const rows: Row[] = Array.from({ length: count }, () => ({}));
+  const template = rowTemplate(props);
+  const rows: Row[] = new Array<Row>(count);
+  for (let r = 0; r < count; r++) rows[r] = { ...template };
   for (const t of request.inputs) {
     const prop = props[t.name];
-    const width = prop?.type === "array" ? (prop.maxItems ?? 0) : 1;
+    if (prop?.type !== "array") {
+      for (let r = 0; r < count; r++) (rows[r] as Row)[t.name] = t.values[r];
+      continue;
+    }
+    const width = prop.maxItems ?? 0;
     for (let r = 0; r < count; r++) {
-      const row = rows[r] ?? {};
-      if (width === 1 && prop?.type !== "array") {
-        row[t.name] = t.values[r];
-      } else {
-        const vector = new Array<unknown>(width);
-        for (let c = 0; c < width; c++) vector[c] = t.values[r * width + c];
-        row[t.name] = vector;
-      }
+      const vector = new Array<unknown>(width);
+      for (let c = 0; c < width; c++) vector[c] = t.values[r * width + c];
+      (rows[r] as Row)[t.name] = vector;
     }
   }
   return rows;
+}
+
+const templates = new WeakMap<object, Row>();
+
+/**
+ * Every declared field, in the spec's order, undefined until a tensor sets it: rows copied from
+ * it share one shape, so filling them stores into fields they have (no shape change a field) and
+ * the validator and feature pipeline read rows of one shape. A field no tensor names stays
+ * undefined, which every reader takes as absent (a required one is still "is required").
+ */
+function rowTemplate(props: Record<string, InputProperty>): Row {
+  let template = templates.get(props);
+  if (!template) {
+    template = {};
+    for (const name of Object.keys(props)) template[name] = undefined;
+    templates.set(props, template);
+  }
+  return template;
 }
 
 /** Validation like the predict route's, with problems named by field and row. */

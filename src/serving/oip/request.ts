@@ -75,9 +75,12 @@ function quoted(name: string): string {
 
 type Where = () => string;
 
+/** What an absent `parameters` reads as: one shared, frozen object, not a new one a tensor. */
+const NO_PARAMETERS: Parameters = Object.freeze({});
+
 /** `parameters`: scalars only, as the protocol defines them. */
 function readParameters(value: unknown, at: Where): Parameters {
-  if (value === undefined) return {};
+  if (value === undefined) return NO_PARAMETERS;
   const where = at();
   if (!isObject(value)) throw bad(`${where}.parameters must be an object, got ${describe(value)}.`);
   const entries = Object.entries(value);
@@ -272,13 +275,13 @@ export function parseInferRequest(body: unknown): InferRequest {
   const inputs: RequestTensor[] = [];
   const names = new Set<string>();
   let room: number = OIP_LIMITS.elements;
-  list.forEach((value, i) => {
-    const tensor = readInput(value, i, room);
+  for (let i = 0; i < list.length; i++) {
+    const tensor = readInput(list[i], i, room);
     if (names.has(tensor.name)) throw bad(`inputs[${i}]: ${quoted(tensor.name)} is sent twice.`);
     names.add(tensor.name);
     room -= tensor.values.length;
     inputs.push(tensor);
-  });
+  }
   return {
     ...(id !== undefined ? { id } : {}),
     parameters,

@@ -33,10 +33,29 @@ function floats(data: ArrayLike<number> & { join(sep: string): string }): string
   return Array.from(data, (x) => (Number.isFinite(x) ? String(x) : "null")).join(",");
 }
 
+/** What JSON.stringify writes otherwise than as it is (and every surrogate, paired or not). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as JSON: quoted as it is when nothing in it needs escaping (names, labels, ids). */
+function stringText(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** One JSON value, as JSON.stringify writes it (NaN and ±Infinity as null). */
+function valueText(v: unknown): string {
+  if (typeof v === "string") return stringText(v);
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  return JSON.stringify(v) ?? "null";
+}
+
 function dataText(t: ResponseTensor): string {
   const data = t.data;
   if (t.json === true || t.datatype === "BYTES") {
-    return (data as readonly unknown[]).map((v) => JSON.stringify(v) ?? "null").join(",");
+    const values = data as readonly unknown[];
+    let text = values.length > 0 ? valueText(values[0]) : "";
+    for (let i = 1; i < values.length; i++) text += `,${valueText(values[i])}`;
+    return text;
   }
   switch (t.datatype) {
     case "BOOL":
@@ -54,11 +73,15 @@ function dataText(t: ResponseTensor): string {
 
 function tensorText(t: ResponseTensor): string {
   const parameters = t.parameters ? `,"parameters":${JSON.stringify(t.parameters)}` : "";
-  return `{"name":${JSON.stringify(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(",")}]${parameters},"data":[${dataText(t)}]}`;
+  return `{"name":${stringText(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(",")}]${parameters},"data":[${dataText(t)}]}`;
 }
 
 /** The response body: `{"model_name", "model_version", "id", "parameters"?, "outputs"}`. */
 export function inferResponseText(r: InferResponse): string {
   const parameters = r.parameters ? `,"parameters":${JSON.stringify(r.parameters)}` : "";
-  return `{"model_name":${JSON.stringify(r.modelName)},"model_version":${JSON.stringify(r.modelVersion)},"id":${JSON.stringify(r.id)}${parameters},"outputs":[${r.outputs.map(tensorText).join(",")}]}`;
+  let outputs = "";
+  for (let i = 0; i < r.outputs.length; i++) {
+    outputs += `${i > 0 ? "," : ""}${tensorText(r.outputs[i] as ResponseTensor)}`;
+  }
+  return `{"model_name":${stringText(r.modelName)},"model_version":${stringText(r.modelVersion)},"id":${stringText(r.id)}${parameters},"outputs":[${outputs}]}`;
 }
