@@ -34,6 +34,7 @@ function floats(data: ArrayLike<number> & { join(sep: string): string }): string
 }
 
 /** What JSON.stringify writes otherwise than as it is (and every surrogate, paired or not). */
+// eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A string as JSON: quoted as it is when nothing in it needs escaping (names, labels, ids). */
