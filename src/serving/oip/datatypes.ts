@@ -43,8 +43,10 @@ const OIP_BY_ORT = new Map<string, OipDatatype>(
   Object.entries(ORT_BY_OIP).map(([oip, ort]) => [ort, oip as OipDatatype]),
 );
 
+const DATATYPES: ReadonlySet<string> = new Set(OIP_DATATYPES);
+
 export function isOipDatatype(value: unknown): value is OipDatatype {
-  return typeof value === "string" && (OIP_DATATYPES as readonly string[]).includes(value);
+  return typeof value === "string" && DATATYPES.has(value);
 }
 
 export function ortType(datatype: OipDatatype): Tensor.Type {

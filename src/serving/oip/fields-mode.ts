@@ -9,7 +9,7 @@ import type { FieldProblem } from "../../errors.js";
 import type { InputProperty } from "../../spec/index.js";
 import type { LoadedModel } from "../cache.js";
 import type { OipDatatype } from "./datatypes.js";
-import type { InferRequest, RequestTensor } from "./request.js";
+import type { InferRequest, Parameters, RequestTensor } from "./request.js";
 import type { ResponseTensor } from "./response.js";
 
 type Row = Record<string, unknown>;
@@ -161,18 +161,24 @@ function validate(rows: readonly Row[], loaded: LoadedModel): void {
   );
 }
 
+/** The datatype every value fits, or null: numbers (finite), strings or booleans alike. */
+function commonDatatype(values: readonly unknown[]): "FP64" | "BYTES" | "BOOL" | null {
+  const first = values[0];
+  const kind = typeof first;
+  if (kind !== "number" && kind !== "string" && kind !== "boolean") return null;
+  for (const v of values) {
+    if (typeof v !== kind || (kind === "number" && !Number.isFinite(v))) return null;
+  }
+  return kind === "number" ? "FP64" : kind === "string" ? "BYTES" : "BOOL";
+}
+
+const JSON_CONTENT: Parameters = Object.freeze({ content_type: "json" });
+
 /** One output of the predictions as a tensor of N elements. */
 function outputTensor(name: string, values: readonly unknown[]): ResponseTensor {
   const shape = [values.length];
-  if (values.every((v) => typeof v === "number" && Number.isFinite(v))) {
-    return { name, datatype: "FP64", shape, data: values, json: true };
-  }
-  if (values.every((v) => typeof v === "string")) {
-    return { name, datatype: "BYTES", shape, data: values, json: true };
-  }
-  if (values.every((v) => typeof v === "boolean")) {
-    return { name, datatype: "BOOL", shape, data: values, json: true };
-  }
+  const datatype = values.length > 0 ? commonDatatype(values) : "FP64";
+  if (datatype !== null) return { name, datatype, shape, data: values, json: true };
   // Lists and objects (factors, probabilities by label, top-k): one JSON text an element.
   return {
     name,
@@ -180,7 +186,7 @@ function outputTensor(name: string, values: readonly unknown[]): ResponseTensor 
     shape,
     data: values.map((v) => JSON.stringify(v) ?? "null"),
     json: true,
-    parameters: { content_type: "json" },
+    parameters: JSON_CONTENT,
   };
 }
 
@@ -207,9 +213,13 @@ export async function inferFields(
     }
   }
   const wanted = request.outputs?.map((o) => o.name) ?? names;
-  for (const name of wanted) {
-    if (!names.includes(name)) {
-      throw bad(`Model ${modelId} has no output "${name}"; its outputs are: ${names.join(", ")}.`);
+  if (wanted !== names) {
+    for (const name of wanted) {
+      if (!names.includes(name)) {
+        throw bad(
+          `Model ${modelId} has no output "${name}"; its outputs are: ${names.join(", ")}.`,
+        );
+      }
     }
   }
   const outputs = wanted.map((name) =>
