@@ -213,7 +213,8 @@ export async function inferFields(
     }
   }
   const wanted = request.outputs?.map((o) => o.name) ?? names;
-  if (wanted !== names) {
+  // Only outputs the client named can be unknown.
+  if (request.outputs) {
     for (const name of wanted) {
       if (!names.includes(name)) {
         throw bad(
