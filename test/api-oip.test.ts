@@ -369,6 +369,37 @@ describe("model 21 over the protocol", () => {
     expect(out.confidence?.data).toEqual([expected.confidence]);
   });
 
+  it("the same request written compactly, pretty-printed, escaped or nested answers alike", async () => {
+    const body = { id: "same", inputs: seedTensors() };
+    const compact = JSON.stringify(body);
+    const ways = [
+      compact,
+      // Read twice compactly: the second time through the tensors kept from the first.
+      compact,
+      JSON.stringify(body, null, 2),
+      // An escaped name and nested data: the general path (JSON.parse) reads these.
+      compact.replace('"name":"industry"', '"name":"indus\\u0074ry"'),
+      compact.replace(
+        '"shape":[1],"datatype":"INT64","data":[1000]',
+        '"shape":[1,1],"datatype":"INT64","data":[[1000]]',
+      ),
+    ];
+    const answers = [];
+    for (const text of ways) {
+      const res = await infer("21", text);
+      expect(res.status, text).toBe(200);
+      answers.push(res.text);
+    }
+    expect(new Set(answers).size).toBe(1);
+    // A broken tensor is the general path's 400, whichever way it is written.
+    const broken = compact.replace('"data":[1000]', '"data":[1000,2]');
+    for (const text of [broken, JSON.stringify(JSON.parse(broken), null, 2)]) {
+      const res = await infer("21", text);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatch(/company_size.*holds 1 elements but data has/);
+    }
+  });
+
   it("its graph's own tensor runs too (features FP32 [N, 10] → label and probabilities)", async () => {
     const meta = await call(`${base}/v2/models/21`, { key });
     expect(meta.body.inputs).toEqual([{ name: "features", datatype: "FP32", shape: [-1, 10] }]);

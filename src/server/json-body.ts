@@ -195,6 +195,15 @@ function parseOrNot(text: string): unknown {
 
 type ParseDone = (err: Error | null, body?: unknown) => void;
 
+/**
+ * A route's own reader for the bodies its clients usually send, tried first on a body that
+ * arrived whole and is under QUEUE_FROM_BYTES, with its text (UTF-8, or latin1 when `ascii`):
+ * the value the route reads, or null for the general path (the shape checks, JSON.parse). It
+ * must take only text JSON.parse accepts, and bound its own work and what it builds
+ * (src/serving/oip/request-text.ts).
+ */
+export type BodyReader = (bytes: Buffer, text: string, ascii: boolean) => object | null;
+
 function tooLarge(): ModelgateError {
   return new ModelgateError(
     "payload_too_large",
@@ -208,7 +217,11 @@ function tooLarge(): ModelgateError {
  * held whole; what passes is decoded and parsed by Fastify's own parser (its prototype-poisoning
  * refusals, its errors for empty and invalid bodies), large bodies one per event-loop turn.
  */
-export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits = JSON_LIMITS) {
+export function registerJsonBodyParser(
+  app: FastifyInstance,
+  limits: JsonLimits = JSON_LIMITS,
+  readBody?: BodyReader,
+) {
   const parseJson = app.getDefaultJsonParser("error", "error");
   const turns = oneTaskPerTurn();
   const shapeError = (problem: string) =>
@@ -243,9 +256,17 @@ export function registerJsonBodyParser(app: FastifyInstance, limits: JsonLimits 
         // All of it is buffered, so read() hands back exactly `declared` bytes.
         const bytes = payload.read(declared) as Buffer | null;
         if (bytes !== null) {
-          if (declared <= directMax) {
-            const value = parseOrNot(bytes.toString(isAscii(bytes) ? "latin1" : "utf8"));
-            if (value !== NOT_PARSED && plainWithin(value, limits.depth)) return done(null, value);
+          if (readBody || declared <= directMax) {
+            const ascii = isAscii(bytes);
+            const text = bytes.toString(ascii ? "latin1" : "utf8");
+            const read = readBody?.(bytes, text, ascii) ?? null;
+            if (read !== null) return done(null, read);
+            if (declared <= directMax) {
+              const value = parseOrNot(text);
+              if (value !== NOT_PARSED && plainWithin(value, limits.depth)) {
+                return done(null, value);
+              }
+            }
             // Too deep, not JSON, or a key to look at: the checked path below says which.
           }
           const problem = wholeBodyScanner.reset().push(bytes);

@@ -76,7 +76,7 @@ function quoted(name: string): string {
 type Where = () => string;
 
 /** What an absent `parameters` reads as: one shared, frozen object, not a new one a tensor. */
-const NO_PARAMETERS: Parameters = Object.freeze({});
+export const NO_PARAMETERS: Parameters = Object.freeze({});
 
 /** `parameters`: scalars only, as the protocol defines them. */
 function readParameters(value: unknown, at: Where): Parameters {
@@ -248,8 +248,20 @@ function readInput(value: unknown, index: number, room: number): RequestTensor {
 
 const REQUEST: Where = () => "request";
 
-/** The request body, read and checked; throws invalid_tensor naming the first problem. */
+/**
+ * A body the route's own parser read and checked already (readInferBody): every rule below
+ * held, and parseInferRequest returns its request as it is.
+ */
+export class CheckedBody {
+  constructor(readonly request: InferRequest) {}
+}
+
+/**
+ * The request body, read and checked; throws invalid_tensor naming the first problem. A body
+ * the route's parser already read (a CheckedBody) is returned as it is.
+ */
 export function parseInferRequest(body: unknown): InferRequest {
+  if (body instanceof CheckedBody) return body.request;
   if (!isObject(body)) {
     throw bad(`The request body must be an inference request object, got ${describe(body)}.`);
   }

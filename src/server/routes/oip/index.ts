@@ -8,9 +8,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { authGuards } from "../../../auth/hook.js";
 import { oipInference } from "../../../serving/oip/infer.js";
+import { readInferBody } from "../../../serving/oip/request-text.js";
 import type { ModelService } from "../../../serving/service.js";
 import type { UsageRecorder } from "../../../serving/usage.js";
 import type { VersionInfo } from "../../../version.js";
+import { JSON_LIMITS, registerJsonBodyParser } from "../../json-body.js";
 import type { ReadinessCheck } from "../service.js";
 import { recordUsageHook } from "../usage.js";
 import { handleOipError, handleOipNotFound } from "./errors.js";
@@ -36,6 +38,10 @@ export async function oipRoutes(app: FastifyInstance, deps: OipRoutesDeps): Prom
   oipModelReadyRoutes(app, { auth: deps.auth, models: deps.models });
   // Its own context, so the usage hook runs on inferences only, as on the seeds' predict route.
   await app.register(async function inferences(infer) {
+    // The usual inference request is read from its text in one pass, not by JSON.parse and a
+    // second walk (src/serving/oip/request-text.ts); any other body takes the general path.
+    infer.removeContentTypeParser("application/json");
+    registerJsonBodyParser(infer, JSON_LIMITS, readInferBody);
     infer.addHook(
       "onResponse",
       recordUsageHook(deps.recorder, (request: FastifyRequest) => inferredRows(request)),
