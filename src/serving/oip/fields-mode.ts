@@ -74,15 +74,54 @@ function rowsOf(t: RequestTensor, prop: InputProperty, modelId: string): number 
   return n;
 }
 
+/**
+ * What a model's spec says of its fields and outputs, made once a loaded model: each field's
+ * property by name (a Map: a tensor's name is looked up, never used as a key of the spec's
+ * object), the row template, the outputs' names.
+ */
+interface FieldsPlan {
+  fields: ReadonlyMap<string, InputProperty>;
+  /**
+   * Every declared field, in the spec's order, undefined until a tensor sets it: rows copied
+   * from it share one shape, so filling them stores into fields they have (no shape change a
+   * field) and the validator and feature pipeline read rows of one shape. A field no tensor
+   * names stays undefined, which every reader takes as absent (a required one is still "is
+   * required").
+   */
+  template: Row;
+  outputs: readonly string[];
+}
+
+const plans = new WeakMap<LoadedModel, FieldsPlan>();
+
+function planOf(loaded: LoadedModel): FieldsPlan {
+  let plan = plans.get(loaded);
+  if (!plan) {
+    const props = loaded.spec.inputs.properties;
+    const template: Row = {};
+    for (const name of Object.keys(props)) template[name] = undefined;
+    plan = {
+      fields: new Map(Object.entries(props)),
+      template,
+      outputs: loaded.spec.outputs.map((o) => o.name),
+    };
+    plans.set(loaded, plan);
+  }
+  return plan;
+}
+
 /** The input rows the tensors stand for; every problem with a field is named. */
 function toRows(request: InferRequest, loaded: LoadedModel, modelId: string): Row[] {
-  const props = loaded.spec.inputs.properties;
+  const { fields, template } = planOf(loaded);
+  const inputs = request.inputs;
+  const props = new Array<InputProperty>(inputs.length);
   let n: number | undefined;
-  for (const t of request.inputs) {
-    const prop = props[t.name];
-    if (!prop || !Object.hasOwn(props, t.name)) {
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i] as RequestTensor;
+    const prop = fields.get(t.name);
+    if (!prop) {
       throw bad(
-        `Model ${modelId} has no input field "${t.name}"; its fields are: ${Object.keys(props).join(", ")}.`,
+        `Model ${modelId} has no input field "${t.name}"; its fields are: ${[...fields.keys()].join(", ")}.`,
       );
     }
     if (!accepts(prop, t.datatype)) {
@@ -93,10 +132,11 @@ function toRows(request: InferRequest, loaded: LoadedModel, modelId: string): Ro
     const rows = rowsOf(t, prop, modelId);
     if (n !== undefined && rows !== n) {
       throw bad(
-        `input "${t.name}" has ${rows} rows but "${request.inputs[0]?.name ?? ""}" has ${n}: every field's tensor holds the same rows.`,
+        `input "${t.name}" has ${rows} rows but "${inputs[0]?.name ?? ""}" has ${n}: every field's tensor holds the same rows.`,
       );
     }
     n = rows;
+    props[i] = prop;
   }
   const count = n ?? 0;
   const max = loaded.spec.max_batch_size;
@@ -107,12 +147,12 @@ function toRows(request: InferRequest, loaded: LoadedModel, modelId: string): Ro
     );
   }
   if (count === 0) throw bad("The tensors hold no rows: send at least one.");
-  const template = rowTemplate(props);
-  const rows: Row[] = new Array<Row>(count);
+  const rows = new Array<Row>(count);
   for (let r = 0; r < count; r++) rows[r] = { ...template };
-  for (const t of request.inputs) {
-    const prop = props[t.name];
-    if (prop?.type !== "array") {
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i] as RequestTensor;
+    const prop = props[i] as InputProperty;
+    if (prop.type !== "array") {
       for (let r = 0; r < count; r++) (rows[r] as Row)[t.name] = t.values[r];
       continue;
     }
@@ -126,33 +166,15 @@ function toRows(request: InferRequest, loaded: LoadedModel, modelId: string): Ro
   return rows;
 }
 
-const templates = new WeakMap<object, Row>();
-
-/**
- * Every declared field, in the spec's order, undefined until a tensor sets it: rows copied from
- * it share one shape, so filling them stores into fields they have (no shape change a field) and
- * the validator and feature pipeline read rows of one shape. A field no tensor names stays
- * undefined, which every reader takes as absent (a required one is still "is required").
- */
-function rowTemplate(props: Record<string, InputProperty>): Row {
-  let template = templates.get(props);
-  if (!template) {
-    template = {};
-    for (const name of Object.keys(props)) template[name] = undefined;
-    templates.set(props, template);
-  }
-  return template;
-}
-
 /** Validation like the predict route's, with problems named by field and row. */
 function validate(rows: readonly Row[], loaded: LoadedModel): void {
   const budget = { room: MAX_LISTED_PROBLEMS, omitted: 0 };
   const problems: FieldProblem[] = [];
-  rows.forEach((row, i) => {
-    for (const p of loaded.validate(row, "", budget)) {
+  for (let i = 0; i < rows.length; i++) {
+    for (const p of loaded.validate(rows[i], "", budget)) {
       problems.push({ field: `${p.field} (row ${i})`, problem: p.problem });
     }
-  });
+  }
   if (problems.length === 0 && budget.omitted === 0) return;
   throw bad(
     `Invalid inputs: ${describeProblems(problems, budget.omitted)}.`,
@@ -192,8 +214,9 @@ function outputTensor(name: string, values: readonly unknown[]): ResponseTensor 
 
 /** Whether the model can take its fields as tensors, and every input names one of them. */
 export function namesFields(request: InferRequest, loaded: LoadedModel): boolean {
-  const props = loaded.spec.inputs.properties;
-  return request.inputs.every((t) => Object.hasOwn(props, t.name));
+  const { fields } = planOf(loaded);
+  for (const t of request.inputs) if (!fields.has(t.name)) return false;
+  return true;
 }
 
 /** Predicts with the named fields; returns the spec's outputs (or the requested ones) as tensors. */
@@ -206,11 +229,13 @@ export async function inferFields(
   validate(rows, loaded);
   const predictions = await loaded.predict(rows);
   // The spec's outputs, in order; an upstream model's objects may add keys of their own.
-  const names: string[] = loaded.spec.outputs.map((o) => o.name);
+  let names = planOf(loaded).outputs;
   if (loaded.spec.runtime.type === "remote") {
+    const all = [...names];
     for (const p of predictions) {
-      for (const key of Object.keys(p)) if (!names.includes(key)) names.push(key);
+      for (const key of Object.keys(p)) if (!all.includes(key)) all.push(key);
     }
+    names = all;
   }
   const wanted = request.outputs?.map((o) => o.name) ?? names;
   // Only outputs the client named can be unknown.
@@ -223,11 +248,12 @@ export async function inferFields(
       }
     }
   }
-  const outputs = wanted.map((name) =>
-    outputTensor(
-      name,
-      predictions.map((p) => p[name] ?? null),
-    ),
-  );
+  const outputs = new Array<ResponseTensor>(wanted.length);
+  for (let o = 0; o < wanted.length; o++) {
+    const name = wanted[o] as string;
+    const values = new Array<unknown>(predictions.length);
+    for (let r = 0; r < predictions.length; r++) values[r] = predictions[r]?.[name] ?? null;
+    outputs[o] = outputTensor(name, values);
+  }
   return { outputs, rows: rows.length };
 }

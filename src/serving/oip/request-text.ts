@@ -251,15 +251,32 @@ function shape(): number[] {
   return dims;
 }
 
-/** Flat `data`'s elements, after its `[`: at most `room` of them (a nested list is not taken). */
-function elements(room: number): unknown[] {
-  const values: unknown[] = [];
-  if (empty(CLOSE_ARRAY)) return values;
-  do {
-    if (values.length === room) notTaken();
-    values.push(scalar());
-  } while (more(CLOSE_ARRAY));
+/**
+ * Flat `data`'s elements, after its `[`: at most `room` of them (a nested list is not taken).
+ * Made the size of the `expected` elements when the shape is known: a one-element tensor's
+ * data is then one slot, not the 17 an empty array grows to on its first push.
+ */
+function elements(room: number, expected: number): unknown[] {
+  const values: unknown[] = expected > 0 && expected <= room ? new Array<unknown>(expected) : [];
+  let n = 0;
+  if (!empty(CLOSE_ARRAY)) {
+    do {
+      if (n === room) notTaken();
+      const value = scalar();
+      if (n < values.length) values[n] = value;
+      else values.push(value);
+      n++;
+    } while (more(CLOSE_ARRAY));
+  }
+  // Fewer than the shape holds (refused by the count check after): no holes are left.
+  if (n < values.length) values.length = n;
   return values;
+}
+
+function product(dims: readonly number[]): number {
+  let count = 1;
+  for (let i = 0; i < dims.length; i++) count *= dims[i] as number;
+  return count;
 }
 
 /**
@@ -273,6 +290,8 @@ interface Head {
   name: string;
   datatype: OipDatatype;
   shape: readonly number[];
+  /** The elements the shape holds. */
+  count: number;
 }
 
 /**
@@ -285,15 +304,14 @@ const heads: (Head | undefined)[] = [];
 function checked(
   name: string,
   datatype: OipDatatype,
-  shape: number[],
+  shape: readonly number[],
   values: unknown[],
   params: Parameters,
   room: number,
 ): RequestTensor {
   if (name === "" || name.length > OIP_LIMITS.nameChars) notTaken();
   noBinary(params, "binary_data_size");
-  let count = 1;
-  for (let i = 0; i < shape.length; i++) count *= shape[i] as number;
+  const count = product(shape);
   if (count > room || values.length !== count) notTaken();
   const test = elementTest(datatype);
   for (let i = 0; i < count; i++) if (!test(values[i])) notTaken();
@@ -308,10 +326,10 @@ function tensor(room: number, place: number): RequestTensor {
   // (A copy compared whole is compared by V8 as memory: twice as fast here as startsWith.)
   if (head !== undefined && text.slice(start, start + head.text.length) === head.text) {
     pos = start + head.text.length;
-    const values = elements(room);
+    const values = elements(room, head.count);
     if (next() === CLOSE_OBJECT) {
       pos++;
-      return checked(head.name, head.datatype, head.shape.slice(), values, NO_PARAMETERS, room);
+      return checked(head.name, head.datatype, head.shape, values, NO_PARAMETERS, room);
     }
     // More members after the data: read the tensor whole.
     pos = start;
@@ -338,7 +356,7 @@ function tensor(room: number, place: number): RequestTensor {
     else if (k === 3) {
       take(OPEN_ARRAY);
       dataAt = pos;
-      values = elements(room);
+      values = elements(room, dims ? product(dims) : 0);
     } else params = parameters();
   } while (more(CLOSE_OBJECT));
   if (name === undefined || datatype === undefined || dims === undefined || values === undefined) {
@@ -346,7 +364,14 @@ function tensor(room: number, place: number): RequestTensor {
   }
   const read = checked(name, datatype, dims, values, params, room);
   if (dataAt !== -1 && params === NO_PARAMETERS) {
-    heads[place] = { text: text.slice(start, dataAt), name, datatype, shape: dims.slice() };
+    const shared = Object.freeze(dims.slice());
+    heads[place] = {
+      text: text.slice(start, dataAt),
+      name,
+      datatype,
+      shape: shared,
+      count: product(shared),
+    };
   }
   return read;
 }

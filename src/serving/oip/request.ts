@@ -29,7 +29,8 @@ export type Parameters = Record<string, string | number | boolean>;
 export interface RequestTensor {
   name: string;
   datatype: OipDatatype;
-  shape: number[];
+  /** Read only: a tensor read as the last request's shares its shape (src/serving/oip/request-text.ts). */
+  shape: readonly number[];
   /**
    * The elements, flat in row-major order, each checked to be a JSON value of the datatype
    * (booleans for BOOL, strings for BYTES, numbers in range otherwise). A feature-spec model
