@@ -300,6 +300,44 @@ describe("debit mode (USAGE_DEBIT=true)", () => {
     expect((await predict(svc, PAYING)).status).toBe(402);
   });
 
+  it("debits an Open Inference Protocol inference by its rows before it runs; a refused one is not charged", async () => {
+    const key = auth.keys.get(PAYING);
+    if (key) key.balance = 3;
+    const tensors = (rows: number) => ({
+      inputs: Object.entries(SEED_INPUT).map(([name, value]) => ({
+        name,
+        shape: [rows],
+        datatype:
+          typeof value === "string" ? "BYTES" : typeof value === "boolean" ? "BOOL" : "INT64",
+        data: Array<unknown>(rows).fill(value),
+      })),
+    });
+    const infer = (body: unknown) =>
+      postJson(`${svc.url}/v2/models/21/infer`, body, { "X-API-Key": PAYING });
+    const before = auth.debits.length;
+    const two = await infer(tensors(2));
+    expect(two.status).toBe(200);
+    expect(auth.debits.at(-1)?.body).toMatchObject({
+      model_id: "21",
+      endpoint: "/v2/models/21/infer",
+      predictions_count: 2,
+      idempotency_key: two.headers.get("x-request-id"),
+    });
+    // A malformed tensor is the protocol's 400, and nothing is charged for it.
+    const broken = tensors(1);
+    (broken.inputs[0] as { data: unknown[] }).data = [1, 2];
+    const bad = await infer(broken);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/shape \[1\] holds 1 elements but data has/);
+    expect(auth.debits.length).toBe(before + 1);
+    // One credit left: two rows are refused in the protocol's error body; one is served.
+    const refused = await infer(tensors(2));
+    expect(refused.status).toBe(402);
+    expect(refused.body.error).toMatch(/Insufficient balance: 1 credits left, 2 needed/);
+    expect((await infer(tensors(1))).status).toBe(200);
+    expect((await infer(tensors(1))).status).toBe(402);
+  });
+
   it.each(["down", "slow", "error"] as const)(
     "a debit that cannot be made (%s) is 503 auth_unavailable: no free prediction",
     async (mode) => {

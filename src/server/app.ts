@@ -197,6 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       auth,
       models: deps.models,
       recorder: deps.usage.recorder,
+      debit: deps.authService?.debit ?? null,
       readiness: deps.readiness,
       version: deps.version,
     });

@@ -48,16 +48,21 @@ export interface DebitHookOptions {
   logger?: ReportLogger;
 }
 
+type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
 export interface DebitHook {
-  hook: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** The seeds' predict route: a list of inputs is that many predictions, an object one. */
+  hook: PreHandler;
+  /** Another prediction route, whose predictions `count` reads from its request. */
+  counting(count: (request: FastifyRequest) => number): PreHandler;
   stats(): DebitStats & { servedUnpaid: number };
 }
 
 export function debitHook(options: DebitHookOptions): DebitHook {
   let servedUnpaid = 0;
   const warn = throttledLog(options.logger, { now: Date.now });
-  return {
-    async hook(request) {
+  const counting = (count: (request: FastifyRequest) => number): PreHandler =>
+    async function debitPrediction(request) {
       const principal = request.principal;
       if (!principal) return;
       const params = request.params as { model_id?: string } | undefined;
@@ -65,7 +70,7 @@ export function debitHook(options: DebitHookOptions): DebitHook {
         keyId: principal.keyId,
         modelId: params?.model_id ?? null,
         endpoint: pathOf(request),
-        predictionsCount: predictionsIn(request.body),
+        predictionsCount: count(request),
         idempotencyKey: request.id,
       });
       if (outcome.ok) return;
@@ -92,7 +97,10 @@ export function debitHook(options: DebitHookOptions): DebitHook {
         `The prediction was not served because it could not be paid for: ${outcome.reason}. Retry shortly; with USAGE_DEBIT=true no prediction is served without its debit.`,
         { headers: { "Retry-After": String(outcome.retryAfterS) } },
       );
-    },
+    };
+  return {
+    hook: counting((request) => predictionsIn(request.body)),
+    counting,
     stats: () => ({ ...options.debit.stats(), servedUnpaid }),
   };
 }

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { authGuards } from "../../../auth/hook.js";
+import type { DebitHook } from "../../../auth/usage-report/index.js";
 import { oipInference } from "../../../serving/oip/infer.js";
 import { readInferBody } from "../../../serving/oip/request-text.js";
 import type { ModelService } from "../../../serving/service.js";
@@ -16,7 +17,7 @@ import { JSON_LIMITS, registerJsonBodyParser } from "../../json-body.js";
 import type { ReadinessCheck } from "../service.js";
 import { recordUsageHook } from "../usage.js";
 import { handleOipError, handleOipNotFound } from "./errors.js";
-import { inferredRows, oipInferRoutes } from "./infer.js";
+import { debitedRows, inferredRows, oipInferRoutes } from "./infer.js";
 import { oipModelMetadataRoutes } from "./model-metadata.js";
 import { oipModelReadyRoutes } from "./model-ready.js";
 import { oipServerRoutes } from "./server.js";
@@ -25,6 +26,8 @@ export interface OipRoutesDeps {
   auth: ReturnType<typeof authGuards>;
   models: ModelService;
   recorder: Pick<UsageRecorder, "record">;
+  /** USAGE_DEBIT: each inference paid for before it runs, as each seeds' prediction is. */
+  debit?: Pick<DebitHook, "counting"> | null;
   readiness: () => Promise<ReadinessCheck[]>;
   version: VersionInfo;
 }
@@ -46,6 +49,7 @@ export async function oipRoutes(app: FastifyInstance, deps: OipRoutesDeps): Prom
       "onResponse",
       recordUsageHook(deps.recorder, (request: FastifyRequest) => inferredRows(request)),
     );
+    if (deps.debit) infer.addHook("preHandler", deps.debit.counting(debitedRows));
     oipInferRoutes(infer, { auth: deps.auth, inference: oipInference({ models: deps.models }) });
   });
 }

@@ -10,7 +10,7 @@ import type { authGuards } from "../../../auth/hook.js";
 import { ModelgateError } from "../../../errors.js";
 import { isModelId, MODEL_ID_RULE } from "../../../ids.js";
 import type { OipInference } from "../../../serving/oip/infer.js";
-import { parseInferRequest } from "../../../serving/oip/request.js";
+import { CheckedBody, parseInferRequest } from "../../../serving/oip/request.js";
 import { inferResponseText } from "../../../serving/oip/response.js";
 import { SECURITY } from "../../schemas.js";
 import { allowModel } from "./model-metadata.js";
@@ -49,6 +49,22 @@ function checkIds(id: string, version: string | undefined): void {
   if (version !== undefined && version.length > 128) {
     throw new ModelgateError("invalid_request", "The model version is longer than 128 characters.");
   }
+}
+
+/**
+ * What a debit charges for an inference, read before the model runs (src/auth/usage-report):
+ * the rows of its first tensor, as its usage record counts them. The ids, the key's models and
+ * the body are checked first, so a refused request is never charged; the body read here is
+ * the one the handler then takes.
+ */
+export function debitedRows(request: FastifyRequest): number {
+  const params = request.params as { model_id: string; model_version?: string };
+  checkIds(params.model_id, params.model_version);
+  allowModel(request, params.model_id);
+  const parsed = parseInferRequest(request.body);
+  request.body = new CheckedBody(parsed);
+  const shape = parsed.inputs[0]?.shape;
+  return shape && shape.length > 0 ? (shape[0] ?? 1) : 1;
 }
 
 export function oipInferRoutes(app: FastifyInstance, deps: OipInferDeps): void {
