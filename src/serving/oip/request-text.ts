@@ -63,11 +63,11 @@ const TENSOR_KEYS = new Words(["name", "datatype", "shape", "data", "parameters"
 const OUTPUT_KEYS = new Words(["name", "parameters"]);
 const DATATYPES = new Words(OIP_DATATYPES);
 
-const NO_BYTES = new Uint8Array(0);
+const NO_BYTES = Buffer.alloc(0);
 
 // The body being read (one at a time: the reader is synchronous): its bytes, scanned; the same
 // text, sliced for strings (an ASCII body's characters are its bytes); the position in both.
-let bytes: Uint8Array = NO_BYTES;
+let bytes: Buffer = NO_BYTES;
 let text = "";
 let pos = 0;
 
@@ -296,9 +296,12 @@ interface Head {
 
 /**
  * The last request's heads, by the tensor's place in `inputs`: at most OIP_LIMITS.inputs, each
- * part of a body the reader took (< QUEUE_FROM_BYTES), so what they hold is bounded.
+ * a copy of at most HEAD_CHARS of a body the reader took.
  */
 const heads: (Head | undefined)[] = [];
+
+/** The longest head kept (a name is at most 256 characters): the heads hold at most 64 KiB. */
+const HEAD_CHARS = 1024;
 
 /** The rules on a tensor read whole; the tensor. */
 function checked(
@@ -363,10 +366,11 @@ function tensor(room: number, place: number): RequestTensor {
     notTaken();
   }
   const read = checked(name, datatype, dims, values, params, room);
-  if (dataAt !== -1 && params === NO_PARAMETERS) {
+  if (dataAt !== -1 && params === NO_PARAMETERS && dataAt - start <= HEAD_CHARS) {
     const shared = Object.freeze(dims.slice());
     heads[place] = {
-      text: text.slice(start, dataAt),
+      // A copy of its own (a slice would keep the whole body's text alive with it).
+      text: bytes.toString("latin1", start, dataAt),
       name,
       datatype,
       shape: shared,
@@ -449,11 +453,7 @@ function request(): InferRequest {
  * a body this reader does not take (the general path then reads it, or says what is wrong).
  * `decoded` is the body's text; a body that is not all ASCII is not taken.
  */
-export function readInferBody(
-  body: Uint8Array,
-  decoded: string,
-  ascii: boolean,
-): CheckedBody | null {
+export function readInferBody(body: Buffer, decoded: string, ascii: boolean): CheckedBody | null {
   if (!ascii || decoded.length !== body.length) return null;
   bytes = body;
   text = decoded;
