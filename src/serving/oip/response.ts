@@ -42,6 +42,23 @@ function stringText(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
+/**
+ * Names written in every response (models, versions, outputs) as JSON, quoted once each: at
+ * most NAMES_KEPT of them, the memo starting over when full. A name is at most 256 characters.
+ */
+const quotedNames = new Map<string, string>();
+const NAMES_KEPT = 1024;
+
+function nameText(name: string): string {
+  let text = quotedNames.get(name);
+  if (text === undefined) {
+    if (quotedNames.size >= NAMES_KEPT) quotedNames.clear();
+    text = stringText(name);
+    quotedNames.set(name, text);
+  }
+  return text;
+}
+
 /** One JSON value, as JSON.stringify writes it (NaN and ±Infinity as null). */
 function valueText(v: unknown): string {
   if (typeof v === "string") return stringText(v);
@@ -74,7 +91,7 @@ function dataText(t: ResponseTensor): string {
 
 function tensorText(t: ResponseTensor): string {
   const parameters = t.parameters ? `,"parameters":${JSON.stringify(t.parameters)}` : "";
-  return `{"name":${stringText(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(",")}]${parameters},"data":[${dataText(t)}]}`;
+  return `{"name":${nameText(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(",")}]${parameters},"data":[${dataText(t)}]}`;
 }
 
 /** The response body: `{"model_name", "model_version", "id", "parameters"?, "outputs"}`. */
@@ -84,5 +101,5 @@ export function inferResponseText(r: InferResponse): string {
   for (let i = 0; i < r.outputs.length; i++) {
     outputs += `${i > 0 ? "," : ""}${tensorText(r.outputs[i] as ResponseTensor)}`;
   }
-  return `{"model_name":${stringText(r.modelName)},"model_version":${stringText(r.modelVersion)},"id":${stringText(r.id)}${parameters},"outputs":[${outputs}]}`;
+  return `{"model_name":${nameText(r.modelName)},"model_version":${nameText(r.modelVersion)},"id":${stringText(r.id)}${parameters},"outputs":[${outputs}]}`;
 }

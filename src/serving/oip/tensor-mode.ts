@@ -49,7 +49,13 @@ function checkAgainstGraph(input: RequestTensor, info: TensorInfo, modelId: stri
 
 /** Whether every input names one of the graph's inputs. */
 export function namesGraphInputs(request: InferRequest, tensors: TensorRunner): boolean {
-  return request.inputs.every((t) => tensors.graph.inputs.some((g) => g.name === t.name));
+  const graph = tensors.graph.inputs;
+  for (const t of request.inputs) {
+    let found = false;
+    for (let g = 0; g < graph.length && !found; g++) found = graph[g]?.name === t.name;
+    if (!found) return false;
+  }
+  return true;
 }
 
 /** Runs the graph on the request's tensors; returns the requested outputs and the batch rows. */
