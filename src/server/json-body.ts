@@ -256,9 +256,10 @@ export function registerJsonBodyParser(
         // All of it is buffered, so read() hands back exactly `declared` bytes.
         const bytes = payload.read(declared) as Buffer | null;
         if (bytes !== null) {
+          let text: string | undefined;
           if (readBody || declared <= directMax) {
             const ascii = isAscii(bytes);
-            const text = bytes.toString(ascii ? "latin1" : "utf8");
+            text = bytes.toString(ascii ? "latin1" : "utf8");
             const read = readBody?.(bytes, text, ascii) ?? null;
             if (read !== null) return done(null, read);
             if (declared <= directMax) {
@@ -271,7 +272,8 @@ export function registerJsonBodyParser(
           }
           const problem = wholeBodyScanner.reset().push(bytes);
           if (problem !== null) return done(shapeError(problem));
-          parseJson(request, bytes.toString(wholeBodyScanner.ascii ? "latin1" : "utf8"), done);
+          text ??= bytes.toString(wholeBodyScanner.ascii ? "latin1" : "utf8");
+          parseJson(request, text, done);
           return;
         }
       }
