@@ -16,6 +16,7 @@ const PARTNER = "hk_live_partner0000000000000000000001";
 const OPS = "hk_live_ops000000000000000000000000001";
 const BULK = "hk_live_bulk00000000000000000000000001";
 const PAYING = "hk_live_paying000000000000000000000001";
+const NARROW = "hk_live_narrow000000000000000000000001";
 const REPORTED = "hk_live_reported0000000000000000000001";
 
 const KEYS = {
@@ -263,6 +264,14 @@ describe("debit mode (USAGE_DEBIT=true)", () => {
         rate_limit_per_hour: 0,
         balance: 3,
       },
+      [NARROW]: {
+        user_id: "narrow",
+        key_id: "key_narrow",
+        scopes: [],
+        rate_limit_per_hour: 0,
+        model_ids: ["27"],
+        balance: 5,
+      },
     });
     const env = { AUTH_SERVICE_URL: auth.url, USAGE_DEBIT: "true", AUTH_SERVICE_TIMEOUT_MS: "300" };
     svc = await startTestService(env);
@@ -336,6 +345,26 @@ describe("debit mode (USAGE_DEBIT=true)", () => {
     expect(refused.body.error).toMatch(/Insufficient balance: 1 credits left, 2 needed/);
     expect((await infer(tensors(1))).status).toBe(200);
     expect((await infer(tensors(1))).status).toBe(402);
+  });
+
+  it("a prediction refused for the key's models or an unknown model is never charged", async () => {
+    const before = auth.debits.length;
+    const forbidden = await predict(svc, NARROW);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.code).toBe("model_forbidden");
+    const unknown = await postJson(
+      `${svc.url}/api/v1/models/99/predict`,
+      { inputs: SEED_INPUT },
+      { "X-API-Key": PAYING },
+    );
+    expect(unknown.status).toBe(404);
+    const oip = await postJson(
+      `${svc.url}/v2/models/21/infer`,
+      { inputs: [{ name: "company_size", shape: [1], datatype: "INT64", data: [1] }] },
+      { "X-API-Key": NARROW },
+    );
+    expect(oip.status).toBe(403);
+    expect(auth.debits.length).toBe(before);
   });
 
   it.each(["down", "slow", "error"] as const)(

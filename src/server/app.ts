@@ -24,7 +24,7 @@ import { lazyChildLogger, REQUEST_ID_FIELD } from "./request-log.js";
 import type { LazySchemas } from "./lazy-schemas.js";
 import { modelRoutes } from "./routes/models.js";
 import { oipRoutes } from "./routes/oip/index.js";
-import { predictRoute } from "./routes/predict.js";
+import { predictPreflight, predictRoute } from "./routes/predict.js";
 import { serviceRoutes } from "./routes/service.js";
 import type { ReadinessCheck } from "./routes/service.js";
 import { recordUsageHook, usageRoute } from "./routes/usage.js";
@@ -185,7 +185,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await scope.register(async function predictions(predict) {
       predict.addHook("onResponse", recordUsageHook(deps.usage.recorder));
       const debit = deps.authService?.debit;
-      if (debit) predict.addHook("preHandler", debit.hook);
+      if (debit) {
+        // A prediction refused for its key's models or an unknown model is never charged.
+        predict.addHook("preHandler", predictPreflight(deps.models));
+        predict.addHook("preHandler", debit.hook);
+      }
       predictRoute(predict, { auth, models: deps.models });
     });
     modelRoutes(scope, { auth, models: deps.models });

@@ -28,6 +28,8 @@ export interface FakeKey {
   key_id: string;
   scopes: string[];
   rate_limit_per_hour: number | null;
+  /** The models the key may use; absent: all. */
+  model_ids?: string[];
   /** Credits left; absent: the key is never billed (debits always succeed). */
   balance?: number;
 }

@@ -1,8 +1,9 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { authGuards } from "../../auth/hook.js";
 import { mayUseModel } from "../../auth/scopes.js";
+import type { Principal } from "../../auth/scopes.js";
 import { ModelgateError } from "../../errors.js";
 import type { ModelService } from "../../serving/service.js";
 import { AUTH_ERRORS, ModelIdParams, SECURITY, errorResponses } from "../schemas.js";
@@ -50,6 +51,31 @@ export interface PredictDeps {
   models: Pick<ModelService, "predict">;
 }
 
+/** The request's key, allowed to use the model; or the refusal (401, 403). */
+function allowedPrincipal(request: FastifyRequest, modelId: string): Principal {
+  const principal = request.principal;
+  if (!principal) throw new ModelgateError("api_key_missing");
+  if (!mayUseModel(principal, modelId)) {
+    throw new ModelgateError(
+      "model_forbidden",
+      `This API key may not use model ${modelId}: create a key with --models ${modelId}.`,
+    );
+  }
+  return principal;
+}
+
+/**
+ * The refusals a prediction gets before it may be charged (USAGE_DEBIT): a model the key may
+ * not use (403), a model not registered (404). Runs before the debit, so neither is paid for.
+ */
+export function predictPreflight(models: Pick<ModelService, "get">) {
+  return async function preflight(request: FastifyRequest): Promise<void> {
+    const modelId = (request.params as { model_id: string }).model_id;
+    allowedPrincipal(request, modelId);
+    await models.get(modelId);
+  };
+}
+
 export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
   app.withTypeProvider<TypeBoxTypeProvider>().post(
     "/api/v1/models/:model_id/predict",
@@ -68,15 +94,8 @@ export function predictRoute(app: FastifyInstance, deps: PredictDeps): void {
       },
     },
     async function predict(request) {
-      const principal = request.principal;
       const modelId = request.params.model_id;
-      if (!principal) throw new ModelgateError("api_key_missing");
-      if (!mayUseModel(principal, modelId)) {
-        throw new ModelgateError(
-          "model_forbidden",
-          `This API key may not use model ${modelId}: create a key with --models ${modelId}.`,
-        );
-      }
+      const principal = allowedPrincipal(request, modelId);
       const result = await deps.models.predict(modelId, request.body.inputs);
       return {
         model_id: result.model.id,
