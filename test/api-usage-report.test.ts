@@ -364,6 +364,19 @@ describe("debit mode (USAGE_DEBIT=true)", () => {
       { "X-API-Key": NARROW },
     );
     expect(oip.status).toBe(403);
+    const oipUnknown = await postJson(
+      `${svc.url}/v2/models/99/infer`,
+      { inputs: [{ name: "company_size", shape: [1], datatype: "INT64", data: [1] }] },
+      { "X-API-Key": NARROW },
+    );
+    expect(oipUnknown.status).toBe(403);
+    const unknownModel = await postJson(
+      `${svc.url}/v2/models/99/infer`,
+      { inputs: [{ name: "company_size", shape: [1], datatype: "INT64", data: [1] }] },
+      { "X-API-Key": PAYING },
+    );
+    expect(unknownModel.status).toBe(404);
+    expect(unknownModel.body.error).toMatch(/99/);
     expect(auth.debits.length).toBe(before);
   });
 

@@ -17,7 +17,7 @@ import { JSON_LIMITS, registerJsonBodyParser } from "../../json-body.js";
 import type { ReadinessCheck } from "../service.js";
 import { recordUsageHook } from "../usage.js";
 import { handleOipError, handleOipNotFound } from "./errors.js";
-import { debitedRows, inferredRows, oipInferRoutes } from "./infer.js";
+import { debitedRows, inferPreflight, inferredRows, oipInferRoutes } from "./infer.js";
 import { oipModelMetadataRoutes } from "./model-metadata.js";
 import { oipModelReadyRoutes } from "./model-ready.js";
 import { oipServerRoutes } from "./server.js";
@@ -49,7 +49,10 @@ export async function oipRoutes(app: FastifyInstance, deps: OipRoutesDeps): Prom
       "onResponse",
       recordUsageHook(deps.recorder, (request: FastifyRequest) => inferredRows(request)),
     );
-    if (deps.debit) infer.addHook("preHandler", deps.debit.counting(debitedRows));
+    if (deps.debit) {
+      infer.addHook("preHandler", inferPreflight(deps.models));
+      infer.addHook("preHandler", deps.debit.counting(debitedRows));
+    }
     oipInferRoutes(infer, { auth: deps.auth, inference: oipInference({ models: deps.models }) });
   });
 }

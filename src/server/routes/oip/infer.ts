@@ -10,6 +10,7 @@ import type { authGuards } from "../../../auth/hook.js";
 import { ModelgateError } from "../../../errors.js";
 import { isModelId, MODEL_ID_RULE } from "../../../ids.js";
 import type { OipInference } from "../../../serving/oip/infer.js";
+import type { ModelService } from "../../../serving/service.js";
 import { CheckedBody, parseInferRequest } from "../../../serving/oip/request.js";
 import { inferResponseText } from "../../../serving/oip/response.js";
 import { SECURITY } from "../../schemas.js";
@@ -52,15 +53,25 @@ function checkIds(id: string, version: string | undefined): void {
 }
 
 /**
+ * The refusals an inference gets before it may be charged (USAGE_DEBIT): invalid ids (400), a
+ * model the key may not use (403), a model not registered (404). Runs before the debit.
+ */
+export function inferPreflight(models: Pick<ModelService, "get">) {
+  return async function preflight(request: FastifyRequest): Promise<void> {
+    const params = request.params as { model_id: string; model_version?: string };
+    checkIds(params.model_id, params.model_version);
+    allowModel(request, params.model_id);
+    await models.get(params.model_id);
+  };
+}
+
+/**
  * What a debit charges for an inference, read before the model runs (src/auth/usage-report):
- * the rows of its first tensor, as its usage record counts them. The ids, the key's models and
- * the body are checked first, so a refused request is never charged; the body read here is
- * the one the handler then takes.
+ * the rows of its first tensor, as its usage record counts them. The body is checked first
+ * (after inferPreflight), so a refused request is never charged; the body read here is the one
+ * the handler then takes.
  */
 export function debitedRows(request: FastifyRequest): number {
-  const params = request.params as { model_id: string; model_version?: string };
-  checkIds(params.model_id, params.model_version);
-  allowModel(request, params.model_id);
   const parsed = parseInferRequest(request.body);
   request.body = new CheckedBody(parsed);
   const shape = parsed.inputs[0]?.shape;
