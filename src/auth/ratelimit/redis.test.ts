@@ -161,6 +161,25 @@ describe("redisRateLimiter (real Redis)", () => {
     expect(allowedA + allowedB).toBe(limit);
   });
 
+  it("near the limit leases nothing ahead: a burst over it across replicas allows exactly N", async () => {
+    const a = redisRateLimiter({ client: (await connection()).client, prefix });
+    const b = redisRateLimiter({ client: (await connection()).client, prefix });
+    const limit = 30;
+    const burst = async (limiter: typeof a, n: number) =>
+      (
+        await Promise.all(Array.from({ length: n }, () => limiter.consume("key_burst", limit)))
+      ).filter((d) => d.allowed).length;
+    // A is busy for two turns, so it knows the key's traffic (what sizes a lease)…
+    let allowed = await burst(a, 5);
+    await new Promise((r) => setTimeout(r, 5));
+    allowed += await burst(a, 5);
+    // …then the rest of the burst reaches B: every count A did not use is still there.
+    allowed += await burst(b, 25);
+    expect(allowed).toBe(limit);
+    await a.close?.();
+    await b.close?.();
+  });
+
   it("gives nothing back into the next window", async () => {
     const a = redisRateLimiter({ client: (await connection()).client, prefix });
     const b = redisRateLimiter({ client: (await connection()).client, prefix });

@@ -9,8 +9,9 @@
  * (when the lease is half spent), off the requests' critical path.
  *
  * Exactness near the limit: a lease is never more than 1/16 of what the counter has left
- * (and about 100 ms of the key's recent traffic), so as a key nears its limit leases shrink to
- * nothing and every request is counted by Redis itself — "30 of 45 allowed" stays exactly 30.
+ * (and about 100 ms of the key's recent traffic), and there is none once fewer than 256 counts
+ * are left, so near its limit every request of a key is counted by Redis itself — "30 of 45
+ * allowed" stays exactly 30.
  * Counts a replica leased and did not use go back to the counter after GIVE_BACK_IDLE_MS of
  * idleness (and at shutdown), so traffic moving to another replica finds them again.
  *
@@ -48,6 +49,13 @@ export const LEASE = {
   trafficMs: 100,
   /** …and never more than this share of what the shared counter has left. */
   shareOfRemaining: 1 / 16,
+  /**
+   * …and none once fewer counts than this are left: near the limit every request is counted by
+   * Redis itself. A lease a replica holds when the counter runs out is only given back once it
+   * is idle, so a burst over the limit across replicas would otherwise find counts stranded in
+   * it (30 of 45 allowed was sometimes 29).
+   */
+  minRemaining: 256,
   max: 10_000,
   giveBackIdleMs: 1_000,
   /** After the window is found used up, refuse locally this long before asking again. */
@@ -163,6 +171,7 @@ export function redisRateLimiter(options: RedisRateLimiterOptions): RateLimiter 
 
   /** Extra counts worth leasing beyond the requests waiting now. */
   function extraFor(s: KeyState): number {
+    if (s.limit - s.seen < LEASE.minRemaining) return 0;
     const byTraffic = Math.ceil((s.rate * LEASE.trafficMs) / 1000);
     const byShare = Math.floor((s.limit - s.seen) * LEASE.shareOfRemaining);
     return Math.max(0, Math.min(byTraffic, byShare, LEASE.max));
