@@ -290,9 +290,23 @@ export async function migrateToLatest(
     migrationLockTableName: MIGRATION_LOCK_TABLE,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
-  if (error !== undefined) throw migrationError(error, results);
-  return (results ?? []).map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
+    if (error === undefined) return (results ?? []).map((r) => r.migrationName);
+    // Kysely looks for its own table by listing every table of the database: a table another
+    // schema drops meanwhile (another deployment, another test) fails that listing, before any
+    // migration ran. Listed again, it is gone; three tries, then the error as it is.
+    if (attempt < 3 && results === undefined && droppedMeanwhile(error, schema)) continue;
+    throw migrationError(error, results);
+  }
+}
+
+/** PostgreSQL's undefined_table (42P01) for a relation in another schema than ours. */
+function droppedMeanwhile(error: unknown, schema: string | undefined): boolean {
+  if (schema === undefined || typeof error !== "object" || error === null) return false;
+  if ((error as { code?: unknown }).code !== "42P01") return false;
+  const relation = /relation "([^".]+)\./.exec(String((error as Error).message))?.[1];
+  return relation !== undefined && relation !== schema;
 }
 
 function migrationError(error: unknown, results: MigrationResultSet["results"]): ModelgateError {

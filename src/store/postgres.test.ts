@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isModelgateError } from "../errors.js";
 import { Kysely } from "kysely";
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver } from "kysely";
 import { MIGRATION_TABLE, MIGRATIONS, migrateToLatest } from "./migrations.js";
 import { openStore } from "./open.js";
 import type { Store } from "./open.js";
@@ -54,6 +55,73 @@ describe("PostgreSQL store", () => {
       expect(applied.flat()).toEqual(Object.keys(MIGRATIONS));
     } finally {
       await Promise.all(dbs.map((db) => db.destroy()));
+      await fresh.teardown();
+    }
+  });
+
+  it("a table another schema drops while Kysely lists the tables is listed again, not a failed start", async () => {
+    const fresh = postgresBackend();
+    await fresh.setup();
+    const { databaseUrl, schema } = fresh;
+    // Kysely lists the catalog to find its own table; the listing fails as PostgreSQL answers
+    // when a table of another schema goes meanwhile (`failWith` names the relation).
+    let failWith: string | null = null;
+    let failures = 0;
+    const base = postgresDialect({ databaseUrl }, parseTarget(databaseUrl));
+    const dialect: Dialect = {
+      createAdapter: () => base.createAdapter(),
+      createIntrospector: (db) => base.createIntrospector(db),
+      createQueryCompiler: () => base.createQueryCompiler(),
+      createDriver: () => {
+        const driver = base.createDriver();
+        const originals = new Map<DatabaseConnection, DatabaseConnection>();
+        const wrapped: Driver = {
+          init: () => driver.init(),
+          destroy: () => driver.destroy(),
+          beginTransaction: (c, settings) =>
+            driver.beginTransaction(originals.get(c) ?? c, settings),
+          commitTransaction: (c) => driver.commitTransaction(originals.get(c) ?? c),
+          rollbackTransaction: (c) => driver.rollbackTransaction(originals.get(c) ?? c),
+          releaseConnection: (c) => driver.releaseConnection(originals.get(c) ?? c),
+          async acquireConnection() {
+            const connection = await driver.acquireConnection();
+            const failing: DatabaseConnection = {
+              executeQuery<R>(query: CompiledQuery) {
+                if (failWith !== null && query.sql.includes("pg_catalog")) {
+                  failures += 1;
+                  const relation = failWith;
+                  if (relation.startsWith("mg_other")) failWith = null; // once
+                  return Promise.reject(
+                    Object.assign(new Error(`relation "${relation}" does not exist`), {
+                      code: "42P01",
+                    }),
+                  );
+                }
+                return connection.executeQuery<R>(query);
+              },
+              streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+            };
+            originals.set(failing, connection);
+            return failing;
+          },
+        };
+        return wrapped;
+      },
+    };
+    const db = new Kysely<Database>({ dialect });
+    try {
+      failWith = "mg_other_schema.api_keys";
+      expect(await migrateToLatest(db, schema)).toEqual(Object.keys(MIGRATIONS));
+      expect(failures).toBe(1);
+      // Our own schema's table missing is not listed again: that is a real failure.
+      failures = 0;
+      failWith = `${schema}.models`;
+      const { code } = await failure(migrateToLatest(db, schema));
+      expect(code).toBe("store_unavailable");
+      expect(failures).toBe(1);
+    } finally {
+      failWith = null;
+      await db.destroy();
       await fresh.teardown();
     }
   });
