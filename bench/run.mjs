@@ -2,7 +2,8 @@
 // Fastify route answering a same-size JSON, both driven by autocannon in this run, so the
 // ratios hold whatever the machine. Predict is measured twice a round, on a service with
 // metrics (the default) and on one with METRICS_ENABLED=false: their ratio is what /metrics
-// costs (budget: 3 %). Usage: npm run bench [-- --duration 3 --rounds 7 --connections 1,16,64]
+// costs (budget: 3 %). Usage: npm run bench [-- --duration 3 --rounds 7 --connections 1,16,64
+// --oip-rounds 5 --oip-only --no-oip --no-memory]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -143,6 +144,15 @@ if (!args.includes("--no-oip")) {
     duration: DURATION,
   };
   printOip(await benchOip(oip), oipRounds, DURATION);
+  // --oip-only: the protocol's figures alone (issue 14), without bare/predict and memory.
+  if (args.includes("--oip-only")) {
+    stopping = true;
+    authService?.child.kill("SIGTERM");
+    gate.child.kill("SIGTERM");
+    gateOff.child.kill("SIGTERM");
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }
 }
 const bare = await startChild(
   process.execPath,
