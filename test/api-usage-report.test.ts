@@ -358,23 +358,15 @@ describe("debit mode (USAGE_DEBIT=true)", () => {
       { "X-API-Key": PAYING },
     );
     expect(unknown.status).toBe(404);
-    const oip = await postJson(
-      `${svc.url}/v2/models/21/infer`,
-      { inputs: [{ name: "company_size", shape: [1], datatype: "INT64", data: [1] }] },
-      { "X-API-Key": NARROW },
-    );
-    expect(oip.status).toBe(403);
-    const oipUnknown = await postJson(
-      `${svc.url}/v2/models/99/infer`,
-      { inputs: [{ name: "company_size", shape: [1], datatype: "INT64", data: [1] }] },
-      { "X-API-Key": NARROW },
-    );
-    expect(oipUnknown.status).toBe(403);
-    const unknownModel = await postJson(
-      `${svc.url}/v2/models/99/infer`,
-      { inputs: [{ name: "company_size", shape: [1], datatype: "INT64", data: [1] }] },
-      { "X-API-Key": PAYING },
-    );
+    const inferAs = (model: string, key: string) =>
+      postJson(
+        `${svc.url}/v2/models/${model}/infer`,
+        { inputs: [{ name: "company_size", shape: [1], datatype: "INT64", data: [1] }] },
+        { "X-API-Key": key },
+      );
+    expect((await inferAs("21", NARROW)).status).toBe(403);
+    expect((await inferAs("99", NARROW)).status).toBe(403);
+    const unknownModel = await inferAs("99", PAYING);
     expect(unknownModel.status).toBe(404);
     expect(unknownModel.body.error).toMatch(/99/);
     expect(auth.debits.length).toBe(before);

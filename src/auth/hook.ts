@@ -8,7 +8,7 @@ import { failureLimiter } from "./failures.js";
 import type { RateLimiter } from "./ratelimit/index.js";
 import { effectiveLimit, rateLimitedError, rateLimitHeaders } from "./ratelimit/index.js";
 import type { Principal, Scope } from "./scopes.js";
-import { hasScope } from "./scopes.js";
+import { hasScope, mayUseModel } from "./scopes.js";
 import type { AuthResult, KeyVerifier } from "./verifier.js";
 import { authFailureError } from "./verifier.js";
 
@@ -153,4 +153,14 @@ export function authGuards(deps: AuthGuardDeps) {
       };
     },
   };
+}
+
+/** A key limited to other models is refused this one (403), on every route that serves it. */
+export function allowModel(request: FastifyRequest, id: string): void {
+  if (request.principal && !mayUseModel(request.principal, id)) {
+    throw new ModelgateError(
+      "model_forbidden",
+      `This API key may not use model ${id}: create a key with --models ${id}.`,
+    );
+  }
 }

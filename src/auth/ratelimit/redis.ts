@@ -49,12 +49,7 @@ export const LEASE = {
   trafficMs: 100,
   /** …and never more than this share of what the shared counter has left. */
   shareOfRemaining: 1 / 16,
-  /**
-   * …and none once fewer counts than this are left: near the limit every request is counted by
-   * Redis itself. A lease a replica holds when the counter runs out is only given back once it
-   * is idle, so a burst over the limit across replicas would otherwise find counts stranded in
-   * it (30 of 45 allowed was sometimes 29).
-   */
+  /** …and none with fewer left: a lease held when the counter ran out stranded counts (29 of 30). */
   minRemaining: 256,
   max: 10_000,
   giveBackIdleMs: 1_000,

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
+import { allowModel } from "../../auth/hook.js";
 import type { authGuards } from "../../auth/hook.js";
-import { mayUseModel } from "../../auth/scopes.js";
 import type { Principal } from "../../auth/scopes.js";
 import { ModelgateError } from "../../errors.js";
 import type { ModelService } from "../../serving/service.js";
@@ -55,12 +55,7 @@ export interface PredictDeps {
 function allowedPrincipal(request: FastifyRequest, modelId: string): Principal {
   const principal = request.principal;
   if (!principal) throw new ModelgateError("api_key_missing");
-  if (!mayUseModel(principal, modelId)) {
-    throw new ModelgateError(
-      "model_forbidden",
-      `This API key may not use model ${modelId}: create a key with --models ${modelId}.`,
-    );
-  }
+  allowModel(request, modelId);
   return principal;
 }
 

@@ -161,6 +161,17 @@ function key(keys: Words): number {
   return k;
 }
 
+/** `seen` with key `k` added: a key met twice (JSON.parse keeps the last) is not taken. */
+function once(seen: number, k: number): number {
+  if (seen & (1 << k)) notTaken();
+  return seen | (1 << k);
+}
+
+/** A tensor's or an output's name: non-empty, at most OIP_LIMITS.nameChars. */
+function nameRule(name: string | undefined): asserts name is string {
+  if (name === undefined || name === "" || name.length > OIP_LIMITS.nameChars) notTaken();
+}
+
 /** A number in JSON's grammar, as JSON.parse reads it. */
 function number(): number {
   const b = bytes;
@@ -312,7 +323,7 @@ function checked(
   params: Parameters,
   room: number,
 ): RequestTensor {
-  if (name === "" || name.length > OIP_LIMITS.nameChars) notTaken();
+  nameRule(name);
   noBinary(params, "binary_data_size");
   const count = product(shape);
   if (count > room || values.length !== count) notTaken();
@@ -349,8 +360,7 @@ function tensor(room: number, place: number): RequestTensor {
   if (empty(CLOSE_OBJECT)) notTaken();
   do {
     const k = key(TENSOR_KEYS);
-    if (seen & (1 << k)) notTaken();
-    seen |= 1 << k;
+    seen = once(seen, k);
     dataAt = -1;
     if (k === 0) name = string();
     // The datatype's own constant, compared in place: no string is made.
@@ -409,12 +419,11 @@ function outputs(): RequestedOutput[] {
     if (empty(CLOSE_OBJECT)) notTaken();
     do {
       const k = key(OUTPUT_KEYS);
-      if (seen & (1 << k)) notTaken();
-      seen |= 1 << k;
+      seen = once(seen, k);
       if (k === 0) name = string();
       else params = parameters();
     } while (more(CLOSE_OBJECT));
-    if (name === undefined || name === "" || name.length > OIP_LIMITS.nameChars) notTaken();
+    nameRule(name);
     for (const other of read) if (other.name === name) notTaken();
     noBinary(params, "binary_data");
     read.push({ name, parameters: params });
@@ -432,8 +441,7 @@ function request(): InferRequest {
   if (empty(CLOSE_OBJECT)) notTaken();
   do {
     const k = key(REQUEST_KEYS);
-    if (seen & (1 << k)) notTaken();
-    seen |= 1 << k;
+    seen = once(seen, k);
     if (k === 0) tensors = inputs();
     else if (k === 1) wanted = outputs();
     else if (k === 2) params = parameters();

@@ -249,6 +249,12 @@ function readInput(value: unknown, index: number, room: number): RequestTensor {
 
 const REQUEST: Where = () => "request";
 
+/** The rows a request predicts: its first tensor's first dimension (1 for a scalar). */
+export function requestRows(request: InferRequest): number {
+  const shape = request.inputs[0]?.shape;
+  return shape && shape.length > 0 ? (shape[0] ?? 1) : 1;
+}
+
 /**
  * A body the route's own parser read and checked already (readInferBody): every rule below
  * held, and parseInferRequest returns its request as it is.

@@ -7,6 +7,7 @@ import { ModelgateError } from "../../errors.js";
 import type { TensorInfo, TensorRunner } from "../../runtimes/onnx/index.js";
 import { oipDatatype, ortType, toTensorData } from "./datatypes.js";
 import type { TensorData } from "./datatypes.js";
+import { requestRows } from "./request.js";
 import type { InferRequest, RequestTensor } from "./request.js";
 import type { ResponseTensor } from "./response.js";
 
@@ -105,6 +106,5 @@ export async function inferTensors(
     }
     return { name, datatype, shape: t.dims, data: t.data as TensorData };
   });
-  const first = request.inputs[0]?.shape;
-  return { outputs, rows: first && first.length > 0 ? (first[0] ?? 1) : 1 };
+  return { outputs, rows: requestRows(request) };
 }

@@ -11,10 +11,10 @@ import { ModelgateError } from "../../../errors.js";
 import { isModelId, MODEL_ID_RULE } from "../../../ids.js";
 import type { OipInference } from "../../../serving/oip/infer.js";
 import type { ModelService } from "../../../serving/service.js";
-import { CheckedBody, parseInferRequest } from "../../../serving/oip/request.js";
+import { CheckedBody, parseInferRequest, requestRows } from "../../../serving/oip/request.js";
 import { inferResponseText } from "../../../serving/oip/response.js";
 import { SECURITY } from "../../schemas.js";
-import { allowModel } from "./model-metadata.js";
+import { allowModel } from "../../../auth/hook.js";
 import {
   InferRequestSchema,
   InferResponseSchema,
@@ -74,8 +74,7 @@ export function inferPreflight(models: Pick<ModelService, "get">) {
 export function debitedRows(request: FastifyRequest): number {
   const parsed = parseInferRequest(request.body);
   request.body = new CheckedBody(parsed);
-  const shape = parsed.inputs[0]?.shape;
-  return shape && shape.length > 0 ? (shape[0] ?? 1) : 1;
+  return requestRows(parsed);
 }
 
 export function oipInferRoutes(app: FastifyInstance, deps: OipInferDeps): void {

@@ -1,10 +1,9 @@
 /** GET /v2/models/{name}[/versions/{version}]: the ONNX graph's inputs and outputs. */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
+import { allowModel } from "../../../auth/hook.js";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { authGuards } from "../../../auth/hook.js";
-import { mayUseModel } from "../../../auth/scopes.js";
-import { ModelgateError } from "../../../errors.js";
 import { checkVersion } from "../../../serving/oip/infer.js";
 import { modelMetadata } from "../../../serving/oip/metadata.js";
 import type { ModelService } from "../../../serving/service.js";
@@ -27,15 +26,6 @@ const ModelMetadata = Type.Object({
 });
 
 /** The key may use this model, or 403 as on the seeds' API. */
-export function allowModel(request: FastifyRequest, id: string): void {
-  if (request.principal && !mayUseModel(request.principal, id)) {
-    throw new ModelgateError(
-      "model_forbidden",
-      `This API key may not use model ${id}: create a key with --models ${id}.`,
-    );
-  }
-}
-
 export function oipModelMetadataRoutes(app: FastifyInstance, deps: OipModelDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const onRequest = deps.auth.require("models:read");

@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { ModelgateError } from "../../../errors.js";
 import { SECURITY } from "../../schemas.js";
-import { allowModel } from "./model-metadata.js";
+import { allowModel } from "../../../auth/hook.js";
 import type { OipModelDeps } from "./model-metadata.js";
 import { ModelParams, oipErrors, VersionParams } from "./schemas.js";
 
