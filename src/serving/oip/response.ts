@@ -67,39 +67,65 @@ function valueText(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
-function dataText(t: ResponseTensor): string {
+/** Appends a tensor's data elements, comma-separated, to `text`. */
+function appendData(text: string, t: ResponseTensor): string {
   const data = t.data;
   if (t.json === true || t.datatype === "BYTES") {
     const values = data as readonly unknown[];
-    let text = values.length > 0 ? valueText(values[0]) : "";
-    for (let i = 1; i < values.length; i++) text += `,${valueText(values[i])}`;
+    for (let i = 0; i < values.length; i++) {
+      text += i > 0 ? "," + valueText(values[i]) : valueText(values[i]);
+    }
     return text;
   }
   switch (t.datatype) {
     case "BOOL":
-      return Array.from(data as Uint8Array, (v) => (v ? "true" : "false")).join(",");
+      return text + Array.from(data as Uint8Array, (v) => (v ? "true" : "false")).join(",");
     case "FP16":
-      return floats(Array.from(data as Uint16Array, fromHalf));
+      return text + floats(Array.from(data as Uint16Array, fromHalf));
     case "FP32":
     case "FP64":
-      return floats(data as Float32Array);
+      return text + floats(data as Float32Array);
     default:
       // Integers (64-bit ones as bigints): join prints every digit.
-      return (data as Int32Array).join(",");
+      return text + (data as Int32Array).join(",");
   }
 }
 
-function tensorText(t: ResponseTensor): string {
-  const parameters = t.parameters ? `,"parameters":${JSON.stringify(t.parameters)}` : "";
-  return `{"name":${nameText(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(",")}]${parameters},"data":[${dataText(t)}]}`;
+/**
+ * A `parameters` object as JSON; a frozen one (the same object in every response, such as
+ * fields mode's `{"content_type": "json"}`) is written once and its text kept.
+ */
+const frozenText = new WeakMap<Parameters, string>();
+
+function parametersText(p: Parameters): string {
+  if (!Object.isFrozen(p)) return JSON.stringify(p);
+  let text = frozenText.get(p);
+  if (text === undefined) {
+    text = JSON.stringify(p);
+    frozenText.set(p, text);
+  }
+  return text;
 }
 
-/** The response body: `{"model_name", "model_version", "id", "parameters"?, "outputs"}`. */
+/**
+ * The response body: `{"model_name", "model_version", "id", "parameters"?, "outputs"}`, built
+ * in one string from start to end (no text a tensor to join afterwards).
+ */
 export function inferResponseText(r: InferResponse): string {
-  const parameters = r.parameters ? `,"parameters":${JSON.stringify(r.parameters)}` : "";
-  let outputs = "";
+  let text = '{"model_name":' + nameText(r.modelName);
+  text += ',"model_version":' + nameText(r.modelVersion);
+  text += ',"id":' + stringText(r.id);
+  if (r.parameters) text += ',"parameters":' + parametersText(r.parameters);
+  text += ',"outputs":[';
   for (let i = 0; i < r.outputs.length; i++) {
-    outputs += `${i > 0 ? "," : ""}${tensorText(r.outputs[i] as ResponseTensor)}`;
+    const t = r.outputs[i] as ResponseTensor;
+    text += i > 0 ? ',{"name":' : '{"name":';
+    text += nameText(t.name);
+    text += ',"datatype":"' + t.datatype;
+    text += '","shape":[' + t.shape.join(",");
+    text += t.parameters ? '],"parameters":' + parametersText(t.parameters) + ',"data":[' : '],"data":[';
+    text = appendData(text, t);
+    text += "]}";
   }
-  return `{"model_name":${nameText(r.modelName)},"model_version":${nameText(r.modelVersion)},"id":${stringText(r.id)}${parameters},"outputs":[${outputs}]}`;
+  return text + "]}";
 }
