@@ -118,9 +118,17 @@ describe("malformed tensors: 400 with the protocol's error body, never a 500", (
       'Model mymodel has no output "output7" to return; its outputs are: output0 (FP32 [3, 2]), output1 (UINT32 [2, 2])',
     ],
     [
-      "the binary data extension",
-      { inputs: [input0, input1], parameters: { binary_data_output: true } },
-      "the binary tensor data extension is not supported",
+      "binary data promised in an all-JSON body",
+      { inputs: [{ ...input0, data: undefined, parameters: { binary_data_size: 16 } }, input1] },
+      'inputs[0] ("input0").parameters.binary_data_size says its data is binary, but the body is all JSON',
+    ],
+    [
+      "the classification extension",
+      {
+        inputs: [input0, input1],
+        outputs: [{ name: "output0", parameters: { classification: 2 } }],
+      },
+      "outputs[0].parameters.classification: the classification extension is not supported",
     ],
     [
       "a parameter that is not a scalar",

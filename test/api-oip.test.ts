@@ -63,7 +63,11 @@ describe("server endpoints", () => {
   it("GET /v2: name, version, extensions", async () => {
     const res = await call(`${base}/v2`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ name: "modelgate", version: expect.any(String), extensions: [] });
+    expect(res.body).toEqual({
+      name: "modelgate",
+      version: expect.any(String),
+      extensions: ["binary_tensor_data"],
+    });
   });
 
   it("every route is documented in /openapi.json under the oip tag", async () => {

@@ -193,7 +193,7 @@ function parseOrNot(text: string): unknown {
   }
 }
 
-type ParseDone = (err: Error | null, body?: unknown) => void;
+export type ParseDone = (err: Error | null, body?: unknown) => void;
 
 /**
  * A route's own reader for the bodies its clients usually send, tried first on a body that
@@ -204,10 +204,17 @@ type ParseDone = (err: Error | null, body?: unknown) => void;
  */
 export type BodyReader = (bytes: Buffer, text: string, ascii: boolean) => object | null;
 
-function tooLarge(): ModelgateError {
+export function tooLarge(): ModelgateError {
   return new ModelgateError(
     "payload_too_large",
     "The request body is larger than this server accepts (MODELGATE_BODY_LIMIT_BYTES): send a smaller batch.",
+  );
+}
+
+export function lengthMismatch(): ModelgateError {
+  return new ModelgateError(
+    "bad_request",
+    "The body's length does not match its Content-Length header: send the header the body has.",
   );
 }
 
@@ -222,6 +229,15 @@ export function registerJsonBodyParser(
   limits: JsonLimits = JSON_LIMITS,
   readBody?: BodyReader,
 ) {
+  app.addContentTypeParser("application/json", jsonBodyParser(app, limits, readBody));
+}
+
+/** The parser registerJsonBodyParser registers, for a route that picks it among others. */
+export function jsonBodyParser(
+  app: FastifyInstance,
+  limits: JsonLimits = JSON_LIMITS,
+  readBody?: BodyReader,
+): (request: FastifyRequest, payload: Readable, done: ParseDone) => void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   const turns = oneTaskPerTurn();
   const shapeError = (problem: string) =>
@@ -234,103 +250,93 @@ export function registerJsonBodyParser(
   // Short enough that the objects and fields limits cannot be reached (an object or array
   // takes 2 bytes, a field 5): only the depth is left to check, after JSON.parse.
   const directMax = Math.min(DIRECT_PARSE_BYTES, 2 * limits.containers, 4 * limits.members);
-  app.addContentTypeParser(
-    "application/json",
-    function jsonBody(request: FastifyRequest, payload: Readable, done: ParseDone): void {
-      const limit = request.routeOptions.bodyLimit;
-      const declared = Number(request.headers["content-length"]);
-      if (declared > limit) {
-        done(tooLarge());
+  return function jsonBody(request: FastifyRequest, payload: Readable, done: ParseDone): void {
+    const limit = request.routeOptions.bodyLimit;
+    const declared = Number(request.headers["content-length"]);
+    if (declared > limit) {
+      done(tooLarge());
+      return;
+    }
+    // Usually the whole body came in with the headers, and Node has handed all of it to the
+    // stream while the route's asynchronous hooks ran: Content-Length bytes buffered are the
+    // whole body (the next request's bytes never enter this stream). Then it is taken in one
+    // synchronous read (no listeners, no copy) and checked and parsed at once.
+    if (
+      declared > 0 &&
+      declared < QUEUE_FROM_BYTES &&
+      payload.readableLength === declared &&
+      !payload.readableFlowing
+    ) {
+      // All of it is buffered, so read() hands back exactly `declared` bytes.
+      const bytes = payload.read(declared) as Buffer | null;
+      if (bytes !== null) {
+        let text: string | undefined;
+        if (readBody || declared <= directMax) {
+          const ascii = isAscii(bytes);
+          text = bytes.toString(ascii ? "latin1" : "utf8");
+          const read = readBody?.(bytes, text, ascii) ?? null;
+          if (read !== null) return done(null, read);
+          if (declared <= directMax) {
+            const value = parseOrNot(text);
+            if (value !== NOT_PARSED && plainWithin(value, limits.depth)) {
+              return done(null, value);
+            }
+          }
+          // Too deep, not JSON, or a key to look at: the checked path below says which.
+        }
+        const problem = wholeBodyScanner.reset().push(bytes);
+        if (problem !== null) return done(shapeError(problem));
+        text ??= bytes.toString(wholeBodyScanner.ascii ? "latin1" : "utf8");
+        parseJson(request, text, done);
         return;
       }
-      // Usually the whole body came in with the headers, and Node has handed all of it to the
-      // stream while the route's asynchronous hooks ran: Content-Length bytes buffered are the
-      // whole body (the next request's bytes never enter this stream). Then it is taken in one
-      // synchronous read (no listeners, no copy) and checked and parsed at once.
-      if (
-        declared > 0 &&
-        declared < QUEUE_FROM_BYTES &&
-        payload.readableLength === declared &&
-        !payload.readableFlowing
-      ) {
-        // All of it is buffered, so read() hands back exactly `declared` bytes.
-        const bytes = payload.read(declared) as Buffer | null;
-        if (bytes !== null) {
-          let text: string | undefined;
-          if (readBody || declared <= directMax) {
-            const ascii = isAscii(bytes);
-            text = bytes.toString(ascii ? "latin1" : "utf8");
-            const read = readBody?.(bytes, text, ascii) ?? null;
-            if (read !== null) return done(null, read);
-            if (declared <= directMax) {
-              const value = parseOrNot(text);
-              if (value !== NOT_PARSED && plainWithin(value, limits.depth)) {
-                return done(null, value);
-              }
-            }
-            // Too deep, not JSON, or a key to look at: the checked path below says which.
-          }
-          const problem = wholeBodyScanner.reset().push(bytes);
-          if (problem !== null) return done(shapeError(problem));
-          text ??= bytes.toString(wholeBodyScanner.ascii ? "latin1" : "utf8");
-          parseJson(request, text, done);
-          return;
-        }
+    }
+    const scanner = new JsonShapeScanner(limits);
+    // With a Content-Length the bytes are copied into one buffer of that size as they come
+    // (each socket read freed at once, no second copy at the end: one body's memory, not
+    // two); a chunked body keeps its chunks.
+    let whole = Number.isSafeInteger(declared) ? Buffer.allocUnsafeSlow(declared) : null;
+    let chunks: Buffer[] = [];
+    let received = 0;
+    const stop = (err: Error) => {
+      payload.off("data", onData);
+      payload.off("end", onEnd);
+      payload.off("error", onEnd);
+      whole = null;
+      chunks = [];
+      done(err);
+    };
+    function onData(chunk: Buffer | string): void {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      received += bytes.length;
+      if (received > limit) return stop(tooLarge());
+      const problem = scanner.push(bytes);
+      if (problem !== null) return stop(shapeError(problem));
+      if (whole && received <= whole.length) bytes.copy(whole, received - bytes.length);
+      else chunks.push(bytes);
+    }
+    function onEnd(err?: Error): void {
+      if (err) {
+        return stop(
+          new ModelgateError("bad_request", "The request body did not arrive whole.", {
+            cause: err,
+          }),
+        );
       }
-      const scanner = new JsonShapeScanner(limits);
-      // With a Content-Length the bytes are copied into one buffer of that size as they come
-      // (each socket read freed at once, no second copy at the end: one body's memory, not
-      // two); a chunked body keeps its chunks.
-      let whole = Number.isSafeInteger(declared) ? Buffer.allocUnsafeSlow(declared) : null;
-      let chunks: Buffer[] = [];
-      let received = 0;
-      const stop = (err: Error) => {
-        payload.off("data", onData);
-        payload.off("end", onEnd);
-        payload.off("error", onEnd);
-        whole = null;
-        chunks = [];
-        done(err);
-      };
-      function onData(chunk: Buffer | string): void {
-        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-        received += bytes.length;
-        if (received > limit) return stop(tooLarge());
-        const problem = scanner.push(bytes);
-        if (problem !== null) return stop(shapeError(problem));
-        if (whole && received <= whole.length) bytes.copy(whole, received - bytes.length);
-        else chunks.push(bytes);
-      }
-      function onEnd(err?: Error): void {
-        if (err) {
-          return stop(
-            new ModelgateError("bad_request", "The request body did not arrive whole.", {
-              cause: err,
-            }),
-          );
-        }
-        if (!Number.isNaN(declared) && received !== declared) {
-          return stop(
-            new ModelgateError(
-              "bad_request",
-              "The body's length does not match its Content-Length header: send the header the body has.",
-            ),
-          );
-        }
-        payload.off("data", onData);
-        payload.off("error", onEnd);
-        const body = whole ?? Buffer.concat(chunks, received);
-        whole = null;
-        chunks = [];
-        const text = () => body.toString(scanner.ascii ? "latin1" : "utf8");
-        const parse = () => parseJson(request, text(), done);
-        if (body.length < QUEUE_FROM_BYTES) parse();
-        else turns.run(parse);
-      }
-      payload.on("data", onData);
-      payload.once("end", onEnd);
-      payload.on("error", onEnd);
-      payload.resume();
-    },
-  );
+      if (!Number.isNaN(declared) && received !== declared) return stop(lengthMismatch());
+      payload.off("data", onData);
+      payload.off("error", onEnd);
+      const body = whole ?? Buffer.concat(chunks, received);
+      whole = null;
+      chunks = [];
+      const text = () => body.toString(scanner.ascii ? "latin1" : "utf8");
+      const parse = () => parseJson(request, text(), done);
+      if (body.length < QUEUE_FROM_BYTES) parse();
+      else turns.run(parse);
+    }
+    payload.on("data", onData);
+    payload.once("end", onEnd);
+    payload.on("error", onEnd);
+    payload.resume();
+  };
 }

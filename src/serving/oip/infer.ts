@@ -46,6 +46,21 @@ function unknownInputs(
   );
 }
 
+/**
+ * The outputs sent as binary data: each one whose own `binary_data` says so, or, where it says
+ * nothing, every one when the request's `binary_data_output` is true (as Triton reads them).
+ */
+function markBinary(request: InferRequest, outputs: ResponseTensor[]): void {
+  const all = request.parameters.binary_data_output === true;
+  const asked = request.outputs;
+  if (!all && asked === null) return;
+  for (let i = 0; i < outputs.length; i++) {
+    const t = outputs[i] as ResponseTensor;
+    const own = asked?.find((o) => o.name === t.name)?.parameters.binary_data;
+    if (own === true || (own === undefined && all)) outputs[i] = { ...t, binary: true };
+  }
+}
+
 /** The model's version check: the served one, or 404 naming it. */
 export function checkVersion(loaded: LoadedModel, modelId: string, version?: string): void {
   if (version === undefined || version === loaded.spec.version) return;
@@ -75,6 +90,7 @@ export function oipInference(deps: { models: Pick<ModelService, "load"> }) {
       } else {
         throw unknownInputs(request, loaded, modelId);
       }
+      markBinary(request, result.outputs);
       const response: InferResponse = {
         modelName: modelId,
         modelVersion: loaded.spec.version,

@@ -117,7 +117,8 @@ describe("readInferBody", () => {
       '{"inputs":[{"name":"","shape":[1],"datatype":"BOOL","data":[true]}]}',
       '{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]},{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}]}',
       '{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true],"parameters":{"binary_data_size":4}}]}',
-      '{"parameters":{"binary_data_output":true},"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}]}',
+      '{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}],"outputs":[{"name":"y","parameters":{"classification":3}}]}',
+      '{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true],"parameters":{"shared_memory_region":"r"}}]}',
       '{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}],"outputs":[{"name":"y"},{"name":"y"}]}',
       '{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}]} x',
       '{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}],}',
@@ -132,8 +133,11 @@ describe("readInferBody", () => {
       expect(read(text), text).toBeNull();
       expect(general(text), text).toBeNull();
     }
-    // Valid, but not taken here: escapes, nesting, other keys, non-ASCII, prototype keys.
+    // Valid, but not taken here: escapes, nesting, other keys, non-ASCII, prototype keys,
+    // outputs asked for in binary.
     const left = [
+      '{"parameters":{"binary_data_output":true},"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}]}',
+      '{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}],"outputs":[{"name":"y","parameters":{"binary_data":true}}]}',
       '{"inputs":[{"name":"x\\u0041","shape":[1],"datatype":"FP64","data":[1]}]}',
       '{"inputs":[{"name":"x","shape":[2,1],"datatype":"FP64","data":[[1],[2]]}]}',
       '{"inputs":[{"name":"x","shape":[1],"datatype":"FP64","data":[1],"extra":1}]}',

@@ -16,7 +16,7 @@
  */
 import { elementTest, OIP_DATATYPES } from "./datatypes.js";
 import type { OipDatatype } from "./datatypes.js";
-import { CheckedBody, NO_PARAMETERS, OIP_LIMITS } from "./request.js";
+import { CheckedBody, NO_PARAMETERS, OIP_LIMITS, UNSUPPORTED } from "./request.js";
 import type { InferRequest, Parameters, RequestedOutput, RequestTensor } from "./request.js";
 import {
   at,
@@ -60,6 +60,8 @@ function parameters(): Parameters {
   do {
     const name = string();
     if (name === "__proto__" || name === "constructor" || Object.hasOwn(read, name)) notTaken();
+    // Refused by the general path, which says why.
+    if (UNSUPPORTED.has(name)) notTaken();
     if (++entries > OIP_LIMITS.parameters) notTaken();
     take(COLON);
     read[name] = scalar();

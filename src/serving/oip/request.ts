@@ -8,6 +8,7 @@
 import { ModelgateError } from "../../errors.js";
 import { elementTest, expectedElement, isOipDatatype, OIP_DATATYPES } from "./datatypes.js";
 import type { OipDatatype } from "./datatypes.js";
+import { BinaryBody, decodeElements, HEADER_NAME } from "./binary.js";
 
 export const OIP_LIMITS = {
   /** Input tensors in one request. */
@@ -80,6 +81,21 @@ type Where = () => string;
 export const NO_PARAMETERS: Parameters = Object.freeze({});
 
 /** `parameters`: scalars only, as the protocol defines them. */
+/**
+ * Triton's extensions whose parameters change what an answer means: ignoring them would answer
+ * something other than what the client asked for, so they are refused, naming what to do.
+ */
+export const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
+  [
+    "classification",
+    "the classification extension is not supported; ask for the output itself (its scores), or serve a multi-class spec, whose top_k output ranks the labels.",
+  ],
+  [
+    "shared_memory_region",
+    "the shared-memory extension is not supported; send the tensor's data in the body (JSON, or binary with binary_data_size).",
+  ],
+]);
+
 function readParameters(value: unknown, at: Where): Parameters {
   if (value === undefined) return NO_PARAMETERS;
   const where = at();
@@ -96,6 +112,8 @@ function readParameters(value: unknown, at: Where): Parameters {
         `${where}.parameters.${key} must be a string, a number or a boolean, got ${describe(v)}.`,
       );
     }
+    const unsupported = UNSUPPORTED.get(key);
+    if (unsupported !== undefined) throw bad(`${where}.parameters.${key}: ${unsupported}`);
   }
   return value as Parameters;
 }
@@ -220,15 +238,55 @@ function readData(
   return f.out;
 }
 
-function refuseBinary(parameters: Parameters, key: string, at: Where): void {
-  if (parameters[key] !== undefined && parameters[key] !== false) {
-    throw bad(
-      `${at()}.parameters.${key}: the binary tensor data extension is not supported; send tensors as JSON data.`,
-    );
-  }
+/**
+ * The binary part of a request (the binary tensor data extension), taken by the inputs that
+ * say `binary_data_size`, in their order; null for a body that is all JSON.
+ */
+interface BinaryCursor {
+  data: Buffer;
+  taken: number;
 }
 
-function readInput(value: unknown, index: number, room: number): RequestTensor {
+/** `binary_data_size`: a whole number of bytes, taken from what is left of the binary part. */
+function binaryBytes(
+  parameters: Parameters,
+  binary: BinaryCursor | null,
+  data: unknown,
+  at: Where,
+): Buffer | null {
+  const size = parameters.binary_data_size;
+  // false is "not binary" (the fast reader and this path take it alike).
+  if (size === undefined || size === false) return null;
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+    throw bad(
+      `${at()}.parameters.binary_data_size must be a whole number of bytes, got ${describe(size)}.`,
+    );
+  }
+  if (binary === null) {
+    throw bad(
+      `${at()}.parameters.binary_data_size says its data is binary, but the body is all JSON: send the JSON's length in the ${HEADER_NAME} header and the tensors' bytes after it.`,
+    );
+  }
+  if (data !== undefined) {
+    throw bad(`${at()} has both data and binary_data_size: send one of them.`);
+  }
+  const left = binary.data.length - binary.taken;
+  if (size > left) {
+    throw bad(
+      `${at()}.parameters.binary_data_size is ${size} bytes, but only ${left} of the body's binary part are left.`,
+    );
+  }
+  const bytes = binary.data.subarray(binary.taken, binary.taken + size);
+  binary.taken += size;
+  return bytes;
+}
+
+function readInput(
+  value: unknown,
+  index: number,
+  room: number,
+  binary: BinaryCursor | null,
+): RequestTensor {
   const where = `inputs[${index}]`;
   if (!isObject(value)) throw bad(`${where} must be a tensor object, got ${describe(value)}.`);
   const name = readName(value.name, where);
@@ -241,9 +299,12 @@ function readInput(value: unknown, index: number, room: number): RequestTensor {
     );
   }
   const parameters = readParameters(value.parameters, at);
-  refuseBinary(parameters, "binary_data_size", at);
+  const bytes = binaryBytes(parameters, binary, value.data, at);
   const [shape, count] = readShape(value.shape, at, room);
-  const values = readData(value.data, at, datatype, shape, count);
+  const values =
+    bytes === null
+      ? readData(value.data, at, datatype, shape, count)
+      : decodeElements(datatype, bytes, count, at);
   return { name, datatype, shape, values, parameters };
 }
 
@@ -267,8 +328,10 @@ export class CheckedBody {
  * The request body, read and checked; throws invalid_tensor naming the first problem. A body
  * the route's parser already read (a CheckedBody) is returned as it is.
  */
-export function parseInferRequest(body: unknown): InferRequest {
-  if (body instanceof CheckedBody) return body.request;
+export function parseInferRequest(read: unknown): InferRequest {
+  if (read instanceof CheckedBody) return read.request;
+  const binary = read instanceof BinaryBody ? { data: read.data, taken: 0 } : null;
+  const body = read instanceof BinaryBody ? read.json : read;
   if (!isObject(body)) {
     throw bad(`The request body must be an inference request object, got ${describe(body)}.`);
   }
@@ -281,7 +344,6 @@ export function parseInferRequest(body: unknown): InferRequest {
   }
   const request = REQUEST;
   const parameters = readParameters(body.parameters, request);
-  refuseBinary(parameters, "binary_data_output", request);
   const list = body.inputs;
   if (!Array.isArray(list) || list.length === 0) {
     throw bad(`inputs must be a non-empty array of tensors, got ${describe(list)}.`);
@@ -295,11 +357,16 @@ export function parseInferRequest(body: unknown): InferRequest {
   const names = new Set<string>();
   let room: number = OIP_LIMITS.elements;
   for (let i = 0; i < list.length; i++) {
-    const tensor = readInput(list[i], i, room);
+    const tensor = readInput(list[i], i, room, binary);
     if (names.has(tensor.name)) throw bad(`inputs[${i}]: ${quoted(tensor.name)} is sent twice.`);
     names.add(tensor.name);
     room -= tensor.values.length;
     inputs.push(tensor);
+  }
+  if (binary !== null && binary.taken !== binary.data.length) {
+    throw bad(
+      `The body's binary part has ${binary.data.length} bytes, but the inputs' binary_data_size take ${binary.taken}: send exactly the inputs' bytes after the JSON.`,
+    );
   }
   return {
     ...(id !== undefined ? { id } : {}),
@@ -324,7 +391,6 @@ function readOutputs(value: unknown): RequestedOutput[] | null {
     if (seen.has(name)) throw bad(`${where}: ${quoted(name)} is asked for twice.`);
     seen.add(name);
     const parameters = readParameters(item.parameters, () => where);
-    refuseBinary(parameters, "binary_data", () => where);
     return { name, parameters };
   });
 }

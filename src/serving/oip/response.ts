@@ -6,6 +6,7 @@
 import { fromHalf } from "./datatypes.js";
 import type { OipDatatype, TensorData } from "./datatypes.js";
 import type { Parameters } from "./request.js";
+import { encodeElements } from "./binary.js";
 
 export interface ResponseTensor {
   name: string;
@@ -16,6 +17,8 @@ export interface ResponseTensor {
   /** Elements are JSON values written as they are (fields mode: strings, numbers, objects). */
   json?: boolean;
   parameters?: Parameters;
+  /** Sent in the body's binary part (the binary tensor data extension), not as JSON data. */
+  binary?: boolean;
 }
 
 export interface InferResponse {
@@ -109,9 +112,11 @@ function parametersText(p: Parameters): string {
 
 /**
  * The response body: `{"model_name", "model_version", "id", "parameters"?, "outputs"}`, built
- * in one string from start to end (no text a tensor to join afterwards).
+ * in one string from start to end (no text a tensor to join afterwards). A tensor marked
+ * `binary` is written with its `binary_data_size` and no data; its bytes are pushed to
+ * `binaryParts`, which the body then carries after this text, in the outputs' order.
  */
-export function inferResponseText(r: InferResponse): string {
+export function inferResponseText(r: InferResponse, binaryParts?: Buffer[]): string {
   let text = '{"model_name":' + nameText(r.modelName);
   text += ',"model_version":' + nameText(r.modelVersion);
   text += ',"id":' + stringText(r.id);
@@ -123,7 +128,16 @@ export function inferResponseText(r: InferResponse): string {
     text += nameText(t.name);
     text += ',"datatype":"' + t.datatype;
     text += '","shape":[' + t.shape.join(",");
-    text += t.parameters ? '],"parameters":' + parametersText(t.parameters) + ',"data":[' : '],"data":[';
+    if (t.binary === true && binaryParts) {
+      const bytes = encodeElements(t.datatype, t.data as ArrayLike<unknown>);
+      binaryParts.push(bytes);
+      const parameters = { ...t.parameters, binary_data_size: bytes.length };
+      text += '],"parameters":' + JSON.stringify(parameters) + "}";
+      continue;
+    }
+    text += t.parameters
+      ? '],"parameters":' + parametersText(t.parameters) + ',"data":['
+      : '],"data":[';
     text = appendData(text, t);
     text += "]}";
   }

@@ -9,13 +9,12 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { authGuards } from "../../../auth/hook.js";
 import type { DebitHook } from "../../../auth/usage-report/index.js";
 import { oipInference } from "../../../serving/oip/infer.js";
-import { readInferBody } from "../../../serving/oip/request-text.js";
 import type { ModelService } from "../../../serving/service.js";
 import type { UsageRecorder } from "../../../serving/usage.js";
 import type { VersionInfo } from "../../../version.js";
-import { JSON_LIMITS, registerJsonBodyParser } from "../../json-body.js";
 import type { ReadinessCheck } from "../service.js";
 import { recordUsageHook } from "../usage.js";
+import { registerInferBodyParsers } from "./binary-body.js";
 import { handleOipError, handleOipNotFound } from "./errors.js";
 import { debitedRows, inferPreflight, inferredRows, oipInferRoutes } from "./infer.js";
 import { oipModelMetadataRoutes } from "./model-metadata.js";
@@ -43,8 +42,8 @@ export async function oipRoutes(app: FastifyInstance, deps: OipRoutesDeps): Prom
   await app.register(async function inferences(infer) {
     // The usual inference request is read from its text in one pass, not by JSON.parse and a
     // second walk (src/serving/oip/request-text.ts); any other body takes the general path.
-    infer.removeContentTypeParser("application/json");
-    registerJsonBodyParser(infer, JSON_LIMITS, readInferBody);
+    // A body of the binary tensor data extension has its own parser (./binary-body.ts).
+    registerInferBodyParsers(infer);
     infer.addHook(
       "onResponse",
       recordUsageHook(deps.recorder, (request: FastifyRequest) => inferredRows(request)),

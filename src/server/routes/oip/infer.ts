@@ -13,6 +13,8 @@ import type { OipInference } from "../../../serving/oip/infer.js";
 import type { ModelService } from "../../../serving/service.js";
 import { CheckedBody, parseInferRequest, requestRows } from "../../../serving/oip/request.js";
 import { inferResponseText } from "../../../serving/oip/response.js";
+import type { ResponseTensor } from "../../../serving/oip/response.js";
+import { HEADER_NAME } from "../../../serving/oip/binary.js";
 import { SECURITY } from "../../schemas.js";
 import { allowModel } from "../../../auth/hook.js";
 import {
@@ -77,6 +79,11 @@ export function debitedRows(request: FastifyRequest): number {
   return requestRows(parsed);
 }
 
+function hasBinary(outputs: readonly ResponseTensor[]): boolean {
+  for (let i = 0; i < outputs.length; i++) if (outputs[i]?.binary === true) return true;
+  return false;
+}
+
 export function oipInferRoutes(app: FastifyInstance, deps: OipInferDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const onRequest = deps.auth.require("predict");
@@ -97,7 +104,16 @@ export function oipInferRoutes(app: FastifyInstance, deps: OipInferDeps): void {
     const result = await deps.inference.infer(id, version, parsed, request.id);
     rowsByRequest.set(request, result.rows);
     // Written as text: 64-bit integers keep every digit, and no serializer walks the data.
-    return reply.type("application/json; charset=utf-8").send(inferResponseText(result.response));
+    if (!hasBinary(result.response.outputs)) {
+      return reply.type("application/json; charset=utf-8").send(inferResponseText(result.response));
+    }
+    // The binary tensor data extension: the JSON, then the binary outputs' bytes.
+    const parts: Buffer[] = [];
+    const head = Buffer.from(inferResponseText(result.response, parts));
+    return reply
+      .type("application/octet-stream")
+      .header(HEADER_NAME, head.length)
+      .send(Buffer.concat([head, ...parts]));
   }
 
   r.post(

@@ -29,7 +29,11 @@ export function oipServerRoutes(app: FastifyInstance, deps: OipServerDeps): void
       },
     },
     async function serverMetadata() {
-      return { name: deps.version.name, version: deps.version.version, extensions: [] };
+      return {
+        name: deps.version.name,
+        version: deps.version.version,
+        extensions: ["binary_tensor_data"],
+      };
     },
   );
 

@@ -1,0 +1,215 @@
+/**
+ * The binary tensor data extension (Triton's, which KServe and tritonclient speak): a request
+ * body is a JSON header of `Inference-Header-Content-Length` bytes followed by the raw data of
+ * the inputs that say `"parameters": {"binary_data_size": N}`, in their order; outputs asked
+ * for with `binary_data` (or the request's `binary_data_output`) come back the same way.
+ * Elements are little-endian; BOOL is one byte; BYTES elements are each a 4-byte little-endian
+ * length and that many bytes. tritonclient.http sends and asks for binary data by default.
+ * https://github.com/triton-inference-server/server/blob/main/docs/protocol/extension_binary_data.md
+ */
+import { ModelgateError } from "../../errors.js";
+import { fromHalf, toHalf } from "./datatypes.js";
+import type { OipDatatype } from "./datatypes.js";
+
+/** The header naming the JSON part's length, in requests and responses (and as Node keys it). */
+export const HEADER_NAME = "Inference-Header-Content-Length";
+export const HEADER_LENGTH = HEADER_NAME.toLowerCase();
+
+/** A body with a binary part: its JSON header, parsed, and the bytes after it. */
+export class BinaryBody {
+  constructor(
+    readonly json: unknown,
+    readonly data: Buffer,
+  ) {}
+}
+
+/** Bytes an element of a fixed-size datatype takes; 0 for BYTES (each says its length). */
+export function elementBytes(datatype: OipDatatype): number {
+  switch (datatype) {
+    case "BOOL":
+    case "UINT8":
+    case "INT8":
+      return 1;
+    case "UINT16":
+    case "INT16":
+    case "FP16":
+      return 2;
+    case "UINT32":
+    case "INT32":
+    case "FP32":
+      return 4;
+    case "UINT64":
+    case "INT64":
+    case "FP64":
+      return 8;
+    case "BYTES":
+      return 0;
+  }
+}
+
+function bad(detail: string): ModelgateError {
+  return new ModelgateError("invalid_tensor", detail);
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** BYTES elements, each a 4-byte length and its bytes (UTF-8: they become strings). */
+function readStrings(bytes: Buffer, count: number, at: () => string): string[] {
+  const out = new Array<string>(count);
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (p + 4 > bytes.length) {
+      throw bad(
+        `${at()}: its binary data holds ${i} BYTES elements, not the ${count} its shape says.`,
+      );
+    }
+    const length = bytes.readUInt32LE(p);
+    p += 4;
+    if (p + length > bytes.length) {
+      throw bad(
+        `${at()}: BYTES element ${i} says ${length} bytes, more than its binary data has left.`,
+      );
+    }
+    try {
+      out[i] = UTF8.decode(bytes.subarray(p, p + length));
+    } catch {
+      throw bad(`${at()}: BYTES element ${i} is not UTF-8 text; this server takes text elements.`);
+    }
+    p += length;
+  }
+  if (p !== bytes.length) {
+    throw bad(`${at()}: ${bytes.length - p} bytes are left after its ${count} BYTES elements.`);
+  }
+  return out;
+}
+
+function safeInteger(value: bigint, i: number, at: () => string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw bad(
+      `${at()}: element ${i} is ${value}, past ±2^53 − 1, which this server carries exactly; send smaller integers.`,
+    );
+  }
+  return Number(value);
+}
+
+/**
+ * A tensor's elements from its binary data, as the JSON path reads them (numbers, booleans,
+ * strings): `bytes` must hold exactly `count` elements of `datatype`.
+ */
+export function decodeElements(
+  datatype: OipDatatype,
+  bytes: Buffer,
+  count: number,
+  at: () => string,
+): unknown[] {
+  if (datatype === "BYTES") return readStrings(bytes, count, at);
+  const size = elementBytes(datatype);
+  if (bytes.length !== count * size) {
+    throw bad(
+      `${at()}: binary_data_size is ${bytes.length} bytes; ${count} ${datatype} elements take ${count * size}.`,
+    );
+  }
+  const out = new Array<unknown>(count);
+  for (let i = 0, p = 0; i < count; i++, p += size) {
+    switch (datatype) {
+      case "BOOL":
+        out[i] = bytes[p] !== 0;
+        break;
+      case "UINT8":
+        out[i] = bytes.readUInt8(p);
+        break;
+      case "INT8":
+        out[i] = bytes.readInt8(p);
+        break;
+      case "UINT16":
+        out[i] = bytes.readUInt16LE(p);
+        break;
+      case "INT16":
+        out[i] = bytes.readInt16LE(p);
+        break;
+      case "FP16":
+        out[i] = fromHalf(bytes.readUInt16LE(p));
+        break;
+      case "UINT32":
+        out[i] = bytes.readUInt32LE(p);
+        break;
+      case "INT32":
+        out[i] = bytes.readInt32LE(p);
+        break;
+      case "FP32":
+        out[i] = bytes.readFloatLE(p);
+        break;
+      case "FP64":
+        out[i] = bytes.readDoubleLE(p);
+        break;
+      case "UINT64":
+        out[i] = safeInteger(bytes.readBigUInt64LE(p), i, at);
+        break;
+      case "INT64":
+        out[i] = safeInteger(bytes.readBigInt64LE(p), i, at);
+        break;
+    }
+  }
+  return out;
+}
+
+/** Elements (a typed array, or JSON values of the datatype) as the extension's bytes. */
+export function encodeElements(datatype: OipDatatype, data: ArrayLike<unknown>): Buffer {
+  const n = data.length;
+  if (datatype === "BYTES") {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = data[i];
+      const text = Buffer.from(typeof v === "string" ? v : (JSON.stringify(v) ?? "null"));
+      const length = Buffer.allocUnsafe(4);
+      length.writeUInt32LE(text.length);
+      parts.push(length, text);
+    }
+    return Buffer.concat(parts);
+  }
+  const size = elementBytes(datatype);
+  const out = Buffer.alloc(n * size);
+  for (let i = 0, p = 0; i < n; i++, p += size) {
+    const v = data[i];
+    switch (datatype) {
+      case "BOOL":
+        out[p] = v === true || v === 1 ? 1 : 0;
+        break;
+      case "UINT8":
+        out.writeUInt8(Number(v), p);
+        break;
+      case "INT8":
+        out.writeInt8(Number(v), p);
+        break;
+      case "UINT16":
+        out.writeUInt16LE(Number(v), p);
+        break;
+      case "INT16":
+        out.writeInt16LE(Number(v), p);
+        break;
+      case "FP16":
+        // A typed array of FP16 holds half bits already; JSON values are numbers.
+        out.writeUInt16LE(data instanceof Uint16Array ? (v as number) : toHalf(Number(v)), p);
+        break;
+      case "UINT32":
+        out.writeUInt32LE(Number(v), p);
+        break;
+      case "INT32":
+        out.writeInt32LE(Number(v), p);
+        break;
+      case "FP32":
+        out.writeFloatLE(Number(v), p);
+        break;
+      case "FP64":
+        out.writeDoubleLE(Number(v), p);
+        break;
+      case "UINT64":
+        out.writeBigUInt64LE(BigInt(v as number | bigint), p);
+        break;
+      case "INT64":
+        out.writeBigInt64LE(BigInt(v as number | bigint), p);
+        break;
+    }
+  }
+  return out;
+}
