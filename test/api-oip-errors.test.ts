@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OipService } from "./support/oip.js";
+import type { Answer, OipService } from "./support/oip.js";
 import { call, startOipService } from "./support/oip.js";
 
 let oip: OipService;
@@ -17,9 +17,11 @@ const input0 = { name: "input0", shape: [2, 2], datatype: "UINT32", data: [1, 2,
 const input1 = { name: "input1", shape: [3], datatype: "BOOL", data: [true, false, true] };
 
 /** The body is the protocol's error object: exactly one key, `error`, a sentence. */
-function expectProtocolError(body: Record<string, unknown>, text: string): void {
-  expect(Object.keys(body)).toEqual(["error"]);
-  expect(body.error).toEqual(expect.stringContaining(text));
+/** The protocol's error body, typed exactly application/json (KServe's client reads it only so). */
+function expectProtocolError(res: Answer, text: string): void {
+  expect(res.headers.get("content-type")).toBe("application/json");
+  expect(Object.keys(res.body)).toEqual(["error"]);
+  expect(res.body.error).toEqual(expect.stringContaining(text));
 }
 
 describe("malformed tensors: 400 with the protocol's error body, never a 500", () => {
@@ -145,7 +147,7 @@ describe("malformed tensors: 400 with the protocol's error body, never a 500", (
   it.each(cases)("%s", async (_, body, text) => {
     const res = await call(`${base}/v2/models/mymodel/infer`, { key: oip.key, body });
     expect(res.status).toBe(400);
-    expectProtocolError(res.body, text);
+    expectProtocolError(res, text);
   });
 
   it("a body that is not JSON", async () => {
@@ -154,7 +156,7 @@ describe("malformed tensors: 400 with the protocol's error body, never a 500", (
       body: '{"inputs": [',
     });
     expect(res.status).toBe(400);
-    expectProtocolError(res.body, "The request body is not valid JSON");
+    expectProtocolError(res, "The request body is not valid JSON");
   });
 
   it("an empty body", async () => {
@@ -164,7 +166,7 @@ describe("malformed tensors: 400 with the protocol's error body, never a 500", (
       headers: { "content-type": "application/json" },
     });
     expect(res.status).toBe(400);
-    expectProtocolError(res.body, "The request body is empty");
+    expectProtocolError(res, "The request body is empty");
   });
 
   it("a field tensor of the wrong datatype for a feature-spec model", async () => {
@@ -174,7 +176,7 @@ describe("malformed tensors: 400 with the protocol's error body, never a 500", (
     });
     expect(res.status).toBe(400);
     expectProtocolError(
-      res.body,
+      res,
       'input "industry" of model 21 is a string field: send it as BYTES, not FP32',
     );
   });
@@ -190,7 +192,7 @@ describe("malformed tensors: 400 with the protocol's error body, never a 500", (
       },
     });
     expect(res.status).toBe(400);
-    expectProtocolError(res.body, 'input "industry" has 1 rows but "company_size" has 2');
+    expectProtocolError(res, 'input "industry" has 1 rows but "company_size" has 2');
   });
 
   it("more rows than the model's max_batch_size is 413, still in the protocol's body", async () => {
@@ -202,7 +204,7 @@ describe("malformed tensors: 400 with the protocol's error body, never a 500", (
       },
     });
     expect(res.status).toBe(413);
-    expectProtocolError(res.body, "model churn accepts at most 16 per request");
+    expectProtocolError(res, "model churn accepts at most 16 per request");
   });
 });
 
@@ -212,7 +214,7 @@ describe("keys, scopes and limits as on the seeds' API", () => {
   it("no key: 401", async () => {
     const res = await call(`${base}/v2/models/mymodel/infer`, { body });
     expect(res.status).toBe(401);
-    expectProtocolError(res.body, "No API key was sent");
+    expectProtocolError(res, "No API key was sent");
   });
 
   it("an unknown key: 401", async () => {
@@ -225,7 +227,7 @@ describe("keys, scopes and limits as on the seeds' API", () => {
     const { key } = await oip.admin.createKey({ name: "reader", scopes: ["models:read"] });
     const res = await call(`${base}/v2/models/mymodel/infer`, { body, key });
     expect(res.status).toBe(403);
-    expectProtocolError(res.body, 'lacks the "predict" scope');
+    expectProtocolError(res, 'lacks the "predict" scope');
     expect((await call(`${base}/v2/models/mymodel`, { key })).status).toBe(200);
   });
 
@@ -238,7 +240,7 @@ describe("keys, scopes and limits as on the seeds' API", () => {
     ] as const) {
       const res = await call(`${base}${path}`, { key, ...(method === "POST" ? { body } : {}) });
       expect(res.status).toBe(403);
-      expectProtocolError(res.body, "may not use model mymodel");
+      expectProtocolError(res, "may not use model mymodel");
     }
   });
 
@@ -265,7 +267,7 @@ describe("unknown things", () => {
       body: { inputs: [input0] },
     });
     expect(res.status).toBe(404);
-    expectProtocolError(res.body, "No model is registered with id nope");
+    expectProtocolError(res, "No model is registered with id nope");
     expect((await call(`${base}/v2/models/nope/ready`, { key: oip.key })).status).toBe(404);
   });
 
@@ -275,21 +277,18 @@ describe("unknown things", () => {
       body: { inputs: [input0] },
     });
     expect(res.status).toBe(400);
-    expectProtocolError(res.body, "is invalid");
+    expectProtocolError(res, "is invalid");
   });
 
   it("an unknown /v2 route: 404 listing the protocol's routes", async () => {
     const res = await call(`${base}/v2/repository/index`, { key: oip.key });
     expect(res.status).toBe(404);
-    expectProtocolError(
-      res.body,
-      "the Open Inference Protocol routes are GET /v2, GET /v2/health/live",
-    );
+    expectProtocolError(res, "the Open Inference Protocol routes are GET /v2, GET /v2/health/live");
   });
 
   it("a version that is not served: 404 naming the served one", async () => {
     const res = await call(`${base}/v2/models/iris/versions/1.0.0`, { key: oip.key });
     expect(res.status).toBe(404);
-    expectProtocolError(res.body, "Model iris serves version 2.1.0, not 1.0.0");
+    expectProtocolError(res, "Model iris serves version 2.1.0, not 1.0.0");
   });
 });

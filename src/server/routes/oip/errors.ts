@@ -29,7 +29,19 @@ export function handleOipError(
     request.log.warn({ code: mapped.code, detail: mapped.detail }, "request failed");
   }
   if (mapped.headers) void reply.headers(mapped.headers);
-  void reply.status(oipStatus(mapped)).send({ error: mapped.detail });
+  sendError(reply, oipStatus(mapped), mapped.detail);
+}
+
+/**
+ * `{"error": message}` typed exactly `application/json`, as Triton types it: KServe's client
+ * reads the `error` field only when the Content-Type is that string, so the `; charset=utf-8`
+ * Fastify adds to a serialized body would hide the sentence (a Buffer is sent as typed).
+ */
+function sendError(reply: FastifyReply, status: number, message: string): void {
+  void reply
+    .status(status)
+    .type("application/json")
+    .send(Buffer.from(JSON.stringify({ error: message })));
 }
 
 export const OIP_ROUTES =
@@ -42,5 +54,5 @@ export function handleOipNotFound(request: FastifyRequest, reply: FastifyReply):
     "not_found",
     `No route ${request.method} ${shown}; the Open Inference Protocol routes are ${OIP_ROUTES}.`,
   );
-  void reply.status(err.status).send({ error: err.detail });
+  sendError(reply, err.status, err.detail);
 }
