@@ -10,6 +10,7 @@
 import { ModelgateError } from "../../errors.js";
 import { fromHalf, toHalf } from "./datatypes.js";
 import type { OipDatatype } from "./datatypes.js";
+import type { Parameters } from "./request.js";
 
 /** The header naming the JSON part's length, in requests and responses (and as Node keys it). */
 export const HEADER_NAME = "Inference-Header-Content-Length";
@@ -49,6 +50,49 @@ export function elementBytes(datatype: OipDatatype): number {
 
 function bad(detail: string): ModelgateError {
   return new ModelgateError("invalid_tensor", detail);
+}
+
+/**
+ * The binary part of a request (the binary tensor data extension), taken by the inputs that
+ * say `binary_data_size`, in their order; null for a body that is all JSON.
+ */
+export interface BinaryCursor {
+  data: Buffer;
+  taken: number;
+}
+
+/** `binary_data_size`: a whole number of bytes, taken from what is left of the binary part. */
+export function takeBinary(
+  parameters: Parameters,
+  binary: BinaryCursor | null,
+  data: unknown,
+  at: () => string,
+): Buffer | null {
+  const size = parameters.binary_data_size;
+  // false is "not binary" (the fast reader and this path take it alike).
+  if (size === undefined || size === false) return null;
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+    throw bad(
+      `${at()}.parameters.binary_data_size must be a whole number of bytes, got ${JSON.stringify(size)}.`,
+    );
+  }
+  if (binary === null) {
+    throw bad(
+      `${at()}.parameters.binary_data_size says its data is binary, but the body is all JSON: send the JSON's length in the ${HEADER_NAME} header and the tensors' bytes after it.`,
+    );
+  }
+  if (data !== undefined) {
+    throw bad(`${at()} has both data and binary_data_size: send one of them.`);
+  }
+  const left = binary.data.length - binary.taken;
+  if (size > left) {
+    throw bad(
+      `${at()}.parameters.binary_data_size is ${size} bytes, but only ${left} of the body's binary part are left.`,
+    );
+  }
+  const bytes = binary.data.subarray(binary.taken, binary.taken + size);
+  binary.taken += size;
+  return bytes;
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });

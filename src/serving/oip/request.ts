@@ -8,7 +8,8 @@
 import { ModelgateError } from "../../errors.js";
 import { elementTest, expectedElement, isOipDatatype, OIP_DATATYPES } from "./datatypes.js";
 import type { OipDatatype } from "./datatypes.js";
-import { BinaryBody, decodeElements, HEADER_NAME } from "./binary.js";
+import { BinaryBody, decodeElements, takeBinary } from "./binary.js";
+import type { BinaryCursor } from "./binary.js";
 
 export const OIP_LIMITS = {
   /** Input tensors in one request. */
@@ -238,49 +239,6 @@ function readData(
   return f.out;
 }
 
-/**
- * The binary part of a request (the binary tensor data extension), taken by the inputs that
- * say `binary_data_size`, in their order; null for a body that is all JSON.
- */
-interface BinaryCursor {
-  data: Buffer;
-  taken: number;
-}
-
-/** `binary_data_size`: a whole number of bytes, taken from what is left of the binary part. */
-function binaryBytes(
-  parameters: Parameters,
-  binary: BinaryCursor | null,
-  data: unknown,
-  at: Where,
-): Buffer | null {
-  const size = parameters.binary_data_size;
-  // false is "not binary" (the fast reader and this path take it alike).
-  if (size === undefined || size === false) return null;
-  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
-    throw bad(
-      `${at()}.parameters.binary_data_size must be a whole number of bytes, got ${describe(size)}.`,
-    );
-  }
-  if (binary === null) {
-    throw bad(
-      `${at()}.parameters.binary_data_size says its data is binary, but the body is all JSON: send the JSON's length in the ${HEADER_NAME} header and the tensors' bytes after it.`,
-    );
-  }
-  if (data !== undefined) {
-    throw bad(`${at()} has both data and binary_data_size: send one of them.`);
-  }
-  const left = binary.data.length - binary.taken;
-  if (size > left) {
-    throw bad(
-      `${at()}.parameters.binary_data_size is ${size} bytes, but only ${left} of the body's binary part are left.`,
-    );
-  }
-  const bytes = binary.data.subarray(binary.taken, binary.taken + size);
-  binary.taken += size;
-  return bytes;
-}
-
 function readInput(
   value: unknown,
   index: number,
@@ -299,7 +257,7 @@ function readInput(
     );
   }
   const parameters = readParameters(value.parameters, at);
-  const bytes = binaryBytes(parameters, binary, value.data, at);
+  const bytes = takeBinary(parameters, binary, value.data, at);
   const [shape, count] = readShape(value.shape, at, room);
   const values =
     bytes === null
