@@ -347,6 +347,18 @@ describe("a broken binary request is a 400 in the protocol's error body", () => 
       /says 9999 bytes of JSON, but the body has 2/,
     ],
     [
+      "a header shorter than the JSON: the JSON part is cut, and said so",
+      async () => {
+        const r = await fetch(`${base}/v2/models/types/infer`, {
+          method: "POST",
+          headers: { "x-api-key": oip.key, "inference-header-content-length": "9" },
+          body: Buffer.from('{"inputs":[]}'),
+        });
+        return { status: r.status, error: ((await r.json()) as { error: unknown }).error };
+      },
+      /^The JSON part \(the body's first 9 bytes, as Inference-Header-Content-Length says\) is not valid JSON at line 1, column 10 \(the text ends there\)/,
+    ],
+    [
       "BYTES that are not UTF-8",
       async () => {
         const bytes = Buffer.from([1, 0, 0, 0, 0xff, 0, 0, 0, 0]);

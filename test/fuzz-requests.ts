@@ -22,7 +22,7 @@ export type KeyRole = (typeof KEY_ROLES)[number];
 // eslint-disable-next-line no-control-regex -- NUL marks a placeholder no fuzzed text holds
 const KEY_REF = /\u0000K:([a-z]+)(~?)\u0000/g;
 /** A placeholder for a real key; `~` is the key's lookup prefix with another secret. */
-const keyRef = (role: KeyRole, wrongSecret = false) =>
+export const keyRef = (role: KeyRole, wrongSecret = false) =>
   `\u0000K:${role}${wrongSecret ? "~" : ""}\u0000`;
 
 /** The text with every key placeholder replaced by the real key (or a forged one). */
@@ -543,7 +543,7 @@ const tensor = fc.record(
   },
   { requiredKeys: ["name", "shape", "datatype", "data"] },
 );
-const inferBody = fc.record(
+export const inferBody = fc.record(
   {
     id: fc.string({ maxLength: 20 }),
     inputs: fc.oneof(fc.array(tensor, { maxLength: 12 }), json),

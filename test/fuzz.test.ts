@@ -20,6 +20,7 @@ import { adminSocketPath } from "../src/server/admin/socket.js";
 import type { Endpoint, Exchange, SentRequest } from "./fuzz-http.js";
 import { answerProblems, endpointOf, exchange } from "./fuzz-http.js";
 import type { FuzzRequest, KeyRole } from "./fuzz-requests.js";
+import { binaryInferRequest } from "./fuzz-oip-binary.js";
 import {
   adminCall,
   adminRequest,
@@ -229,10 +230,17 @@ describe(`fuzz (seed ${SEED})`, () => {
 
   it("public routes: no 500, every error in the envelope, no key in any answer", async () => {
     await check(
-      fc.array(fc.oneof({ weight: 2, arbitrary: publicRequest }, predictRequest), {
-        minLength: 1,
-        maxLength: 8,
-      }),
+      fc.array(
+        fc.oneof(
+          { weight: 4, arbitrary: publicRequest },
+          { weight: 2, arbitrary: predictRequest },
+          { weight: 1, arbitrary: binaryInferRequest },
+        ),
+        {
+          minLength: 1,
+          maxLength: 8,
+        },
+      ),
       (requests) => sendAll(publicEndpoint, "public", requests),
       runs(120),
       20_000,

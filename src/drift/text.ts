@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { relative, sep } from "node:path";
 import { inputError } from "./errors.js";
-import { jsonErrorOffset } from "./json-error.js";
+import { jsonErrorOffset } from "../json-locate.js";
 
 /** Offsets of line starts, for turning a character offset into a 1-based line number. */
 export class LineIndex {
@@ -60,7 +60,7 @@ export function parseJson(text: string, shown: string, lineOffset = 0): unknown 
   } catch (err) {
     const message = (err as Error).message;
     const offset = jsonErrorOffset(text);
-    const line = offset === -1 ? undefined : new LineIndex(text).line(offset);
+    const line = offset === null ? undefined : new LineIndex(text).line(offset);
     const detail = message
       .replace(/^JSON\.parse: /, "")
       .replace(/ in JSON at position \d+.*$/, "")

@@ -157,6 +157,35 @@ describe("registerJsonBodyParser", () => {
     await app.close();
   });
 
+  it("says where a body stops being JSON: line, column and the text there", async () => {
+    const app = await echo();
+    const send = async (payload: string) =>
+      (
+        await app.inject({
+          method: "POST",
+          url: "/",
+          payload,
+          headers: { "content-type": "application/json" },
+        })
+      ).json<{ code: string; detail: string }>();
+    expect(await send('{\n  "inputs": {"a": 1,}\n}')).toEqual(
+      expect.objectContaining({
+        code: "bad_request",
+        detail:
+          'The request body is not valid JSON at line 2, column 21 (near "}\\n}"): send one whole JSON value.',
+      }),
+    );
+    expect((await send('{"inputs": [1, 2')).detail).toBe(
+      "The request body is not valid JSON at line 1, column 17 (the text ends there): send one whole JSON value.",
+    );
+    // Past 64 KiB (and parsed in its own turn): only said, not walked again.
+    const long = `{"title": "${"x".repeat(QUEUE_FROM_BYTES)}", }`;
+    expect((await send(long)).detail).toBe(
+      "The request body is not valid JSON: send one whole JSON value.",
+    );
+    await app.close();
+  });
+
   it("refuses a body past a shape limit with 413 naming it", async () => {
     const app = await echo();
     const res = await app.inject({

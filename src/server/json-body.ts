@@ -16,6 +16,7 @@ import { isAscii } from "node:buffer";
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ModelgateError } from "../errors.js";
+import { jsonErrorSentence } from "../json-locate.js";
 
 export const JSON_LIMITS = {
   /** Nesting of objects and arrays (a prediction needs 3; an OIP tensor of 8 dimensions, 11). */
@@ -211,6 +212,23 @@ export function tooLarge(): ModelgateError {
   );
 }
 
+/** Whether a JSON parser's error says the text is not JSON (not a refused prototype key). */
+function isSyntaxError(err: Error): boolean {
+  return (
+    (err as { code?: string }).code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+    err instanceof SyntaxError
+  );
+}
+
+/** `done`, with a syntax error replaced by one that says where the text went wrong. */
+export function located(text: string, done: ParseDone, what?: string): ParseDone {
+  return (err, body) => {
+    if (err && isSyntaxError(err)) {
+      done(new ModelgateError("bad_request", jsonErrorSentence(text, what)));
+    } else done(err, body);
+  };
+}
+
 export function lengthMismatch(): ModelgateError {
   return new ModelgateError(
     "bad_request",
@@ -287,7 +305,7 @@ export function jsonBodyParser(
         const problem = wholeBodyScanner.reset().push(bytes);
         if (problem !== null) return done(shapeError(problem));
         text ??= bytes.toString(wholeBodyScanner.ascii ? "latin1" : "utf8");
-        parseJson(request, text, done);
+        parseJson(request, text, located(text, done));
         return;
       }
     }
@@ -330,7 +348,10 @@ export function jsonBodyParser(
       whole = null;
       chunks = [];
       const text = () => body.toString(scanner.ascii ? "latin1" : "utf8");
-      const parse = () => parseJson(request, text(), done);
+      const parse = () => {
+        const whole = text();
+        parseJson(request, whole, located(whole, done));
+      };
       if (body.length < QUEUE_FROM_BYTES) parse();
       else turns.run(parse);
     }

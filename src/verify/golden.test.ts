@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { compareField } from "./compare.js";
 import { CsvError, parseCsv } from "./csv.js";
 import { GoldenError, parseGoldenCsv } from "./golden.js";
-import { jsonErrorOffset } from "./json-locate.js";
+import { jsonErrorOffset } from "../json-locate.js";
 
 const LIMITS = { records: 10, columns: 5, cellChars: 20 };
 

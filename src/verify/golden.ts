@@ -12,7 +12,7 @@
  * computed from (a binary classifier's positive-class probability), unless an output has that name.
  */
 import { CsvError, parseCsv } from "./csv.js";
-import { jsonErrorOffset } from "./json-locate.js";
+import { jsonErrorOffset } from "../json-locate.js";
 
 export const GOLDEN_LIMITS = {
   /** Bytes of a golden file. */

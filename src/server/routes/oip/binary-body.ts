@@ -16,6 +16,7 @@ import {
   jsonBodyParser,
   jsonShapeProblem,
   lengthMismatch,
+  located,
   tooLarge,
 } from "../../json-body.js";
 import type { ParseDone } from "../../json-body.js";
@@ -97,10 +98,12 @@ function binaryBodyParser(app: FastifyInstance) {
           ),
         );
       }
-      parseJson(request, text, (parseErr, json) => {
-        if (parseErr) return done(parseErr);
-        done(null, new BinaryBody(json, body.subarray(length)));
-      });
+      const what = `The JSON part (the body's first ${length} bytes, as ${HEADER_NAME} says)`;
+      const read: ParseDone = (parseErr, json) => {
+        if (parseErr) done(parseErr);
+        else done(null, new BinaryBody(json, body.subarray(length)));
+      };
+      parseJson(request, text, located(text, read, what));
     });
   };
 }
