@@ -381,6 +381,14 @@ describe("a broken binary request is a 400 in the protocol's error body", () => 
       /BYTES element 0 is not UTF-8 text/,
     ],
     [
+      "a NaN, which JSON could not have sent either",
+      async () => {
+        const r = await inferBinary("types", fp32(8), [pack("FP32", [1, Number.NaN])]);
+        return { status: r.status, error: r.json.error };
+      },
+      /inputs\[0\] \("x_float32"\): element 1 is NaN; send finite numbers/,
+    ],
+    [
       "an INT64 past 2^53",
       async () => {
         const bytes = Buffer.alloc(8);

@@ -7,8 +7,9 @@
  * length and that many bytes. tritonclient.http sends and asks for binary data by default.
  * https://github.com/triton-inference-server/server/blob/main/docs/protocol/extension_binary_data.md
  */
+import { endianness } from "node:os";
 import { ModelgateError } from "../../errors.js";
-import { fromHalf, toHalf } from "./datatypes.js";
+import { fromHalf, PLAIN, toHalf } from "./datatypes.js";
 import type { OipDatatype } from "./datatypes.js";
 import type { Parameters } from "./request.js";
 
@@ -127,6 +128,17 @@ function readStrings(bytes: Buffer, count: number, at: () => string): string[] {
   return out;
 }
 
+/** NaN and ±Infinity, which JSON cannot carry, are refused in binary too: one tensor, one rule. */
+function finite(values: ArrayLike<number>, at: () => string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw bad(
+        `${at()}: element ${i} is ${values[i]}; send finite numbers (as JSON would have to).`,
+      );
+    }
+  }
+}
+
 function safeInteger(value: bigint, i: number, at: () => string): number {
   if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
     throw bad(
@@ -134,6 +146,43 @@ function safeInteger(value: bigint, i: number, at: () => string): number {
     );
   }
   return Number(value);
+}
+
+type Typed =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** Each fixed-size datatype's typed array: the extension's bytes are its elements (on LE). */
+const TYPED: Record<Exclude<OipDatatype, "BYTES">, (b: ArrayBufferLike, n: number) => Typed> = {
+  BOOL: (b, n) => new Uint8Array(b, 0, n),
+  UINT8: (b, n) => new Uint8Array(b, 0, n),
+  INT8: (b, n) => new Int8Array(b, 0, n),
+  UINT16: (b, n) => new Uint16Array(b, 0, n),
+  INT16: (b, n) => new Int16Array(b, 0, n),
+  FP16: (b, n) => new Uint16Array(b, 0, n),
+  UINT32: (b, n) => new Uint32Array(b, 0, n),
+  INT32: (b, n) => new Int32Array(b, 0, n),
+  FP32: (b, n) => new Float32Array(b, 0, n),
+  FP64: (b, n) => new Float64Array(b, 0, n),
+  UINT64: (b, n) => new BigUint64Array(b, 0, n),
+  INT64: (b, n) => new BigInt64Array(b, 0, n),
+};
+
+/** The extension is little-endian, as typed arrays are on every platform Node ships for but s390x. */
+const LITTLE_ENDIAN = endianness() === "LE";
+
+/** `bytes` as `count` elements of a fixed-size datatype (copied: aligned, in this machine's order). */
+function typedView(datatype: Exclude<OipDatatype, "BYTES">, bytes: Buffer, count: number): Typed {
+  const copy = Buffer.from(new Uint8Array(bytes).buffer);
+  return TYPED[datatype](littleEndian(copy, elementBytes(datatype)).buffer, count);
 }
 
 /**
@@ -145,7 +194,7 @@ export function decodeElements(
   bytes: Buffer,
   count: number,
   at: () => string,
-): unknown[] {
+): ArrayLike<unknown> {
   if (datatype === "BYTES") return readStrings(bytes, count, at);
   const size = elementBytes(datatype);
   if (bytes.length !== count * size) {
@@ -153,46 +202,18 @@ export function decodeElements(
       `${at()}: binary_data_size is ${bytes.length} bytes; ${count} ${datatype} elements take ${count * size}.`,
     );
   }
+  const view = typedView(datatype, bytes, count);
+  if (datatype === "FP32" || datatype === "FP64") finite(view as Float32Array, at);
+  // Its numbers as they are: a graph takes this very array (toTensorData), no JS array between.
+  if (PLAIN.has(datatype)) return view as ArrayLike<number>;
   const out = new Array<unknown>(count);
-  for (let i = 0, p = 0; i < count; i++, p += size) {
-    switch (datatype) {
-      case "BOOL":
-        out[i] = bytes[p] !== 0;
-        break;
-      case "UINT8":
-        out[i] = bytes.readUInt8(p);
-        break;
-      case "INT8":
-        out[i] = bytes.readInt8(p);
-        break;
-      case "UINT16":
-        out[i] = bytes.readUInt16LE(p);
-        break;
-      case "INT16":
-        out[i] = bytes.readInt16LE(p);
-        break;
-      case "FP16":
-        out[i] = fromHalf(bytes.readUInt16LE(p));
-        break;
-      case "UINT32":
-        out[i] = bytes.readUInt32LE(p);
-        break;
-      case "INT32":
-        out[i] = bytes.readInt32LE(p);
-        break;
-      case "FP32":
-        out[i] = bytes.readFloatLE(p);
-        break;
-      case "FP64":
-        out[i] = bytes.readDoubleLE(p);
-        break;
-      case "UINT64":
-        out[i] = safeInteger(bytes.readBigUInt64LE(p), i, at);
-        break;
-      case "INT64":
-        out[i] = safeInteger(bytes.readBigInt64LE(p), i, at);
-        break;
-    }
+  if (datatype === "BOOL") {
+    for (let i = 0; i < count; i++) out[i] = view[i] !== 0;
+  } else if (datatype === "FP16") {
+    for (let i = 0; i < count; i++) out[i] = fromHalf(view[i] as number);
+    finite(out as number[], at);
+  } else {
+    for (let i = 0; i < count; i++) out[i] = safeInteger(view[i] as bigint, i, at);
   }
   return out;
 }
@@ -212,48 +233,26 @@ export function encodeElements(datatype: OipDatatype, data: ArrayLike<unknown>):
     return Buffer.concat(parts);
   }
   const size = elementBytes(datatype);
-  const out = Buffer.alloc(n * size);
-  for (let i = 0, p = 0; i < n; i++, p += size) {
-    const v = data[i];
-    switch (datatype) {
-      case "BOOL":
-        out[p] = v === true || v === 1 ? 1 : 0;
-        break;
-      case "UINT8":
-        out.writeUInt8(Number(v), p);
-        break;
-      case "INT8":
-        out.writeInt8(Number(v), p);
-        break;
-      case "UINT16":
-        out.writeUInt16LE(Number(v), p);
-        break;
-      case "INT16":
-        out.writeInt16LE(Number(v), p);
-        break;
-      case "FP16":
-        // A typed array of FP16 holds half bits already; JSON values are numbers.
-        out.writeUInt16LE(data instanceof Uint16Array ? (v as number) : toHalf(Number(v)), p);
-        break;
-      case "UINT32":
-        out.writeUInt32LE(Number(v), p);
-        break;
-      case "INT32":
-        out.writeInt32LE(Number(v), p);
-        break;
-      case "FP32":
-        out.writeFloatLE(Number(v), p);
-        break;
-      case "FP64":
-        out.writeDoubleLE(Number(v), p);
-        break;
-      case "UINT64":
-        out.writeBigUInt64LE(BigInt(v as number | bigint), p);
-        break;
-      case "INT64":
-        out.writeBigInt64LE(BigInt(v as number | bigint), p);
-        break;
-    }
+  const bytes = new Uint8Array(n * size);
+  const typed = TYPED[datatype](bytes.buffer, n);
+  if (datatype === "BOOL") {
+    for (let i = 0; i < n; i++) typed[i] = data[i] === true || data[i] === 1 ? 1 : 0;
+  } else if (datatype === "FP16" && !(data instanceof Uint16Array)) {
+    // JSON values are numbers; a typed array of FP16 holds half bits already.
+    for (let i = 0; i < n; i++) typed[i] = toHalf(Number(data[i]));
+  } else if (datatype === "INT64" || datatype === "UINT64") {
+    const big = typed as BigInt64Array | BigUint64Array;
+    for (let i = 0; i < n; i++) big[i] = BigInt(data[i] as number | bigint);
+  } else {
+    const numbers = typed as Float64Array;
+    for (let i = 0; i < n; i++) numbers[i] = Number(data[i]);
   }
-  return out;
+  return littleEndian(Buffer.from(bytes.buffer), size);
+}
+
+/** Typed-array bytes in the extension's order (swapped in place on a big-endian machine). */
+function littleEndian(bytes: Buffer, size: number): Buffer {
+  if (LITTLE_ENDIAN || size === 1) return bytes;
+  if (size === 2) return bytes.swap16();
+  return size === 4 ? bytes.swap32() : bytes.swap64();
 }

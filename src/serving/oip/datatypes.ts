@@ -84,6 +84,18 @@ const INT_RANGE: Partial<Record<OipDatatype, [number, number]>> = {
   INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 
+/** Datatypes whose typed array holds exactly the JSON numbers (no bools, halves or bigints). */
+export const PLAIN: ReadonlySet<OipDatatype> = new Set([
+  "UINT8",
+  "INT8",
+  "UINT16",
+  "INT16",
+  "UINT32",
+  "INT32",
+  "FP32",
+  "FP64",
+]);
+
 /** An empty typed array of `count` elements for the datatype. */
 export function allocate(datatype: OipDatatype, count: number): TensorData {
   switch (datatype) {
@@ -183,12 +195,16 @@ export function elementTest(datatype: OipDatatype): (value: unknown) => boolean 
 
 /**
  * The typed array onnxruntime takes for already-checked JSON elements (elementTest passed for
- * each): booleans as 0/1, 64-bit integers as bigints, FP16 as half bits.
+ * each): booleans as 0/1, 64-bit integers as bigints, FP16 as half bits. Elements that are
+ * already that typed array (binary data, src/serving/oip/binary.ts) are taken as they are.
  */
-export function toTensorData(datatype: OipDatatype, values: readonly unknown[]): TensorData {
+export function toTensorData(datatype: OipDatatype, values: ArrayLike<unknown>): TensorData {
   const n = values.length;
   if (datatype === "BYTES") return values as string[];
   const out = allocate(datatype, n);
+  if (ArrayBuffer.isView(values) && values.constructor === out.constructor && PLAIN.has(datatype)) {
+    return values as TensorData;
+  }
   if (datatype === "BOOL") {
     const bools = out as Uint8Array;
     for (let i = 0; i < n; i++) bools[i] = values[i] === true ? 1 : 0;
@@ -199,7 +215,7 @@ export function toTensorData(datatype: OipDatatype, values: readonly unknown[]):
     const half = out as Uint16Array;
     for (let i = 0; i < n; i++) half[i] = toHalf(values[i] as number);
   } else {
-    (out as Float64Array).set(values as number[]);
+    (out as Float64Array).set(values as ArrayLike<number>);
   }
   return out;
 }

@@ -36,9 +36,10 @@ export interface RequestTensor {
   /**
    * The elements, flat in row-major order, each checked to be a JSON value of the datatype
    * (booleans for BOOL, strings for BYTES, numbers in range otherwise). A feature-spec model
-   * reads them as they are; `toTensorData` makes the typed array a graph takes.
+   * reads them as they are; `toTensorData` makes the typed array a graph takes. Read from the
+   * binary extension, a PLAIN datatype's elements are that typed array (the same numbers).
    */
-  values: readonly unknown[];
+  values: ArrayLike<unknown>;
   parameters: Parameters;
 }
 
