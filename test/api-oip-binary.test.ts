@@ -421,6 +421,13 @@ describe("a broken binary request is a 400 in the protocol's error body", () => 
     });
   }
 
+  it("a binary body past MODELGATE_BODY_LIMIT_BYTES is 413, as a JSON one is", async () => {
+    const big = Buffer.alloc(1_100_000);
+    const r = await inferBinary("types", fp32(big.length), [big]);
+    expect(r.status).toBe(413);
+    expect(r.json.error).toMatch(/larger than this server accepts \(MODELGATE_BODY_LIMIT_BYTES\)/);
+  });
+
   it("another declared Content-Type is still 415", async () => {
     const res = await call(`${base}/v2/models/types/infer`, {
       key: oip.key,

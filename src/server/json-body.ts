@@ -17,6 +17,7 @@ import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ModelgateError } from "../errors.js";
 import { jsonErrorSentence } from "../json-locate.js";
+import { lengthMismatch, tooLarge } from "./raw-body.js";
 
 export const JSON_LIMITS = {
   /** Nesting of objects and arrays (a prediction needs 3; an OIP tensor of 8 dimensions, 11). */
@@ -205,13 +206,6 @@ export type ParseDone = (err: Error | null, body?: unknown) => void;
  */
 export type BodyReader = (bytes: Buffer, text: string, ascii: boolean) => object | null;
 
-export function tooLarge(): ModelgateError {
-  return new ModelgateError(
-    "payload_too_large",
-    "The request body is larger than this server accepts (MODELGATE_BODY_LIMIT_BYTES): send a smaller batch.",
-  );
-}
-
 /** Whether a JSON parser's error says the text is not JSON (not a refused prototype key). */
 function isSyntaxError(err: Error): boolean {
   return (
@@ -227,13 +221,6 @@ export function located(text: string, done: ParseDone, what?: string): ParseDone
       done(new ModelgateError("bad_request", jsonErrorSentence(text, what)));
     } else done(err, body);
   };
-}
-
-export function lengthMismatch(): ModelgateError {
-  return new ModelgateError(
-    "bad_request",
-    "The body's length does not match its Content-Length header: send the header the body has.",
-  );
 }
 
 /**

@@ -11,14 +11,8 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ModelgateError } from "../../../errors.js";
 import { BinaryBody, HEADER_LENGTH, HEADER_NAME } from "../../../serving/oip/binary.js";
 import { readInferBody } from "../../../serving/oip/request-text.js";
-import {
-  JSON_LIMITS,
-  jsonBodyParser,
-  jsonShapeProblem,
-  lengthMismatch,
-  located,
-  tooLarge,
-} from "../../json-body.js";
+import { JSON_LIMITS, jsonBodyParser, jsonShapeProblem, located } from "../../json-body.js";
+import { wholeBody } from "../../raw-body.js";
 import type { ParseDone } from "../../json-body.js";
 
 function headerProblem(detail: string): ModelgateError {
@@ -38,42 +32,6 @@ function jsonLength(value: string | string[], total: number): number {
     );
   }
   return length;
-}
-
-/** Reads the whole body within the route's limit; `done` gets its bytes. */
-function wholeBody(
-  request: FastifyRequest,
-  payload: Readable,
-  done: (err: Error | null, body?: Buffer) => void,
-): void {
-  const limit = request.routeOptions.bodyLimit;
-  const declared = Number(request.headers["content-length"]);
-  if (declared > limit) return done(tooLarge());
-  const chunks: Buffer[] = [];
-  let received = 0;
-  let finished = false;
-  const finish = (err: Error | null, body?: Buffer) => {
-    if (finished) return;
-    finished = true;
-    payload.removeListener("data", onData);
-    done(err, body);
-  };
-  function onData(chunk: Buffer | string): void {
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    received += bytes.length;
-    if (received > limit) return finish(tooLarge());
-    chunks.push(bytes);
-  }
-  payload.on("data", onData);
-  payload.once("end", () => {
-    if (!Number.isNaN(declared) && received !== declared) return finish(lengthMismatch());
-    finish(null, Buffer.concat(chunks, received));
-  });
-  payload.once("error", (err) =>
-    finish(
-      new ModelgateError("bad_request", "The request body did not arrive whole.", { cause: err }),
-    ),
-  );
 }
 
 /** A body of the binary extension: its JSON header parsed (bounded like any JSON body). */
