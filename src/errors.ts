@@ -88,7 +88,7 @@ export const ERROR_CATALOGUE = {
   },
   unsupported_media_type: {
     status: 415,
-    doc: "The body's Content-Type is not accepted: send JSON with Content-Type: application/json.",
+    doc: "The body's Content-Type or Content-Encoding is not accepted: send JSON with Content-Type: application/json, uncompressed.",
   },
   headers_too_large: {
     status: 431,

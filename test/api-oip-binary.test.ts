@@ -428,6 +428,13 @@ describe("a broken binary request is a 400 in the protocol's error body", () => 
     expect(r.json.error).toMatch(/larger than this server accepts \(MODELGATE_BODY_LIMIT_BYTES\)/);
   });
 
+  it("a gzip body (tritonclient's request_compression_algorithm) is 415 saying so", async () => {
+    const bytes = pack("FP32", [1, 2]);
+    const r = await inferBinary("types", fp32(8), [bytes], { "content-encoding": "gzip" });
+    expect(r.status).toBe(415);
+    expect(r.json.error).toMatch(/Content-Encoding: gzip, which this server does not decode/);
+  });
+
   it("another declared Content-Type is still 415", async () => {
     const res = await call(`${base}/v2/models/types/infer`, {
       key: oip.key,

@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { socketAdminOps } from "../src/cli/admin-client.js";
 import { adminSocketPath } from "../src/server/admin/socket.js";
@@ -182,6 +183,27 @@ describe("POST /api/v1/models/{id}/predict — errors", () => {
     const res = await postJson(predictUrl, "{not json", { "X-API-Key": key });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("bad_request");
+  });
+
+  it("415 for a compressed body, saying so (not read as broken JSON)", async () => {
+    const res = await fetch(predictUrl, {
+      method: "POST",
+      headers: { "X-API-Key": key, "Content-Type": "application/json", "Content-Encoding": "gzip" },
+      body: gzipSync(JSON.stringify({ inputs: SEED_INPUT })),
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({
+      code: "unsupported_media_type",
+      detail:
+        "The body is sent with Content-Encoding: gzip, which this server does not decode: send it uncompressed.",
+    });
+    // "identity" is no coding at all.
+    const plain = await postJson(
+      predictUrl,
+      { inputs: SEED_INPUT },
+      { "X-API-Key": key, "Content-Encoding": "identity" },
+    );
+    expect(plain.status).toBe(200);
   });
 
   it("413 for a body over the size limit", async () => {

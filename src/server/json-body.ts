@@ -17,7 +17,7 @@ import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ModelgateError } from "../errors.js";
 import { jsonErrorSentence } from "../json-locate.js";
-import { lengthMismatch, tooLarge } from "./raw-body.js";
+import { encodingRefused, lengthMismatch, tooLarge } from "./raw-body.js";
 
 export const JSON_LIMITS = {
   /** Nesting of objects and arrays (a prediction needs 3; an OIP tensor of 8 dimensions, 11). */
@@ -261,6 +261,10 @@ export function jsonBodyParser(
     if (declared > limit) {
       done(tooLarge());
       return;
+    }
+    if (request.headers["content-encoding"] !== undefined) {
+      const refused = encodingRefused(request.headers["content-encoding"]);
+      if (refused) return done(refused);
     }
     // Usually the whole body came in with the headers, and Node has handed all of it to the
     // stream while the route's asynchronous hooks ran: Content-Length bytes buffered are the

@@ -21,6 +21,20 @@ export function lengthMismatch(): ModelgateError {
   );
 }
 
+/**
+ * A compressed body (Content-Encoding gzip, deflate, br: tritonclient's
+ * request_compression_algorithm) is refused with 415 saying so, rather than read as the JSON it
+ * is not; "identity" is no coding. Decompressing would be one more place a small body grows.
+ */
+export function encodingRefused(coding: string): ModelgateError | null {
+  const name = coding.trim().toLowerCase();
+  if (name === "" || name === "identity") return null;
+  return new ModelgateError(
+    "unsupported_media_type",
+    `The body is sent with Content-Encoding: ${coding.slice(0, 40)}, which this server does not decode: send it uncompressed.`,
+  );
+}
+
 /** Reads the whole body within the route's limit; `done` gets its bytes. */
 export function wholeBody(
   request: FastifyRequest,
@@ -30,6 +44,9 @@ export function wholeBody(
   const limit = request.routeOptions.bodyLimit;
   const declared = Number(request.headers["content-length"]);
   if (declared > limit) return done(tooLarge());
+  const coding = request.headers["content-encoding"];
+  const refused = coding === undefined ? null : encodingRefused(coding);
+  if (refused) return done(refused);
   const chunks: Buffer[] = [];
   let received = 0;
   let finished = false;

@@ -52,7 +52,7 @@ function binaryBodyParser(app: FastifyInstance) {
         return done(
           new ModelgateError(
             "payload_too_large",
-            `The JSON header ${shape}, more than this server parses: send a flatter request.`,
+            `The JSON part ${shape}, more than this server parses: send a flatter request.`,
           ),
         );
       }
