@@ -52,6 +52,10 @@ const COMMON = [
   '{\n  "inputs": [\n    {\n      "name": "features",\n      "shape": [1, 10],\n      "datatype": "FP32",\n      "data": [6.908, 1, 75, 2.398, 1.792, 1.386, 1, 0, 0.5, 3e0]\n    }\n  ]\n}',
   '{"parameters":{"content_type":"pd","n":2,"b":false},"inputs":[{"name":"x","datatype":"FP64","shape":[2],"data":[-0,1.5e-300],"parameters":{"content_type":"np"}}],"outputs":[{"name":"y","parameters":{"binary_data":false}}]}',
   '{"inputs":[{"data":[],"shape":[0],"datatype":"INT8","name":"empty"}],"outputs":[]}',
+  // tritonclient.http's JSON form (binary_data=False): json.dumps' spaces, empty parameters,
+  // binary_data_output when no output is named, each named output's binary_data.
+  '{"id": "r1", "inputs": [{"name": "features", "shape": [1, 10], "datatype": "FP32", "parameters": {}, "data": [6.900000095367432, 1.0, 75.0, 2.4000000953674316, 1.7999999523162842, 1.399999976158142, 1.0, 0.0, 0.5, 3.0]}], "parameters": {"binary_data_output": true}}',
+  '{"inputs": [{"name": "features", "shape": [1, 10], "datatype": "FP32", "parameters": {}, "data": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}], "outputs": [{"name": "label", "parameters": {"binary_data": false}}, {"name": "probabilities", "parameters": {"binary_data": true}}]}',
 ];
 
 describe("readInferBody", () => {
@@ -133,11 +137,8 @@ describe("readInferBody", () => {
       expect(read(text), text).toBeNull();
       expect(general(text), text).toBeNull();
     }
-    // Valid, but not taken here: escapes, nesting, other keys, non-ASCII, prototype keys,
-    // outputs asked for in binary.
+    // Valid, but not taken here: escapes, nesting, other keys, non-ASCII, prototype keys.
     const left = [
-      '{"parameters":{"binary_data_output":true},"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}]}',
-      '{"inputs":[{"name":"x","shape":[1],"datatype":"BOOL","data":[true]}],"outputs":[{"name":"y","parameters":{"binary_data":true}}]}',
       '{"inputs":[{"name":"x\\u0041","shape":[1],"datatype":"FP64","data":[1]}]}',
       '{"inputs":[{"name":"x","shape":[2,1],"datatype":"FP64","data":[[1],[2]]}]}',
       '{"inputs":[{"name":"x","shape":[1],"datatype":"FP64","data":[1],"extra":1}]}',

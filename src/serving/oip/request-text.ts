@@ -69,7 +69,10 @@ function parameters(): Parameters {
   return read;
 }
 
-/** The binary data extension's parameters, which the general path refuses. */
+/**
+ * An input's `binary_data_size` (other than false): a body that is all JSON has no binary part,
+ * and the general path says so.
+ */
 function noBinary(read: Parameters, name: string): void {
   if (read === NO_PARAMETERS) return;
   const value = read[name];
@@ -249,7 +252,6 @@ function outputs(): RequestedOutput[] {
     } while (more(CLOSE_OBJECT));
     nameRule(name);
     for (const other of read) if (other.name === name) notTaken();
-    noBinary(params, "binary_data");
     read.push({ name, parameters: params });
   } while (more(CLOSE_ARRAY));
   return read;
@@ -275,7 +277,6 @@ function request(): InferRequest {
     }
   } while (more(CLOSE_OBJECT));
   if (tensors === undefined || next() !== -1) notTaken();
-  noBinary(params, "binary_data_output");
   const read: InferRequest = { parameters: params, inputs: tensors, outputs: wanted };
   return id === undefined ? read : { id, ...read };
 }
