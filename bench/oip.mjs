@@ -2,7 +2,8 @@
 // modelgate): POST /v2/models/21/infer against POST /api/v1/models/21/predict, paired rounds in
 // alternating order, the ratio taken per round (target: infer ≥ 0.90 × predict). "fields" sends
 // the seeds' request as one tensor a field (the same validation, features and mapping as
-// predict); "tensor" sends model 21's own graph input, features FP32 [1, 10], straight to ONNX.
+// predict); "tensor" sends model 21's own graph input, features FP32 [1, 10], straight to ONNX;
+// "binary" sends that tensor as tritonclient.http does by default (binary data in and out).
 import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 
@@ -38,7 +39,30 @@ export const OIP_TENSOR_BODY = JSON.stringify({
 
 const PREDICT_BODY = JSON.stringify({ inputs: SEED });
 
-function run(url, body, connections, key, duration) {
+// The same tensor as tritonclient.http sends it by default: binary data after the JSON
+// (Inference-Header-Content-Length), no Content-Type, every output asked for in binary.
+const FEATURES = [6.908, 1, 75, 2.398, 1.792, 1.386, 1, 0, 0.5, 3];
+const BINARY_JSON = JSON.stringify({
+  inputs: [
+    {
+      name: "features",
+      shape: [1, 10],
+      datatype: "FP32",
+      parameters: { binary_data_size: FEATURES.length * 4 },
+    },
+  ],
+  parameters: { binary_data_output: true },
+});
+export const OIP_BINARY_BODY = Buffer.concat([
+  Buffer.from(BINARY_JSON),
+  Buffer.from(Float32Array.from(FEATURES).buffer),
+]);
+const BINARY_HEADERS = {
+  "inference-header-content-length": String(Buffer.byteLength(BINARY_JSON)),
+};
+const JSON_HEADERS = { "content-type": "application/json" };
+
+function run(url, body, connections, key, duration, headers = JSON_HEADERS) {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -46,7 +70,7 @@ function run(url, body, connections, key, duration) {
         method: "POST",
         connections,
         duration,
-        headers: { "content-type": "application/json", "x-api-key": key },
+        headers: { ...headers, "x-api-key": key },
         body,
       },
       (err, result) => (err ? reject(err) : resolve(result)),
@@ -73,24 +97,25 @@ function cpuSeconds(pid) {
 export async function benchOip({ url, pid, key, connections, rounds, duration }) {
   const predictUrl = `${url}/api/v1/models/21/predict`;
   const inferUrl = `${url}/v2/models/21/infer`;
-  for (const [target, body] of [
-    [predictUrl, PREDICT_BODY],
-    [inferUrl, OIP_FIELDS_BODY],
-    [inferUrl, OIP_TENSOR_BODY],
+  for (const [target, body, headers] of [
+    [predictUrl, PREDICT_BODY, JSON_HEADERS],
+    [inferUrl, OIP_FIELDS_BODY, JSON_HEADERS],
+    [inferUrl, OIP_TENSOR_BODY, JSON_HEADERS],
+    [inferUrl, OIP_BINARY_BODY, BINARY_HEADERS],
   ]) {
     const res = await fetch(target, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": key },
+      headers: { ...headers, "x-api-key": key },
       body,
     });
     if (res.status !== 200)
       throw new Error(`${target} answered ${res.status}: ${await res.text()}`);
   }
   // CPU per request of the modelgate process: steadier than req/s on a machine others load.
-  const measure = async (target, body, c) => {
-    await run(target, body, c, key, 1); // warm-up
+  const measure = async (target, body, c, headers) => {
+    await run(target, body, c, key, 1, headers); // warm-up
     const before = cpuSeconds(pid);
-    const result = await run(target, body, c, key, duration);
+    const result = await run(target, body, c, key, duration, headers);
     const after = cpuSeconds(pid);
     const cpuUs =
       before === null || after === null ? NaN : ((after - before) * 1e6) / result.requests.total;
@@ -101,13 +126,16 @@ export async function benchOip({ url, pid, key, connections, rounds, duration })
     const results = [];
     for (let round = 0; round < rounds; round++) {
       const order = [
-        ["predict", predictUrl, PREDICT_BODY],
-        ["fields", inferUrl, OIP_FIELDS_BODY],
-        ["tensor", inferUrl, OIP_TENSOR_BODY],
+        ["predict", predictUrl, PREDICT_BODY, JSON_HEADERS],
+        ["fields", inferUrl, OIP_FIELDS_BODY, JSON_HEADERS],
+        ["tensor", inferUrl, OIP_TENSOR_BODY, JSON_HEADERS],
+        ["binary", inferUrl, OIP_BINARY_BODY, BINARY_HEADERS],
       ];
       if (round % 2 === 1) order.reverse();
       const r = {};
-      for (const [name, target, body] of order) r[name] = await measure(target, body, c);
+      for (const [name, target, body, headers] of order) {
+        r[name] = await measure(target, body, c, headers);
+      }
       results.push(r);
     }
     const rps = (name) => median(results.map((r) => r[name].requests.average));
@@ -126,14 +154,26 @@ export async function benchOip({ url, pid, key, connections, rounds, duration })
       tensorRatio: median(
         results.map((r) => r.tensor.requests.average / r.predict.requests.average),
       ),
+      binary: rps("binary"),
+      binaryRatio: median(
+        results.map((r) => r.binary.requests.average / r.predict.requests.average),
+      ),
       cpu: {
         predict: median(results.map((r) => r.predict.cpuUs)),
         fields: median(results.map((r) => r.fields.cpuUs)),
         tensor: median(results.map((r) => r.tensor.cpuUs)),
+        binary: median(results.map((r) => r.binary.cpuUs)),
         fieldsRatio: median(results.map((r) => r.fields.cpuUs / r.predict.cpuUs)),
       },
       non2xx: results.reduce(
-        (n, r) => n + r.fields.non2xx + r.fields.errors + r.tensor.non2xx + r.tensor.errors,
+        (n, r) =>
+          n +
+          r.fields.non2xx +
+          r.fields.errors +
+          r.tensor.non2xx +
+          r.tensor.errors +
+          r.binary.non2xx +
+          r.binary.errors,
         0,
       ),
     });
@@ -157,7 +197,12 @@ export function printOip(rows, rounds, duration) {
   console.log("- * the median of each round's infer/predict ratio (target ≥ 0.90)");
   for (const r of rows) {
     console.log(
-      `-   CPU per request at ${r.c} connections: predict ${r.cpu.predict.toFixed(0)} µs, infer(fields) ${r.cpu.fields.toFixed(0)} µs (×${r.cpu.fieldsRatio.toFixed(2)}), infer(tensor) ${r.cpu.tensor.toFixed(0)} µs`,
+      `-   CPU per request at ${r.c} connections: predict ${r.cpu.predict.toFixed(0)} µs, infer(fields) ${r.cpu.fields.toFixed(0)} µs (×${r.cpu.fieldsRatio.toFixed(2)}), infer(tensor) ${r.cpu.tensor.toFixed(0)} µs, infer(binary) ${r.cpu.binary.toFixed(0)} µs`,
+    );
+  }
+  for (const r of rows) {
+    console.log(
+      `-   infer(binary), the tensor as tritonclient.http sends it (binary in and out) at ${r.c} connections: ${r.binary.toFixed(0)} req/s, ${r.binaryRatio.toFixed(2)} of predict`,
     );
   }
 }

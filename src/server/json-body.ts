@@ -195,6 +195,19 @@ function parseOrNot(text: string): unknown {
   }
 }
 
+/**
+ * A short text's value, when JSON.parse takes it and it is plain and shallow enough (what
+ * Fastify's parser and JSON_LIMITS would let through); undefined for anything else, which the
+ * checked path then reads and names.
+ */
+export function parsedDirectly(text: string, limits: JsonLimits = JSON_LIMITS): unknown {
+  if (text.length > Math.min(DIRECT_PARSE_BYTES, 2 * limits.containers, 4 * limits.members)) {
+    return undefined;
+  }
+  const value = parseOrNot(text);
+  return value !== NOT_PARSED && plainWithin(value, limits.depth) ? value : undefined;
+}
+
 export type ParseDone = (err: Error | null, body?: unknown) => void;
 
 /**

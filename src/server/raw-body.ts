@@ -47,6 +47,12 @@ export function wholeBody(
   const coding = request.headers["content-encoding"];
   const refused = coding === undefined ? null : encodingRefused(coding);
   if (refused) return done(refused);
+  // All of it buffered already (as with the JSON parser, src/server/json-body.ts): taken in
+  // one synchronous read.
+  if (declared > 0 && payload.readableLength === declared && !payload.readableFlowing) {
+    const bytes = payload.read(declared) as Buffer | null;
+    if (bytes !== null) return done(null, bytes);
+  }
   const chunks: Buffer[] = [];
   let received = 0;
   let finished = false;

@@ -11,7 +11,13 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ModelgateError } from "../../../errors.js";
 import { BinaryBody, HEADER_LENGTH, HEADER_NAME } from "../../../serving/oip/binary.js";
 import { readInferBody } from "../../../serving/oip/request-text.js";
-import { JSON_LIMITS, jsonBodyParser, jsonShapeProblem, located } from "../../json-body.js";
+import {
+  JSON_LIMITS,
+  jsonBodyParser,
+  jsonShapeProblem,
+  located,
+  parsedDirectly,
+} from "../../json-body.js";
 import { wholeBody } from "../../raw-body.js";
 import type { ParseDone } from "../../json-body.js";
 
@@ -47,6 +53,8 @@ function binaryBodyParser(app: FastifyInstance) {
         return done(problem as Error);
       }
       const text = body.toString("utf8", 0, length);
+      const direct = parsedDirectly(text);
+      if (direct !== undefined) return done(null, new BinaryBody(direct, body.subarray(length)));
       const shape = jsonShapeProblem(text, JSON_LIMITS);
       if (shape !== null) {
         return done(
