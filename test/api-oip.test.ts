@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { churnModel, irisModel } from "../src/runtimes/onnx/test-support/test-models.js";
 import { IRIS_CLASSES, IRIS_FIELDS } from "../src/spec/test-support/kind-specs.js";
 import type { OipService } from "./support/oip.js";
-import { call, closeTo, float32Tensor, runtimeRun, startOipService } from "./support/oip.js";
+import {
+  call,
+  closeTo,
+  EVERY_DATATYPE,
+  float32Tensor,
+  runtimeRun,
+  startOipService,
+} from "./support/oip.js";
 import { SEED_INPUT } from "./support/service.js";
 
 let oip: OipService;
@@ -490,21 +497,7 @@ describe("model 21 over the protocol", () => {
 });
 
 describe("every datatype the runtime takes, both ways", () => {
-  const cases: [string, string, unknown[]][] = [
-    ["bool", "BOOL", [true, false]],
-    ["int8", "INT8", [-128, 127]],
-    ["uint8", "UINT8", [0, 255]],
-    ["int16", "INT16", [-32768, 32767]],
-    ["uint16", "UINT16", [0, 65535]],
-    ["int32", "INT32", [-2147483648, 2147483647]],
-    ["uint32", "UINT32", [0, 4294967295]],
-    ["int64", "INT64", [-9007199254740991, 9007199254740991]],
-    ["uint64", "UINT64", [0, 9007199254740991]],
-    ["float16", "FP16", [1.5, -0.25]],
-    ["float32", "FP32", [0.5, -3.25]],
-    ["float64", "FP64", [0.1, 1e300]],
-    ["string", "BYTES", ["héllo", ""]],
-  ];
+  const cases = EVERY_DATATYPE;
 
   it("each tensor comes back as it went in, with its datatype", async () => {
     const res = await infer("types", {

@@ -120,3 +120,20 @@ export function closeTo(actual: readonly number[], expected: readonly number[]):
     actual.every((x, i) => Math.abs(x - (expected[i] ?? Number.NaN)) <= 1e-6)
   );
 }
+
+/** One pair of extreme elements per datatype, with the types model's input/output suffix. */
+export const EVERY_DATATYPE: [string, string, unknown[]][] = [
+  ["bool", "BOOL", [true, false]],
+  ["int8", "INT8", [-128, 127]],
+  ["uint8", "UINT8", [0, 255]],
+  ["int16", "INT16", [-32768, 32767]],
+  ["uint16", "UINT16", [0, 65535]],
+  ["int32", "INT32", [-2147483648, 2147483647]],
+  ["uint32", "UINT32", [0, 4294967295]],
+  ["int64", "INT64", [-9007199254740991, 9007199254740991]],
+  ["uint64", "UINT64", [0, 9007199254740991]],
+  ["float16", "FP16", [1.5, -0.25]],
+  ["float32", "FP32", [0.5, -3.25]],
+  ["float64", "FP64", [0.1, 1e300]],
+  ["string", "BYTES", ["héllo", ""]],
+];

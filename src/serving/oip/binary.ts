@@ -10,12 +10,27 @@
 import { endianness } from "node:os";
 import { ModelgateError } from "../../errors.js";
 import { fromHalf, PLAIN, toHalf } from "./datatypes.js";
-import type { OipDatatype } from "./datatypes.js";
+import type { OipDatatype, TensorData } from "./datatypes.js";
 import type { Parameters } from "./request.js";
 
 /** The header naming the JSON part's length, in requests and responses (and as Node keys it). */
 export const HEADER_NAME = "Inference-Header-Content-Length";
 export const HEADER_LENGTH = HEADER_NAME.toLowerCase();
+
+/**
+ * Triton's extensions whose parameters change what an answer means: ignoring them would answer
+ * something other than what the client asked for, so they are refused, naming what to do.
+ */
+export const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
+  [
+    "classification",
+    "the classification extension is not supported; ask for the output itself (its scores), or serve a multi-class spec, whose top_k output ranks the labels.",
+  ],
+  [
+    "shared_memory_region",
+    "the shared-memory extension is not supported; send the tensor's data in the body (JSON, or binary with binary_data_size).",
+  ],
+]);
 
 /** A body with a binary part: its JSON header, parsed, and the bytes after it. */
 export class BinaryBody {
@@ -148,17 +163,8 @@ function safeInteger(value: bigint, i: number, at: () => string): number {
   return Number(value);
 }
 
-type Typed =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+/** A fixed-size datatype's elements: every TensorData but BYTES' strings. */
+type Typed = Exclude<TensorData, string[]>;
 
 /** Each fixed-size datatype's typed array: the extension's bytes are its elements (on LE). */
 const TYPED: Record<Exclude<OipDatatype, "BYTES">, (b: ArrayBufferLike, n: number) => Typed> = {

@@ -16,7 +16,8 @@
  */
 import { elementTest, OIP_DATATYPES } from "./datatypes.js";
 import type { OipDatatype } from "./datatypes.js";
-import { CheckedBody, NO_PARAMETERS, OIP_LIMITS, UNSUPPORTED } from "./request.js";
+import { UNSUPPORTED } from "./binary.js";
+import { CheckedBody, NO_PARAMETERS, OIP_LIMITS } from "./request.js";
 import type { InferRequest, Parameters, RequestedOutput, RequestTensor } from "./request.js";
 import {
   at,

@@ -8,7 +8,7 @@
 import { ModelgateError } from "../../errors.js";
 import { elementTest, expectedElement, isOipDatatype, OIP_DATATYPES } from "./datatypes.js";
 import type { OipDatatype } from "./datatypes.js";
-import { BinaryBody, decodeElements, takeBinary } from "./binary.js";
+import { BinaryBody, decodeElements, takeBinary, UNSUPPORTED } from "./binary.js";
 import type { BinaryCursor } from "./binary.js";
 
 export const OIP_LIMITS = {
@@ -83,20 +83,6 @@ type Where = () => string;
 export const NO_PARAMETERS: Parameters = Object.freeze({});
 
 /** `parameters`: scalars only, as the protocol defines them. */
-/**
- * Triton's extensions whose parameters change what an answer means: ignoring them would answer
- * something other than what the client asked for, so they are refused, naming what to do.
- */
-export const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
-  [
-    "classification",
-    "the classification extension is not supported; ask for the output itself (its scores), or serve a multi-class spec, whose top_k output ranks the labels.",
-  ],
-  [
-    "shared_memory_region",
-    "the shared-memory extension is not supported; send the tensor's data in the body (JSON, or binary with binary_data_size).",
-  ],
-]);
 
 function readParameters(value: unknown, at: Where): Parameters {
   if (value === undefined) return NO_PARAMETERS;
