@@ -161,6 +161,16 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
       return deps.cache.get(await find(id));
     },
 
+    /**
+     * The model for a request, as load() finds it, but at once (no promise, no turn of the
+     * event loop) when its registration is fresh and it is loaded: what an inference on a warm
+     * model needs. Throws as load() rejects, for a model that failed to load (503).
+     */
+    use(id: string): LoadedModel | Promise<LoadedModel> {
+      const record = now() - fetchedAt < ttl ? registry.get(id) : undefined;
+      return record ? deps.cache.get(record) : find(id).then((found) => deps.cache.get(found));
+    },
+
     async predict(id: string, inputs: unknown): Promise<PredictResult> {
       const model = await find(id);
       const loaded = await deps.cache.get(model);

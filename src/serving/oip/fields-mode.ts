@@ -9,7 +9,7 @@ import type { FieldProblem } from "../../errors.js";
 import type { InputProperty } from "../../spec/index.js";
 import type { LoadedModel } from "../cache.js";
 import type { OipDatatype } from "./datatypes.js";
-import type { InferRequest, Parameters, RequestTensor } from "./request.js";
+import type { InferRequest, Parameters, RequestedOutput, RequestTensor } from "./request.js";
 import type { ResponseTensor } from "./response.js";
 
 type Row = Record<string, unknown>;
@@ -219,41 +219,50 @@ export function namesFields(request: InferRequest, loaded: LoadedModel): boolean
   return true;
 }
 
-/** Predicts with the named fields; returns the spec's outputs (or the requested ones) as tensors. */
-export async function inferFields(
+/**
+ * The input rows the request's fields stand for, checked as the predict route checks its
+ * inputs: every problem with a tensor or a value is named (400).
+ */
+export function fieldRows(request: InferRequest, loaded: LoadedModel, modelId: string): Row[] {
+  const rows = toRows(request, loaded, modelId);
+  validate(rows, loaded);
+  return rows;
+}
+
+/** The names of the outputs an upstream model's predictions carry: the spec's, then their own. */
+function upstreamOutputs(declared: readonly string[], predictions: readonly Row[]): string[] {
+  const all = [...declared];
+  for (const p of predictions) {
+    for (const key of Object.keys(p)) if (!all.includes(key)) all.push(key);
+  }
+  return all;
+}
+
+/**
+ * The predictions for fieldRows' rows as tensors of N elements: the spec's outputs in order, or
+ * the ones the request names (an output it names that the model has not is a 400).
+ */
+export function fieldOutputs(
   request: InferRequest,
   loaded: LoadedModel,
   modelId: string,
-): Promise<{ outputs: ResponseTensor[]; rows: number }> {
-  const rows = toRows(request, loaded, modelId);
-  validate(rows, loaded);
-  const predictions = await loaded.predict(rows);
-  // The spec's outputs, in order; an upstream model's objects may add keys of their own.
-  let names = planOf(loaded).outputs;
-  if (loaded.spec.runtime.type === "remote") {
-    const all = [...names];
-    for (const p of predictions) {
-      for (const key of Object.keys(p)) if (!all.includes(key)) all.push(key);
+  predictions: readonly Row[],
+): ResponseTensor[] {
+  const declared = planOf(loaded).outputs;
+  // An upstream model's objects may add keys of their own.
+  const names =
+    loaded.spec.runtime.type === "remote" ? upstreamOutputs(declared, predictions) : declared;
+  const asked = request.outputs;
+  const count = asked === null ? names.length : asked.length;
+  const outputs = new Array<ResponseTensor>(count);
+  for (let o = 0; o < count; o++) {
+    const name = asked === null ? (names[o] as string) : (asked[o] as RequestedOutput).name;
+    if (asked !== null && !names.includes(name)) {
+      throw bad(`Model ${modelId} has no output "${name}"; its outputs are: ${names.join(", ")}.`);
     }
-    names = all;
-  }
-  const wanted = request.outputs?.map((o) => o.name) ?? names;
-  // Only outputs the client named can be unknown.
-  if (request.outputs) {
-    for (const name of wanted) {
-      if (!names.includes(name)) {
-        throw bad(
-          `Model ${modelId} has no output "${name}"; its outputs are: ${names.join(", ")}.`,
-        );
-      }
-    }
-  }
-  const outputs = new Array<ResponseTensor>(wanted.length);
-  for (let o = 0; o < wanted.length; o++) {
-    const name = wanted[o] as string;
     const values = new Array<unknown>(predictions.length);
     for (let r = 0; r < predictions.length; r++) values[r] = predictions[r]?.[name] ?? null;
     outputs[o] = outputTensor(name, values);
   }
-  return { outputs, rows: rows.length };
+  return outputs;
 }

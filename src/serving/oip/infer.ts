@@ -7,8 +7,8 @@ import { ModelgateError } from "../../errors.js";
 import { modelKind } from "../../spec/index.js";
 import type { LoadedModel } from "../cache.js";
 import type { ModelService } from "../service.js";
-import { inferFields, namesFields } from "./fields-mode.js";
-import type { InferRequest } from "./request.js";
+import { fieldOutputs, fieldRows, namesFields } from "./fields-mode.js";
+import type { InferRequest, Parameters } from "./request.js";
 import type { InferResponse, ResponseTensor } from "./response.js";
 import { describeTensor, inferTensors, namesGraphInputs } from "./tensor-mode.js";
 
@@ -61,6 +61,9 @@ function markBinary(request: InferRequest, outputs: ResponseTensor[]): void {
   }
 }
 
+/** The response's `parameters` when the inputs were the model's named fields. */
+const PD: Parameters = Object.freeze({ content_type: "pd" });
+
 /** The model's version check: the served one, or 404 naming it. */
 export function checkVersion(loaded: LoadedModel, modelId: string, version?: string): void {
   if (version === undefined || version === loaded.spec.version) return;
@@ -70,35 +73,41 @@ export function checkVersion(loaded: LoadedModel, modelId: string, version?: str
   );
 }
 
-export function oipInference(deps: { models: Pick<ModelService, "load"> }) {
+export function oipInference(deps: { models: Pick<ModelService, "use"> }) {
   return {
+    /** One inference: awaits only the model's run when the model is loaded (models.use). */
     async infer(
       modelId: string,
       version: string | undefined,
       request: InferRequest,
       requestId: string,
     ): Promise<InferResult> {
-      const loaded = await deps.models.load(modelId);
+      const using = deps.models.use(modelId);
+      const loaded = using instanceof Promise ? await using : using;
       checkVersion(loaded, modelId, version);
-      let result: { outputs: ResponseTensor[]; rows: number };
+      let outputs: ResponseTensor[];
+      let rows: number;
       const tensors = loaded.tensors;
       const fields = wantsFields(request);
       if (!fields && tensors && namesGraphInputs(request, tensors)) {
-        result = await inferTensors(request, tensors, modelId);
+        ({ outputs, rows } = await inferTensors(request, tensors, modelId));
       } else if (hasFields(loaded) && (fields || namesFields(request, loaded))) {
-        result = await inferFields(request, loaded, modelId);
+        const inputs = fieldRows(request, loaded, modelId);
+        const predictions = await loaded.predict(inputs);
+        outputs = fieldOutputs(request, loaded, modelId, predictions);
+        rows = inputs.length;
       } else {
         throw unknownInputs(request, loaded, modelId);
       }
-      markBinary(request, result.outputs);
+      markBinary(request, outputs);
       const response: InferResponse = {
         modelName: modelId,
         modelVersion: loaded.spec.version,
         id: request.id ?? requestId,
-        ...(fields ? { parameters: { content_type: "pd" } } : {}),
-        outputs: result.outputs,
+        outputs,
       };
-      return { response, rows: result.rows };
+      if (fields) response.parameters = PD;
+      return { response, rows };
     },
   };
 }

@@ -92,12 +92,16 @@ export function oipInferRoutes(app: FastifyInstance, deps: OipInferDeps): void {
     ...oipErrors(400, 401, 403, 404, 413, 415, 429, 503),
   };
 
+  /**
+   * Sends the answer itself and returns nothing (not the reply: a reply is a thenable, which
+   * an async function's promise would take two more turns to adopt).
+   */
   async function infer(
     request: FastifyRequest,
     reply: FastifyReply,
     id: string,
     version: string | undefined,
-  ): Promise<FastifyReply> {
+  ): Promise<void> {
     checkIds(id, version);
     allowModel(request, id);
     const parsed = parseInferRequest(request.body);
@@ -105,12 +109,13 @@ export function oipInferRoutes(app: FastifyInstance, deps: OipInferDeps): void {
     rowsByRequest.set(request, result.rows);
     // Written as text: 64-bit integers keep every digit, and no serializer walks the data.
     if (!hasBinary(result.response.outputs)) {
-      return reply.type("application/json; charset=utf-8").send(inferResponseText(result.response));
+      reply.type("application/json; charset=utf-8").send(inferResponseText(result.response));
+      return;
     }
     // The binary tensor data extension: the JSON, then the binary outputs' bytes.
     const parts: Buffer[] = [];
     const head = Buffer.from(inferResponseText(result.response, parts));
-    return reply
+    reply
       .type("application/octet-stream")
       .header(HEADER_NAME, head.length)
       .send(Buffer.concat([head, ...parts]));
@@ -130,7 +135,7 @@ export function oipInferRoutes(app: FastifyInstance, deps: OipInferDeps): void {
         response,
       },
     },
-    async function modelInfer(request, reply) {
+    function modelInfer(request, reply) {
       return infer(request, reply, request.params.model_id, undefined);
     },
   );
@@ -149,7 +154,7 @@ export function oipInferRoutes(app: FastifyInstance, deps: OipInferDeps): void {
         response,
       },
     },
-    async function modelVersionInfer(request, reply) {
+    function modelVersionInfer(request, reply) {
       return infer(request, reply, request.params.model_id, request.params.model_version);
     },
   );
