@@ -4,10 +4,11 @@
  * alone decides how soon it sees the change, so its rules are pinned here.
  */
 import { describe, expect, it } from "vitest";
-import { isModelgateError } from "../errors.js";
+import { isModelgateError, ModelgateError } from "../errors.js";
 import type { ModelSpec } from "../spec/index.js";
 import type { ModelRecord } from "../store/index.js";
 import { modelCache } from "./cache.js";
+import type { LoadedModel } from "./cache.js";
 import { modelServiceFactory } from "./service.js";
 import type { SourceStatus } from "./service.js";
 
@@ -150,5 +151,51 @@ describe("readiness checks", () => {
     expect(await models.checks()).toEqual([
       expect.objectContaining({ name: "model:22", ok: false, required: true }),
     ]);
+  });
+});
+
+describe("use: the model for an inference", () => {
+  function serving(store: ReturnType<typeof sharedStore>, fails = false) {
+    const clock = { t: 1_000_000 };
+    const loaded = { spec: { version: "1" } } as LoadedModel;
+    const cache = modelCache({
+      load: async () => {
+        if (fails) throw new ModelgateError("source_unsupported", "its file is not ONNX");
+        return loaded;
+      },
+      now: () => clock.t,
+    });
+    const models = modelServiceFactory({
+      models: store.repo,
+      cache,
+      checkSource: async () => ({ ok: true, reason: "loadable", error: null }),
+      now: () => clock.t,
+    });
+    return { models, clock, loaded };
+  }
+
+  it("is the loaded model itself, not a promise, once it is loaded and its registration fresh", async () => {
+    const store = sharedStore(record("21"));
+    const { models, clock, loaded } = serving(store);
+    const first = models.use("21");
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe(loaded);
+    expect(models.use("21")).toBe(loaded);
+    // Past the registry's lifetime the store is asked again: a model removed elsewhere goes.
+    clock.t += 2_000;
+    store.remove("21");
+    await expect(Promise.resolve(models.use("21"))).rejects.toMatchObject({
+      code: "model_not_found",
+    });
+  });
+
+  it("refuses an unknown id and a model that failed to load, as load() does", async () => {
+    const store = sharedStore(record("21"));
+    expect(await found(Promise.resolve(serving(store).models.use("nope")))).toBe(false);
+    const { models } = serving(store, true);
+    const why = { code: "source_unsupported", detail: "its file is not ONNX" };
+    await expect(models.load("21")).rejects.toMatchObject(why);
+    // The failure is remembered for a while: then it is thrown at once.
+    expect(() => models.use("21")).toThrow(expect.objectContaining(why));
   });
 });
