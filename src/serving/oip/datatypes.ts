@@ -174,7 +174,10 @@ export function expectedElement(datatype: OipDatatype): string {
 
 const FP32_MAX = 3.4028234663852886e38;
 
-function makeTest(datatype: OipDatatype): (value: unknown) => boolean {
+/** Whether a JSON value is an element of one datatype. */
+export type ElementTest = (value: unknown) => boolean;
+
+function makeTest(datatype: OipDatatype): ElementTest {
   if (datatype === "BYTES") return (v) => typeof v === "string";
   if (datatype === "BOOL") return (v) => typeof v === "boolean";
   const range = INT_RANGE[datatype];
@@ -189,7 +192,7 @@ function makeTest(datatype: OipDatatype): (value: unknown) => boolean {
 const TESTS = new Map(OIP_DATATYPES.map((d) => [d, makeTest(d)]));
 
 /** The test a JSON value must pass to be an element of `datatype` (built once a datatype). */
-export function elementTest(datatype: OipDatatype): (value: unknown) => boolean {
+export function elementTest(datatype: OipDatatype): ElementTest {
   return TESTS.get(datatype) ?? makeTest(datatype);
 }
 

@@ -7,7 +7,7 @@ import { ModelgateError } from "../../errors.js";
 import { modelKind } from "../../spec/index.js";
 import type { LoadedModel } from "../cache.js";
 import type { ModelService } from "../service.js";
-import { fieldOutputs, fieldRows, namesFields } from "./fields-mode.js";
+import { fieldsPlan } from "./fields-mode.js";
 import type { InferRequest, Parameters } from "./request.js";
 import type { InferResponse, ResponseTensor } from "./response.js";
 import { describeTensor, inferTensors, namesGraphInputs } from "./tensor-mode.js";
@@ -91,10 +91,17 @@ export function oipInference(deps: { models: Pick<ModelService, "use"> }) {
       const fields = wantsFields(request);
       if (!fields && tensors && namesGraphInputs(request, tensors)) {
         ({ outputs, rows } = await inferTensors(request, tensors, modelId));
-      } else if (hasFields(loaded) && (fields || namesFields(request, loaded))) {
-        const inputs = fieldRows(request, loaded, modelId);
+      } else if (hasFields(loaded)) {
+        const plan = fieldsPlan(loaded);
+        const props = plan.named(request);
+        if (props === null) {
+          throw fields
+            ? plan.unknownField(request, modelId)
+            : unknownInputs(request, loaded, modelId);
+        }
+        const inputs = plan.rows(request, props, modelId);
         const predictions = await loaded.predict(inputs);
-        outputs = fieldOutputs(request, loaded, modelId, predictions);
+        outputs = plan.answer(request, predictions, modelId);
         rows = inputs.length;
       } else {
         throw unknownInputs(request, loaded, modelId);

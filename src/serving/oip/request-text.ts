@@ -15,7 +15,7 @@
  * read by request-lexer.ts; this file is the protocol's grammar over them.
  */
 import { elementTest, OIP_DATATYPES } from "./datatypes.js";
-import type { OipDatatype } from "./datatypes.js";
+import type { ElementTest, OipDatatype } from "./datatypes.js";
 import { UNSUPPORTED } from "./binary.js";
 import { CheckedBody, NO_PARAMETERS, OIP_LIMITS } from "./request.js";
 import type { InferRequest, Parameters, RequestedOutput, RequestTensor } from "./request.js";
@@ -135,6 +135,8 @@ interface Head {
   shape: readonly number[];
   /** The elements the shape holds. */
   count: number;
+  /** The datatype's element test. */
+  test: ElementTest;
 }
 
 /**
@@ -154,12 +156,12 @@ function checked(
   values: unknown[],
   params: Parameters,
   room: number,
+  test: ElementTest,
 ): RequestTensor {
   nameRule(name);
   noBinary(params, "binary_data_size");
   const count = product(shape);
   if (count > room || values.length !== count) notTaken();
-  const test = elementTest(datatype);
   for (let i = 0; i < count; i++) if (!test(values[i])) notTaken();
   return { name, datatype, shape, values, parameters: params };
 }
@@ -172,7 +174,7 @@ function tensor(room: number, place: number): RequestTensor {
   if (head !== undefined && skip(head.text)) {
     const values = elements(room, head.count);
     if (empty(CLOSE_OBJECT)) {
-      return checked(head.name, head.datatype, head.shape, values, NO_PARAMETERS, room);
+      return checked(head.name, head.datatype, head.shape, values, NO_PARAMETERS, room, head.test);
     }
     // More members after the data: read the tensor whole.
     seek(start);
@@ -204,7 +206,8 @@ function tensor(room: number, place: number): RequestTensor {
   if (name === undefined || datatype === undefined || dims === undefined || values === undefined) {
     notTaken();
   }
-  const read = checked(name, datatype, dims, values, params, room);
+  const test = elementTest(datatype);
+  const read = checked(name, datatype, dims, values, params, room, test);
   if (dataAt !== -1 && params === NO_PARAMETERS && dataAt - start <= HEAD_CHARS) {
     const shared = Object.freeze(dims.slice());
     heads[place] = {
@@ -213,6 +216,7 @@ function tensor(room: number, place: number): RequestTensor {
       datatype,
       shape: shared,
       count: product(shared),
+      test,
     };
   }
   return read;

@@ -94,6 +94,12 @@ function appendData(text: string, t: ResponseTensor): string {
   }
 }
 
+/** A shape's dimensions, comma-separated (one dimension, most often: no join). */
+function shapeText(shape: readonly number[]): string {
+  if (shape.length === 1) return String(shape[0]);
+  return shape.join(",");
+}
+
 /**
  * A `parameters` object as JSON; a frozen one (the same object in every response, such as
  * fields mode's `{"content_type": "json"}`) is written once and its text kept.
@@ -127,7 +133,7 @@ export function inferResponseText(r: InferResponse, binaryParts?: Buffer[]): str
     text += i > 0 ? ',{"name":' : '{"name":';
     text += nameText(t.name);
     text += ',"datatype":"' + t.datatype;
-    text += '","shape":[' + t.shape.join(",");
+    text += '","shape":[' + shapeText(t.shape);
     if (t.binary === true && binaryParts) {
       const bytes = encodeElements(t.datatype, t.data as ArrayLike<unknown>);
       binaryParts.push(bytes);
