@@ -47,18 +47,20 @@ function inputOf(t: RequestTensor, modelId: string): string {
 
 /** How many rows a field's tensor holds: [N] or [N, 1] for one value a row, [N, L] for a vector. */
 function rowsOf(t: RequestTensor, prop: InputProperty, modelId: string): number {
-  const n = t.shape[0];
-  const width = t.shape[1];
+  // Dimensions read only where the shape has them: a load past an array's end is V8's slow path.
+  const rank = t.shape.length;
+  const n = rank > 0 ? (t.shape[0] as number) : -1;
+  const width = rank === 2 ? (t.shape[1] as number) : -1;
   if (prop.type === "array") {
     const length = prop.maxItems ?? 0;
-    if (t.shape.length !== 2 || width !== length || n === undefined) {
+    if (rank !== 2 || width !== length) {
       throw bad(
         `${inputOf(t, modelId)} is a vector of ${length}: send shape [N, ${length}], got [${t.shape.join(", ")}].`,
       );
     }
     return n;
   }
-  if (n === undefined || t.shape.length > 2 || (t.shape.length === 2 && width !== 1)) {
+  if (rank === 0 || rank > 2 || (rank === 2 && width !== 1)) {
     throw bad(
       `${inputOf(t, modelId)} takes one value a row: send shape [N] or [N, 1], got [${t.shape.join(", ")}].`,
     );
@@ -130,8 +132,14 @@ function upstreamOutputs(declared: readonly string[], predictions: readonly Row[
  * the spec's object), the row template, the outputs' names; and the three steps of an
  * inference with fields: which fields the inputs name, the rows they stand for, the outputs.
  */
+/** A declared field: its name as the spec's own key (a string V8 keeps interned), its rules. */
+interface Field {
+  name: string;
+  prop: InputProperty;
+}
+
 export class FieldsPlan {
-  readonly fields: ReadonlyMap<string, InputProperty>;
+  readonly fields: ReadonlyMap<string, Field>;
   /**
    * Every declared field, in the spec's order, undefined until a tensor sets it: rows copied
    * from it share one shape, so filling them stores into fields they have (no shape change a
@@ -146,21 +154,21 @@ export class FieldsPlan {
     const props = loaded.spec.inputs.properties;
     const template: Row = {};
     for (const name of Object.keys(props)) template[name] = undefined;
-    this.fields = new Map(Object.entries(props));
+    this.fields = new Map(Object.entries(props).map(([name, prop]) => [name, { name, prop }]));
     this.template = template;
     this.outputs = loaded.spec.outputs.map((o) => o.name);
   }
 
   /** The field each input names, in the request's order; null when one names none. */
-  named(request: InferRequest): InputProperty[] | null {
+  named(request: InferRequest): Field[] | null {
     const inputs = request.inputs;
-    const props = new Array<InputProperty>(inputs.length);
+    const named = new Array<Field>(inputs.length);
     for (let i = 0; i < inputs.length; i++) {
-      const prop = this.fields.get((inputs[i] as RequestTensor).name);
-      if (prop === undefined) return null;
-      props[i] = prop;
+      const field = this.fields.get((inputs[i] as RequestTensor).name);
+      if (field === undefined) return null;
+      named[i] = field;
     }
-    return props;
+    return named;
   }
 
   /** The refusal of inputs sent as fields (content_type "pd") when one names no field. */
@@ -172,22 +180,22 @@ export class FieldsPlan {
   }
 
   /**
-   * The input rows the tensors stand for (`props`: the field each names, from named()),
+   * The input rows the tensors stand for (`named`: the field each names, from named()),
    * checked as the predict route checks its inputs: every problem with a tensor or a value is
    * named (400).
    */
-  rows(request: InferRequest, props: readonly InputProperty[], modelId: string): Row[] {
-    const rows = this.toRows(request, props, modelId);
+  rows(request: InferRequest, named: readonly Field[], modelId: string): Row[] {
+    const rows = this.toRows(request, named, modelId);
     validate(rows, this.loaded);
     return rows;
   }
 
-  private toRows(request: InferRequest, props: readonly InputProperty[], modelId: string): Row[] {
+  private toRows(request: InferRequest, named: readonly Field[], modelId: string): Row[] {
     const inputs = request.inputs;
     let n: number | undefined;
     for (let i = 0; i < inputs.length; i++) {
       const t = inputs[i] as RequestTensor;
-      const prop = props[i] as InputProperty;
+      const prop = (named[i] as Field).prop;
       if (!accepts(prop, t.datatype)) {
         throw bad(
           `input "${t.name}" of model ${modelId} is a ${prop.type} field: send it as ${expectedDatatype(prop)}, not ${t.datatype}.`,
@@ -214,16 +222,18 @@ export class FieldsPlan {
     for (let r = 0; r < count; r++) rows[r] = { ...this.template };
     for (let i = 0; i < inputs.length; i++) {
       const t = inputs[i] as RequestTensor;
-      const prop = props[i] as InputProperty;
+      // Stored under the spec's own string, not the request's copy of it: a key V8 has interned
+      // is found in its caches at once, where a copy is looked up in its string table first.
+      const { name, prop } = named[i] as Field;
       if (prop.type !== "array") {
-        for (let r = 0; r < count; r++) (rows[r] as Row)[t.name] = t.values[r];
+        for (let r = 0; r < count; r++) (rows[r] as Row)[name] = t.values[r];
         continue;
       }
       const width = prop.maxItems ?? 0;
       for (let r = 0; r < count; r++) {
         const vector = new Array<unknown>(width);
         for (let c = 0; c < width; c++) vector[c] = t.values[r * width + c];
-        (rows[r] as Row)[t.name] = vector;
+        (rows[r] as Row)[name] = vector;
       }
     }
     return rows;

@@ -97,20 +97,26 @@ function shape(): number[] {
 /**
  * Flat `data`'s elements, after its `[`: at most `room` of them (a nested list is not taken).
  * Made the size of the `expected` elements when the shape is known: a one-element tensor's
- * data is then one slot, not the 17 an empty array grows to on its first push.
+ * data is then one slot, not the 17 an empty array grows to on its first push. One element
+ * (fields mode's tensors, a row each) is read into an array literal: packed, where an array
+ * made by length has holes to check on every read.
  */
 function elements(room: number, expected: number): unknown[] {
-  const values: unknown[] = expected > 0 && expected <= room ? new Array<unknown>(expected) : [];
-  let n = 0;
-  if (!empty(CLOSE_ARRAY)) {
-    do {
-      if (n === room) notTaken();
-      const value = scalar();
-      if (n < values.length) values[n] = value;
-      else values.push(value);
-      n++;
-    } while (more(CLOSE_ARRAY));
-  }
+  if (empty(CLOSE_ARRAY)) return [];
+  if (room === 0) notTaken();
+  const first = scalar();
+  if (!more(CLOSE_ARRAY)) return [first];
+  const values: unknown[] = expected > 1 && expected <= room ? new Array<unknown>(expected) : [];
+  if (values.length > 0) values[0] = first;
+  else values.push(first);
+  let n = 1;
+  do {
+    if (n === room) notTaken();
+    const value = scalar();
+    if (n < values.length) values[n] = value;
+    else values.push(value);
+    n++;
+  } while (more(CLOSE_ARRAY));
   // Fewer than the shape holds (refused by the count check after): no holes are left.
   if (n < values.length) values.length = n;
   return values;
@@ -147,6 +153,16 @@ const heads: (Head | undefined)[] = [];
 
 /** The longest head kept (a name is at most 256 characters): the heads hold at most 64 KiB. */
 const HEAD_CHARS = 1024;
+
+/**
+ * The same characters as the string V8 keeps for property keys (a name used as a key is
+ * interned): a remembered tensor name then compares by identity with a model's field names
+ * (Map lookups, fields mode) and with the other names of a request, not character by character.
+ */
+function interned(name: string): string {
+  for (const key in { [name]: 0 }) return key;
+  return name;
+}
 
 /** The rules on a tensor read whole; the tensor. */
 function checked(
@@ -212,7 +228,7 @@ function tensor(room: number, place: number): RequestTensor {
     const shared = Object.freeze(dims.slice());
     heads[place] = {
       text: copy(start, dataAt),
-      name,
+      name: interned(name),
       datatype,
       shape: shared,
       count: product(shared),
