@@ -57,7 +57,7 @@ export const OIP_BINARY_BODY = Buffer.concat([
   Buffer.from(BINARY_JSON),
   Buffer.from(Float32Array.from(FEATURES).buffer),
 ]);
-const BINARY_HEADERS = {
+export const OIP_BINARY_HEADERS = {
   "inference-header-content-length": String(Buffer.byteLength(BINARY_JSON)),
 };
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -101,7 +101,7 @@ export async function benchOip({ url, pid, key, connections, rounds, duration })
     [predictUrl, PREDICT_BODY, JSON_HEADERS],
     [inferUrl, OIP_FIELDS_BODY, JSON_HEADERS],
     [inferUrl, OIP_TENSOR_BODY, JSON_HEADERS],
-    [inferUrl, OIP_BINARY_BODY, BINARY_HEADERS],
+    [inferUrl, OIP_BINARY_BODY, OIP_BINARY_HEADERS],
   ]) {
     const res = await fetch(target, {
       method: "POST",
@@ -175,7 +175,7 @@ export async function benchOip({ url, pid, key, connections, rounds, duration })
     for (let round = 0; round < rounds; round++) {
       const order = [
         ["predict", predictUrl, PREDICT_BODY, JSON_HEADERS],
-        ["binary", inferUrl, OIP_BINARY_BODY, BINARY_HEADERS],
+        ["binary", inferUrl, OIP_BINARY_BODY, OIP_BINARY_HEADERS],
       ];
       if (round % 2 === 1) order.reverse();
       const r = {};

@@ -126,18 +126,18 @@ function upstreamOutputs(declared: readonly string[], predictions: readonly Row[
   return all;
 }
 
-/**
- * What a model's spec says of its fields and outputs, made once a loaded model (fieldsPlan):
- * each field's property by name (a Map: a tensor's name is looked up, never used as a key of
- * the spec's object), the row template, the outputs' names; and the three steps of an
- * inference with fields: which fields the inputs name, the rows they stand for, the outputs.
- */
 /** A declared field: its name as the spec's own key (a string V8 keeps interned), its rules. */
 interface Field {
   name: string;
   prop: InputProperty;
 }
 
+/**
+ * What a model's spec says of its fields and outputs, made once a loaded model (fieldsPlan):
+ * each field's property by name (a Map: a tensor's name is looked up, never used as a key of
+ * the spec's object), the row template, the outputs' names; and the three steps of an
+ * inference with fields: which fields the inputs name, the rows they stand for, the outputs.
+ */
 export class FieldsPlan {
   readonly fields: ReadonlyMap<string, Field>;
   /**

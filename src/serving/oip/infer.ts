@@ -93,13 +93,13 @@ export function oipInference(deps: { models: Pick<ModelService, "use"> }) {
         ({ outputs, rows } = await inferTensors(request, tensors, modelId));
       } else if (hasFields(loaded)) {
         const plan = fieldsPlan(loaded);
-        const props = plan.named(request);
-        if (props === null) {
+        const named = plan.named(request);
+        if (named === null) {
           throw fields
             ? plan.unknownField(request, modelId)
             : unknownInputs(request, loaded, modelId);
         }
-        const inputs = plan.rows(request, props, modelId);
+        const inputs = plan.rows(request, named, modelId);
         const predictions = await loaded.predict(inputs);
         outputs = plan.answer(request, predictions, modelId);
         rows = inputs.length;
