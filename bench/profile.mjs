@@ -5,11 +5,11 @@
 // each dependency, Node's internals, GC), as shares of the service's busy samples. Start-up is
 // left out: sampling starts with the load (the profile's first samples before it are dropped).
 // Usage: npm run bench:profile [-- --duration 15 --connections 16 --top 25 --keep FILE
-//        --route predict|oip-fields|oip-tensor --auth-service --env KEY=VALUE ...]
+//        --route predict|oip-fields|oip-tensor|oip-binary --auth-service --env KEY=VALUE ...]
 import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
-import { OIP_FIELDS_BODY, OIP_TENSOR_BODY } from "./oip.mjs";
+import { OIP_BINARY_BODY, OIP_BINARY_HEADERS, OIP_FIELDS_BODY, OIP_TENSOR_BODY } from "./oip.mjs";
 import { ROOT, SEED_BODY, argOf, startProfiledServe } from "./profiled-serve.mjs";
 
 const args = process.argv.slice(2);
@@ -26,15 +26,18 @@ args.forEach((a, i) => {
 });
 
 // --route: the seeds' predict (default), or the Open Inference Protocol's infer with the same
-// input as one tensor a field ("oip-fields") or as model 21's graph input ("oip-tensor").
+// input as one tensor a field ("oip-fields"), as model 21's graph input ("oip-tensor"), or
+// that tensor as tritonclient.http sends it, binary in and out ("oip-binary").
+const JSON_HEADERS = { "content-type": "application/json" };
 const ROUTES = {
-  predict: ["/api/v1/models/21/predict", SEED_BODY],
-  "oip-fields": ["/v2/models/21/infer", OIP_FIELDS_BODY],
-  "oip-tensor": ["/v2/models/21/infer", OIP_TENSOR_BODY],
+  predict: ["/api/v1/models/21/predict", SEED_BODY, JSON_HEADERS],
+  "oip-fields": ["/v2/models/21/infer", OIP_FIELDS_BODY, JSON_HEADERS],
+  "oip-tensor": ["/v2/models/21/infer", OIP_TENSOR_BODY, JSON_HEADERS],
+  "oip-binary": ["/v2/models/21/infer", OIP_BINARY_BODY, OIP_BINARY_HEADERS],
 };
 const ROUTE = arg("route", "predict");
 if (!ROUTES[ROUTE]) throw new Error(`--route is one of ${Object.keys(ROUTES).join(", ")}`);
-const [PATH, BODY] = ROUTES[ROUTE];
+const [PATH, BODY, HEADERS] = ROUTES[ROUTE];
 
 // --auth-service: keys validated by bench/fake-auth-server.mjs (its own process) and every
 // answer reported to it, as `npm run bench -- --auth-service` runs it.
@@ -62,7 +65,7 @@ const load = (duration) =>
     method: "POST",
     connections: CONNECTIONS,
     duration,
-    headers: { "content-type": "application/json", "x-api-key": serve.key },
+    headers: { ...HEADERS, "x-api-key": serve.key },
     body: BODY,
   });
 await load(2); // warm-up: the model loaded, the JIT settled
