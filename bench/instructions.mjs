@@ -15,8 +15,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OIP_BINARY_BODY, OIP_FIELDS_BODY, OIP_TENSOR_BODY, OIP_BINARY_HEADERS } from "./oip.mjs";
-import { ROOT, SEED_BODY, argOf } from "./profiled-serve.mjs";
+import { BENCH_ROUTES } from "./oip.mjs";
+import { ROOT, argOf } from "./profiled-serve.mjs";
 
 const args = process.argv.slice(2);
 const REQUESTS = Number(argOf(args, "requests", "600"));
@@ -24,13 +24,7 @@ const WARMUP = Number(argOf(args, "warmup", "3000"));
 const ROUNDS = Number(argOf(args, "rounds", "8"));
 const PORT = 38000 + Math.floor(Math.random() * 1000);
 
-const JSON_HEADERS = { "content-type": "application/json" };
-const ROUTES = {
-  predict: ["/api/v1/models/21/predict", SEED_BODY, JSON_HEADERS],
-  "infer(fields)": ["/v2/models/21/infer", OIP_FIELDS_BODY, JSON_HEADERS],
-  "infer(tensor)": ["/v2/models/21/infer", OIP_TENSOR_BODY, JSON_HEADERS],
-  "infer(binary)": ["/v2/models/21/infer", OIP_BINARY_BODY, OIP_BINARY_HEADERS],
-};
+const ROUTES = BENCH_ROUTES;
 
 for (const tool of ["valgrind", "callgrind_control"]) {
   if (spawnSync(tool, ["--version"]).error) {

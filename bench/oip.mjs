@@ -62,6 +62,18 @@ export const OIP_BINARY_HEADERS = {
 };
 const JSON_HEADERS = { "content-type": "application/json" };
 
+/**
+ * The requests the single-route scripts send (bench/profile.mjs, bench/instructions.mjs): the
+ * seeds' predict, and model 21's input to infer as one tensor a field, as its graph's tensor,
+ * and as that tensor in binary the way tritonclient.http sends it: [path, body, headers].
+ */
+export const BENCH_ROUTES = {
+  predict: ["/api/v1/models/21/predict", PREDICT_BODY, JSON_HEADERS],
+  "oip-fields": ["/v2/models/21/infer", OIP_FIELDS_BODY, JSON_HEADERS],
+  "oip-tensor": ["/v2/models/21/infer", OIP_TENSOR_BODY, JSON_HEADERS],
+  "oip-binary": ["/v2/models/21/infer", OIP_BINARY_BODY, OIP_BINARY_HEADERS],
+};
+
 function run(url, body, connections, key, duration, headers = JSON_HEADERS) {
   return new Promise((resolve, reject) => {
     autocannon(

@@ -9,8 +9,8 @@
 import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
-import { OIP_BINARY_BODY, OIP_BINARY_HEADERS, OIP_FIELDS_BODY, OIP_TENSOR_BODY } from "./oip.mjs";
-import { ROOT, SEED_BODY, argOf, startProfiledServe } from "./profiled-serve.mjs";
+import { BENCH_ROUTES } from "./oip.mjs";
+import { ROOT, argOf, startProfiledServe } from "./profiled-serve.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => argOf(args, name, fallback);
@@ -25,16 +25,8 @@ args.forEach((a, i) => {
   }
 });
 
-// --route: the seeds' predict (default), or the Open Inference Protocol's infer with the same
-// input as one tensor a field ("oip-fields"), as model 21's graph input ("oip-tensor"), or
-// that tensor as tritonclient.http sends it, binary in and out ("oip-binary").
-const JSON_HEADERS = { "content-type": "application/json" };
-const ROUTES = {
-  predict: ["/api/v1/models/21/predict", SEED_BODY, JSON_HEADERS],
-  "oip-fields": ["/v2/models/21/infer", OIP_FIELDS_BODY, JSON_HEADERS],
-  "oip-tensor": ["/v2/models/21/infer", OIP_TENSOR_BODY, JSON_HEADERS],
-  "oip-binary": ["/v2/models/21/infer", OIP_BINARY_BODY, OIP_BINARY_HEADERS],
-};
+// --route: one of BENCH_ROUTES (bench/oip.mjs): predict, oip-fields, oip-tensor, oip-binary.
+const ROUTES = BENCH_ROUTES;
 const ROUTE = arg("route", "predict");
 if (!ROUTES[ROUTE]) throw new Error(`--route is one of ${Object.keys(ROUTES).join(", ")}`);
 const [PATH, BODY, HEADERS] = ROUTES[ROUTE];

@@ -98,6 +98,16 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
     );
   }
 
+  /**
+   * The model for a request, as load() finds it, but at once (no promise, no turn of the event
+   * loop) when its registration is fresh and it is loaded: what an inference on a warm model
+   * needs. Throws as load() rejects, for a model that failed to load (503).
+   */
+  function use(id: string): LoadedModel | Promise<LoadedModel> {
+    const record = now() - fetchedAt < ttl ? registry.get(id) : undefined;
+    return record ? deps.cache.get(record) : find(id).then((found) => deps.cache.get(found));
+  }
+
   async function checkModel(record: ModelRecord): Promise<ModelCheck> {
     return { ...(await describeModel(record)), required: mustServe(record) };
   }
@@ -157,19 +167,12 @@ export function modelServiceFactory(deps: ModelServiceDeps) {
       if (id !== undefined) await deps.cache.evict(id);
     },
 
+    /** The model, loaded if it is not yet; rejects with the (404, 503) reason it cannot be. */
     async load(id: string): Promise<LoadedModel> {
-      return deps.cache.get(await find(id));
+      return use(id);
     },
 
-    /**
-     * The model for a request, as load() finds it, but at once (no promise, no turn of the
-     * event loop) when its registration is fresh and it is loaded: what an inference on a warm
-     * model needs. Throws as load() rejects, for a model that failed to load (503).
-     */
-    use(id: string): LoadedModel | Promise<LoadedModel> {
-      const record = now() - fetchedAt < ttl ? registry.get(id) : undefined;
-      return record ? deps.cache.get(record) : find(id).then((found) => deps.cache.get(found));
-    },
+    use,
 
     async predict(id: string, inputs: unknown): Promise<PredictResult> {
       const model = await find(id);
