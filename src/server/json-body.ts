@@ -100,14 +100,20 @@ function parseOrNot(text: string): unknown {
 }
 
 /**
+ * Short enough that the objects and fields limits cannot be reached (an object or array takes
+ * 2 bytes, a field 5): only the depth is left to check, after JSON.parse.
+ */
+function directParseMax(limits: JsonLimits): number {
+  return Math.min(DIRECT_PARSE_BYTES, 2 * limits.containers, 4 * limits.members);
+}
+
+/**
  * A short text's value, when JSON.parse takes it and it is plain and shallow enough (what
  * Fastify's parser and JSON_LIMITS would let through); undefined for anything else, which the
  * checked path then reads and names.
  */
 export function parsedDirectly(text: string, limits: JsonLimits = JSON_LIMITS): unknown {
-  if (text.length > Math.min(DIRECT_PARSE_BYTES, 2 * limits.containers, 4 * limits.members)) {
-    return undefined;
-  }
+  if (text.length > directParseMax(limits)) return undefined;
   const value = parseOrNot(text);
   return value !== NOT_PARSED && plainWithin(value, limits.depth) ? value : undefined;
 }
@@ -169,9 +175,7 @@ export function jsonBodyParser(
     );
   // One scanner for bodies checked in one synchronous step (below), reset for each.
   const wholeBodyScanner = new JsonShapeScanner(limits);
-  // Short enough that the objects and fields limits cannot be reached (an object or array
-  // takes 2 bytes, a field 5): only the depth is left to check, after JSON.parse.
-  const directMax = Math.min(DIRECT_PARSE_BYTES, 2 * limits.containers, 4 * limits.members);
+  const directMax = directParseMax(limits);
   return function jsonBody(request: FastifyRequest, payload: Readable, done: ParseDone): void {
     const limit = request.routeOptions.bodyLimit;
     const declared = Number(request.headers["content-length"]);
@@ -203,10 +207,8 @@ export function jsonBodyParser(
           const read = readBody?.(bytes, text, ascii) ?? null;
           if (read !== null) return done(null, read);
           if (declared <= directMax) {
-            const value = parseOrNot(text);
-            if (value !== NOT_PARSED && plainWithin(value, limits.depth)) {
-              return done(null, value);
-            }
+            const value = parsedDirectly(text, limits);
+            if (value !== undefined) return done(null, value);
           }
           // Too deep, not JSON, or a key to look at: the checked path below says which.
         }
